@@ -1,0 +1,413 @@
+package multicloud
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/multicloud-ecs/multicloud/pricing"
+)
+
+// Options configure a Client. New applies the option functions to a copy
+// of the defaults; every field's comment names its default.
+type Options struct {
+	// Scheduler chooses placements; default FixedScheduler.
+	Scheduler Scheduler
+	// Logger receives structured logs; default discards them.
+	Logger *slog.Logger
+	// Retry is the retry policy for provider calls; default DefaultRetryPolicy.
+	Retry RetryPolicy
+	// WaitForRunning makes CreateInstance return only once every instance
+	// is Running (or WaitTimeout passed); default true.
+	WaitForRunning bool
+	// WaitTimeout bounds the wait for Running in CreateInstance; default 10 minutes.
+	WaitTimeout time.Duration
+	// PollInterval is the first interval of Wait's polling; it doubles up
+	// to 8 times the first; default 2s.
+	PollInterval time.Duration
+	// QuoteTTL is how long a quote without its own validity is reused;
+	// default 5 minutes.
+	QuoteTTL time.Duration
+}
+
+// Option edits the Options of a Client.
+type Option func(*Options)
+
+// WithScheduler sets the scheduler.
+func WithScheduler(s Scheduler) Option { return func(o *Options) { o.Scheduler = s } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
+
+// WithRetryPolicy sets the retry policy.
+func WithRetryPolicy(p RetryPolicy) Option { return func(o *Options) { o.Retry = p } }
+
+// WithPollInterval sets the first polling interval of Wait.
+func WithPollInterval(d time.Duration) Option { return func(o *Options) { o.PollInterval = d } }
+
+// WithWaitForRunning sets whether CreateInstance waits for Running, and
+// for how long at most.
+func WithWaitForRunning(wait bool, timeout time.Duration) Option {
+	return func(o *Options) { o.WaitForRunning, o.WaitTimeout = wait, timeout }
+}
+
+// Client is the portable API: create, price, find and manage instances on
+// the providers of its Registry. It is safe for concurrent use.
+type Client struct {
+	reg    *Registry
+	opts   Options
+	log    *slog.Logger
+	quotes *pricing.Cache
+}
+
+// New returns a Client over reg. A nil registry is ErrInvalidArgument.
+func New(reg *Registry, opts ...Option) (*Client, error) {
+	if reg == nil {
+		return nil, &Error{Op: "New", Code: CodeInvalidArgument, Message: "nil registry"}
+	}
+	o := Options{WaitForRunning: true}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.Scheduler == nil {
+		o.Scheduler = FixedScheduler{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	o.Retry = o.Retry.withDefaults()
+	if o.WaitTimeout <= 0 {
+		o.WaitTimeout = 10 * time.Minute
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 2 * time.Second
+	}
+	if o.QuoteTTL <= 0 {
+		o.QuoteTTL = 5 * time.Minute
+	}
+	c := &Client{reg: reg, opts: o, log: o.Logger}
+	c.quotes = pricing.NewCache(c.quoteUncached, func(co *pricing.CacheOptions) { co.DefaultTTL = o.QuoteTTL })
+	return c, nil
+}
+
+// Registry returns the client's registry.
+func (c *Client) Registry() *Registry { return c.reg }
+
+// prepare normalizes a copy of req and validates it, together with what
+// the scheduler requires.
+func (c *Client) prepare(op string, req *CreateInstanceRequest) (*CreateInstanceRequest, error) {
+	if req == nil {
+		return nil, &Error{Op: op, Code: CodeInvalidArgument, Message: "nil request"}
+	}
+	r := req.Clone()
+	r.Normalize()
+	err := r.Validate()
+	if rc, ok := c.opts.Scheduler.(RequestChecker); ok {
+		if fes := rc.CheckRequest(r); len(fes) > 0 {
+			var v validator
+			if err != nil {
+				v.errs = append(v.errs, unjoin(errors.Unwrap(err))...)
+			}
+			for _, fe := range fes {
+				v.errs = append(v.errs, fe)
+			}
+			err = v.err()
+		}
+	}
+	if err != nil {
+		err.(*Error).Op = op
+		return nil, err
+	}
+	return r, nil
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+// CreateInstance creates req.Quantity instances and returns them. It
+// validates the request (ErrInvalidArgument naming every bad field), tags
+// everything with the reserved tenant tags, asks the scheduler for
+// placements and tries them in order, moving on when one lacks capacity;
+// it retries throttling and transient failures with backoff, reusing the
+// same idempotency token, so a retry never creates a second set. With
+// WaitForRunning it returns once the instances are Running.
+//
+// When only some instances could be created it returns them together with
+// an error saying how many are missing: check the slice even when err is
+// not nil. When every placement fails, the error lists each attempt and
+// carries the code of the last one (errors.Is(err, ErrNoStock) when all
+// were out of stock).
+func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest) ([]*Instance, error) {
+	const op = "CreateInstance"
+	r, err := c.prepare(op, req)
+	if err != nil {
+		return nil, err
+	}
+	log := c.log.With("op", op, "tenant", r.TenantID, "user", r.UserID, "idempotency_key", r.IdempotencyKey)
+	placements, err := c.schedule(ctx, op, r)
+	if err != nil {
+		return nil, err
+	}
+	tags := cloneMap(r.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	tags[TagTenant], tags[TagOwner], tags[TagCreatedBy] = r.TenantID, r.UserID, CreatedByValue
+
+	var attempts []error
+	var lastErr error
+	var last Placement
+	for _, pl := range placements {
+		insts, err := c.createAt(ctx, r, pl, tags, log)
+		if len(insts) > 0 || err == nil {
+			return insts, err
+		}
+		attempts = append(attempts, fmt.Errorf("%s: %w", pl, err))
+		lastErr, last = err, pl
+		if !IsCapacity(err) || ctx.Err() != nil {
+			break
+		}
+		log.Info("placement failed over", "placement", pl.String(), "err", err)
+	}
+	if len(attempts) == 1 {
+		return nil, wrap(op, last.Provider, last.Region, lastErr)
+	}
+	return nil, &Error{Op: op, Region: r.Region, Code: CodeOf(lastErr),
+		Message: fmt.Sprintf("all %d placements failed", len(attempts)), Err: errors.Join(attempts...)}
+}
+
+func (c *Client) schedule(ctx context.Context, op string, r *CreateInstanceRequest) ([]Placement, error) {
+	placements, err := c.opts.Scheduler.Schedule(ctx, r, c.reg)
+	if err != nil {
+		return nil, wrap(op, r.Provider, r.Region, err)
+	}
+	if len(placements) == 0 {
+		return nil, &Error{Op: op, Region: r.Region, Code: CodeNoPlacement, Message: "scheduler returned no placement"}
+	}
+	return placements, nil
+}
+
+// createAt runs one placement: resolve, quote, create, wait.
+func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Placement, tags map[string]string, log *slog.Logger) ([]*Instance, error) {
+	prov, err := c.reg.Get(pl.Provider)
+	if err != nil {
+		return nil, err
+	}
+	var plan *Plan
+	if err := c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
+		plan, err = prov.Resolve(ctx, r, pl)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var warnings []string
+	quote, qerr := c.quotes.Quote(ctx, pricingRequest(r, plan))
+	if qerr != nil {
+		warnings = append(warnings, "price not quoted: "+qerr.Error())
+	}
+	spec := &CreateSpec{Request: r, Plan: *plan, Tags: tags, Token: Token(r.IdempotencyKey, plan)}
+	log.Info("creating instances", "plan", plan.Placement.String(), "image", plan.ImageID, "quantity", r.Quantity)
+	var insts []*Instance
+	err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
+		insts, err = prov.Create(ctx, spec)
+		if len(insts) > 0 {
+			return nonRetryable{err} // never retry once instances exist
+		}
+		if err != nil && IsRetryable(err) {
+			log.Warn("create retried", "plan", plan.Placement.String(), "err", err)
+		}
+		return err
+	})
+	if nr, ok := err.(nonRetryable); ok {
+		err = nr.err
+	}
+	for _, in := range insts {
+		if quote != nil {
+			in.Quote = quote
+		}
+		in.Warnings = append(in.Warnings, warnings...)
+	}
+	if err != nil && len(insts) > 0 {
+		missing := r.Quantity - len(insts)
+		err = &Error{Op: "CreateInstance", Provider: plan.Provider, Region: plan.Region, Code: CodeOf(err),
+			Message: fmt.Sprintf("%d of %d instances not created", missing, r.Quantity), Err: err}
+	}
+	if len(insts) > 0 && c.opts.WaitForRunning {
+		if werr := c.waitAll(ctx, insts); werr != nil {
+			err = errors.Join(err, werr)
+		}
+	}
+	if err == nil {
+		log.Info("created instances", "count", len(insts), "plan", plan.Placement.String())
+	}
+	return insts, err
+}
+
+// nonRetryable stops RetryPolicy.Do from retrying an error.
+type nonRetryable struct{ err error }
+
+func (n nonRetryable) Error() string {
+	if n.err == nil {
+		return "<nil>"
+	}
+	return n.err.Error()
+}
+
+// waitAll waits for every instance to be Running and refreshes each in
+// place; instances that did not get there keep their last state.
+func (c *Client) waitAll(ctx context.Context, insts []*Instance) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, in := range insts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := c.Wait(ctx, in.Ref(), StatusRunning, c.opts.WaitTimeout)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			merge(in, got)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// merge copies the fresh state of got into in, keeping what only the
+// create knows (quote, warnings) and what a listing may lack.
+func merge(in, got *Instance) {
+	q, w := in.Quote, in.Warnings
+	addr := in.Network.AddressID
+	*in = *got
+	in.Quote, in.Warnings = q, w
+	if in.Network.AddressID == "" {
+		in.Network.AddressID = addr
+	}
+}
+
+// Token derives the provider idempotency token of a request at a plan: the
+// same key and plan give the same token, so a retry of the same request
+// reaches the same instances, while failing over to another plan does not
+// collide with the first. It is 64 hex characters.
+func Token(idempotencyKey string, plan *Plan) string {
+	h := sha256.New()
+	for _, s := range []string{idempotencyKey, strings.ToLower(plan.Provider), plan.Region, plan.Zone, plan.InstanceType, plan.ImageID} {
+		fmt.Fprintf(h, "%d:%s;", len(s), s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func pricingRequest(r *CreateInstanceRequest, plan *Plan) pricing.Request {
+	pr := pricing.Request{
+		Provider: plan.Provider, Region: plan.Region, Zone: plan.Zone, InstanceType: plan.InstanceType, ImageID: plan.ImageID,
+		ChargeMode: r.InstanceChargeMode, DurationMonths: r.Duration,
+		SystemDiskType: r.SystemDiskType, SystemDiskSizeGiB: r.SystemDiskSize, Quantity: r.Quantity,
+	}
+	if r.AllocatePublicIP {
+		pr.BandwidthMode, pr.BandwidthMbps = r.BandwidthMode, r.PublicIPBandwidth
+	}
+	return pr
+}
+
+// Quote prices req where the scheduler would put it first, without
+// creating anything: hourly and monthly totals with instance, disk and
+// bandwidth parts. Quotes are cached until they expire, and concurrent
+// identical quotes share one provider call. Errors are
+// ErrInvalidArgument for a bad request and ErrPriceFailed (with the cause)
+// when the provider cannot price it.
+func (c *Client) Quote(ctx context.Context, req *CreateInstanceRequest) (*pricing.Quote, error) {
+	const op = "Quote"
+	r, err := c.prepare(op, req)
+	if err != nil {
+		return nil, err
+	}
+	placements, err := c.schedule(ctx, op, r)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, pl := range placements {
+		prov, err := c.reg.Get(pl.Provider)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var plan *Plan
+		err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
+			plan, err = prov.Resolve(ctx, r, pl)
+			return err
+		})
+		if err != nil {
+			if !IsCapacity(err) {
+				return nil, wrap(op, pl.Provider, pl.Region, err)
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", pl, err))
+			continue
+		}
+		q, err := c.quotes.Quote(ctx, pricingRequest(r, plan))
+		if err != nil {
+			return nil, &Error{Op: op, Provider: plan.Provider, Region: plan.Region, Code: CodePriceFailed, Err: err}
+		}
+		return q, nil
+	}
+	return nil, &Error{Op: op, Region: r.Region, Code: CodeNoPlacement, Message: "no placement could be priced", Err: errors.Join(errs...)}
+}
+
+func (c *Client) quoteUncached(ctx context.Context, pr pricing.Request) (*pricing.Quote, error) {
+	prov, err := c.reg.Get(pr.Provider)
+	if err != nil {
+		return nil, err
+	}
+	var q *pricing.Quote
+	err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
+		q, err = prov.Quote(ctx, pr)
+		return err
+	})
+	return q, err
+}
+
+// wrap returns err as an *Error with op and placement context, once: an
+// error that already is an *Error gets the missing context filled in a
+// copy, anything else becomes the cause of a new one.
+func wrap(op, provider, region string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) && e == err {
+		cp := *e
+		if cp.Op == "" {
+			cp.Op = op
+		} else if cp.Op != op {
+			cp.Op = op + ": " + cp.Op
+		}
+		if cp.Provider == "" {
+			cp.Provider = provider
+		}
+		if cp.Region == "" {
+			cp.Region = region
+		}
+		return &cp
+	}
+	return &Error{Op: op, Provider: provider, Region: region, Code: CodeOf(err), Err: err}
+}
