@@ -88,7 +88,9 @@ func TestValidate(t *testing.T) {
 		{"bad bandwidth mode", func(r *multicloud.CreateInstanceRequest) { r.BandwidthMode = "FREE" }, []string{"bandwidthMode"}},
 		{"bad public ip mode", func(r *multicloud.CreateInstanceRequest) { r.PublicIPMode = "NAT" }, []string{"publicIpMode"}},
 		{"bandwidth too high for traffic eip", func(r *multicloud.CreateInstanceRequest) { r.PublicIPBandwidth = 201 }, []string{"publicIpBandwidth"}},
-		{"bandwidth fixed eip 500 ok", func(r *multicloud.CreateInstanceRequest) { r.BandwidthMode, r.PublicIPBandwidth = multicloud.Fixed, 500 }, nil},
+		{"bandwidth fixed eip 500 ok", func(r *multicloud.CreateInstanceRequest) {
+			r.BandwidthMode, r.PublicIPBandwidth = multicloud.Fixed, 500
+		}, nil},
 		{"bandwidth instance ip over 100", func(r *multicloud.CreateInstanceRequest) {
 			r.PublicIPMode, r.PublicIPBandwidth = multicloud.PublicIPInstance, 101
 		}, []string{"publicIpBandwidth"}},
