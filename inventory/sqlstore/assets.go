@@ -1,0 +1,386 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/multicloud-ecs/multicloud/inventory"
+)
+
+const (
+	// upsertChunk rows per INSERT statement: 16 arguments each stays
+	// below SQLite's and PostgreSQL's argument limits.
+	upsertChunk = 500
+	// tagChunk tags per INSERT statement, 3 arguments each.
+	tagChunk = 2000
+	// idChunk IDs per IN list.
+	idChunk = 900
+)
+
+const assetColumns = "id, provider, account, asset_type, asset_id, asset_name, region, zone, status, tags, metadata, " +
+	"cost, content_hash, create_time, update_time, discover_time, deleted_at"
+
+// upsertColumns are the written columns; the first four are the identity.
+var upsertColumns = []string{"provider", "account", "asset_type", "asset_id", "asset_name", "region", "zone", "status",
+	"tags", "metadata", "cost", "content_hash", "create_time", "update_time", "discover_time", "deleted_at"}
+
+// ScopeStates implements inventory.Store.
+func (s *Store) ScopeStates(ctx context.Context, sc inventory.Scope) (map[string]inventory.AssetState, error) {
+	b := builder{d: &s.d}
+	b.write("SELECT asset_id, content_hash, deleted_at IS NOT NULL FROM assets WHERE account = ", b.arg(sc.Account),
+		" AND region = ", b.arg(sc.Region), " AND asset_type = ", b.arg(sc.AssetType), " AND provider = ", b.arg(sc.Provider))
+	rows, err := s.db.QueryContext(ctx, b.sb.String(), b.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]inventory.AssetState{}
+	for rows.Next() {
+		var id string
+		var st inventory.AssetState
+		if err := rows.Scan(&id, &st.Hash, &st.Deleted); err != nil {
+			return nil, err
+		}
+		out[id] = st
+	}
+	return out, rows.Err()
+}
+
+type ident struct{ provider, account, assetType, assetID string }
+
+// UpsertAssets implements inventory.Store: multi-row INSERT ... ON
+// CONFLICT DO UPDATE in chunks, then the tag rows of the written assets,
+// all in one transaction.
+func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) error {
+	if len(assets) == 0 {
+		return ctx.Err()
+	}
+	// One statement may not touch a row twice: keep the last of each identity.
+	last := make(map[ident]int, len(assets))
+	for i := range assets {
+		a := &assets[i]
+		last[ident{a.Provider, a.Account, a.AssetType, a.AssetID}] = i
+	}
+	batch := assets
+	if len(last) != len(assets) {
+		batch = make([]inventory.Asset, 0, len(last))
+		for i := range assets {
+			a := &assets[i]
+			if last[ident{a.Provider, a.Account, a.AssetType, a.AssetID}] == i {
+				batch = append(batch, *a)
+			}
+		}
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for start := 0; start < len(batch); start += upsertChunk {
+		if err := s.upsertChunk(ctx, tx, batch[start:min(start+upsertChunk, len(batch))]); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, chunk []inventory.Asset) error {
+	b := builder{d: &s.d, args: make([]any, 0, len(chunk)*len(upsertColumns))}
+	b.sb.Grow(len(chunk) * 80)
+	b.write("INSERT INTO assets (", strings.Join(upsertColumns, ", "), ") VALUES ")
+	for i := range chunk {
+		a := &chunk[i]
+		tags, err := json.Marshal(a.Tags)
+		if err != nil {
+			return err
+		}
+		if a.Tags == nil {
+			tags = []byte("[]")
+		}
+		var meta any
+		if len(a.Metadata) > 0 {
+			meta = string(a.Metadata)
+		}
+		if i > 0 {
+			b.write(", ")
+		}
+		b.write("(", b.arg(a.Provider), ", ", b.arg(a.Account), ", ", b.arg(a.AssetType), ", ", b.arg(a.AssetID),
+			", ", b.arg(a.AssetName), ", ", b.arg(a.Region), ", ", b.arg(a.Zone), ", ", b.arg(a.Status),
+			", ", b.arg(string(tags)), ", ", b.arg(meta), ", ", b.arg(a.Cost), ", ", b.arg(a.Hash),
+			", ", b.arg(toMicros(a.CreateTime)), ", ", b.arg(toMicros(a.UpdateTime)), ", ", b.arg(toMicros(a.DiscoverTime)),
+			", ", b.arg(nullMicros(a.DeletedAt)), ")")
+	}
+	b.write(" ON CONFLICT (provider, account, asset_type, asset_id) DO UPDATE SET ")
+	for i, c := range upsertColumns[4:] {
+		if c == "create_time" {
+			continue
+		}
+		if i > 0 {
+			b.write(", ")
+		}
+		b.write(c, " = excluded.", c)
+	}
+	b.write(" RETURNING id, provider, account, asset_type, asset_id")
+	rows, err := tx.QueryContext(ctx, b.sb.String(), b.args...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: upsert assets: %w", err)
+	}
+	ids := make(map[ident]int64, len(chunk))
+	for rows.Next() {
+		var id int64
+		var k ident
+		if err := rows.Scan(&id, &k.provider, &k.account, &k.assetType, &k.assetID); err != nil {
+			rows.Close()
+			return err
+		}
+		ids[k] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return s.replaceTags(ctx, tx, chunk, ids)
+}
+
+// replaceTags deletes the tag rows of the chunk's assets and inserts
+// their current tags.
+func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, chunk []inventory.Asset, ids map[ident]int64) error {
+	all := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		all = append(all, id)
+	}
+	for start := 0; start < len(all); start += idChunk {
+		b := builder{d: &s.d}
+		b.write("DELETE FROM asset_tags WHERE asset IN (")
+		for i, id := range all[start:min(start+idChunk, len(all))] {
+			if i > 0 {
+				b.write(", ")
+			}
+			b.write(b.arg(id))
+		}
+		b.write(")")
+		if _, err := tx.ExecContext(ctx, b.sb.String(), b.args...); err != nil {
+			return fmt.Errorf("sqlstore: delete tags: %w", err)
+		}
+	}
+	b := builder{d: &s.d}
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		b.write(" ON CONFLICT DO NOTHING")
+		_, err := tx.ExecContext(ctx, b.sb.String(), b.args...)
+		b = builder{d: &s.d}
+		n = 0
+		if err != nil {
+			return fmt.Errorf("sqlstore: insert tags: %w", err)
+		}
+		return nil
+	}
+	for i := range chunk {
+		a := &chunk[i]
+		id, ok := ids[ident{a.Provider, a.Account, a.AssetType, a.AssetID}]
+		if !ok {
+			return fmt.Errorf("sqlstore: upsert returned no id for asset %s", a.AssetID)
+		}
+		for _, t := range a.Tags {
+			if n == 0 {
+				b.write("INSERT INTO asset_tags (asset, key, value) VALUES ")
+			} else {
+				b.write(", ")
+			}
+			b.write("(", b.arg(id), ", ", b.arg(t.Key), ", ", b.arg(t.Value), ")")
+			if n++; n == tagChunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+// MarkDeleted implements inventory.Store.
+func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []string, at time.Time) (int, error) {
+	if len(assetIDs) == 0 {
+		return 0, nil
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	total := 0
+	for start := 0; start < len(assetIDs); start += idChunk {
+		b := builder{d: &s.d}
+		b.write("UPDATE assets SET deleted_at = ", b.arg(toMicros(at)), " WHERE provider = ", b.arg(sc.Provider),
+			" AND account = ", b.arg(sc.Account), " AND asset_type = ", b.arg(sc.AssetType), " AND region = ", b.arg(sc.Region),
+			" AND deleted_at IS NULL AND asset_id IN (")
+		for i, id := range assetIDs[start:min(start+idChunk, len(assetIDs))] {
+			if i > 0 {
+				b.write(", ")
+			}
+			b.write(b.arg(id))
+		}
+		b.write(")")
+		res, err := tx.ExecContext(ctx, b.sb.String(), b.args...)
+		if err != nil {
+			return 0, fmt.Errorf("sqlstore: mark deleted: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		total += int(n)
+	}
+	return total, tx.Commit()
+}
+
+// where writes the WHERE clause of f (normalized) over table alias a.
+func (s *Store) where(b *builder, f *inventory.Filter) {
+	b.write(" WHERE 1 = 1")
+	if !f.IncludeDeleted {
+		b.write(" AND a.deleted_at IS NULL")
+	}
+	for _, c := range []struct{ col, v string }{
+		{"provider", f.Provider}, {"account", f.Account}, {"asset_type", f.AssetType},
+		{"region", f.Region}, {"zone", f.Zone}, {"status", f.Status},
+	} {
+		if c.v != "" {
+			b.write(" AND a.", c.col, " = ", b.arg(c.v))
+		}
+	}
+	if f.Name != "" {
+		b.write(" AND ", fmt.Sprintf(s.d.contains, "a.asset_name", b.arg(f.Name)))
+	}
+	for _, t := range f.Tags {
+		b.write(" AND EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset = a.id AND t.key = ", b.arg(t.Key),
+			" AND t.value = ", b.arg(t.Value), ")")
+	}
+	for _, k := range f.TagKeys {
+		b.write(" AND EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset = a.id AND t.key = ", b.arg(k), ")")
+	}
+}
+
+// QueryAssets implements inventory.Store. The page and the total come
+// from the same WHERE clause; the COUNT is skipped when the page itself
+// shows the total.
+func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventory.Asset, int, error) {
+	f, err := f.Normalize()
+	if err != nil {
+		return nil, 0, err
+	}
+	col, desc, _ := inventory.ParseSort(f.Sort) // a whitelisted identifier
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	b := builder{d: &s.d}
+	b.write("SELECT ", "a."+strings.ReplaceAll(assetColumns, ", ", ", a."), " FROM assets a")
+	s.where(&b, &f)
+	nWhere := len(b.args)
+	where := b.sb.String()[strings.Index(b.sb.String(), " WHERE "):]
+	b.write(" ORDER BY a.", col, dir, ", a.id ASC LIMIT ", b.arg(int64(f.Limit)), " OFFSET ", b.arg(int64(f.Offset)))
+
+	tx, err := s.db.BeginTx(ctx, s.readTx())
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, b.sb.String(), b.args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlstore: query assets: %w", err)
+	}
+	out := []inventory.Asset{}
+	for rows.Next() {
+		a, err := scanAsset(rows)
+		if err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		out = append(out, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	if len(out) > 0 && len(out) < f.Limit || len(out) == 0 && f.Offset == 0 {
+		return out, f.Offset + len(out), nil
+	}
+	var total int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM assets a"+where, b.args[:nWhere]...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("sqlstore: count assets: %w", err)
+	}
+	return out, total, nil
+}
+
+// readTx returns options that give a query and its count one snapshot.
+func (s *Store) readTx() *sql.TxOptions {
+	if s.d.name == "postgres" {
+		return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	return nil // a SQLite read transaction is a snapshot in WAL mode
+}
+
+func scanAsset(rows *sql.Rows) (inventory.Asset, error) {
+	var (
+		a                        inventory.Asset
+		tags                     []byte
+		meta                     []byte
+		created, updated, discov int64
+		deleted                  sql.NullInt64
+	)
+	if err := rows.Scan(&a.ID, &a.Provider, &a.Account, &a.AssetType, &a.AssetID, &a.AssetName, &a.Region, &a.Zone,
+		&a.Status, &tags, &meta, &a.Cost, &a.Hash, &created, &updated, &discov, &deleted); err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal(tags, &a.Tags); err != nil {
+		return a, fmt.Errorf("sqlstore: asset %d tags: %w", a.ID, err)
+	}
+	if len(meta) > 0 {
+		a.Metadata = meta
+	}
+	a.CreateTime, a.UpdateTime, a.DiscoverTime = fromMicros(created), fromMicros(updated), fromMicros(discov)
+	a.DeletedAt = fromNullMicros(deleted)
+	return a, nil
+}
+
+// Statistics implements inventory.Store with one GROUP BY over the live
+// assets; the few resulting groups are folded in memory.
+func (s *Store) Statistics(ctx context.Context, f inventory.StatsFilter) (*inventory.Statistics, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	b := builder{d: &s.d}
+	b.write("SELECT provider, asset_type, region, status, COUNT(*), SUM(cost), MAX(discover_time) FROM assets WHERE deleted_at IS NULL")
+	for _, c := range []struct{ col, v string }{{"provider", f.Provider}, {"account", f.Account}, {"asset_type", f.AssetType}} {
+		if c.v != "" {
+			b.write(" AND ", c.col, " = ", b.arg(c.v))
+		}
+	}
+	b.write(" GROUP BY provider, asset_type, region, status")
+	rows, err := s.db.QueryContext(ctx, b.sb.String(), b.args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: statistics: %w", err)
+	}
+	defer rows.Close()
+	st := inventory.NewStatistics()
+	for rows.Next() {
+		var (
+			provider, typ, region, status string
+			count                         int
+			cost                          float64
+			last                          int64
+		)
+		if err := rows.Scan(&provider, &typ, &region, &status, &count, &cost, &last); err != nil {
+			return nil, err
+		}
+		st.AddGroup(provider, typ, region, status, count, cost, fromMicros(last))
+	}
+	return st, rows.Err()
+}

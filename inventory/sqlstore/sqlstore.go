@@ -1,0 +1,266 @@
+// Package sqlstore is an inventory.Store on SQL: SQLite through
+// modernc.org/sqlite (pure Go, the persistent embedded default) and
+// PostgreSQL through pgx. Open picks the engine from the DSN and migrates
+// the schema.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/inventory"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Store is an inventory.Store over a SQL database. It is safe for
+// concurrent use. On SQLite all writes go through one connection, so
+// writers queue instead of failing with SQLITE_BUSY; reads use a pool.
+type Store struct {
+	d      dialect
+	db     *sql.DB // reads, and writes on PostgreSQL
+	writer *sql.DB // writes; the same as db on PostgreSQL and for :memory:
+}
+
+var _ inventory.Store = (*Store)(nil)
+
+// dialect holds what differs between the engines.
+type dialect struct {
+	name        string // "sqlite" or "postgres": the migrations directory
+	placeholder func(n int) string
+	contains    string // a format with two %s: haystack column, needle placeholder
+	isUnique    func(error) bool
+	lockMigrate string // statement serializing concurrent migrations; may be empty
+}
+
+var sqliteDialect = dialect{
+	name:        "sqlite",
+	placeholder: func(int) string { return "?" },
+	contains:    "instr(%s, %s) > 0",
+	isUnique: func(err error) bool {
+		var e *sqlite.Error
+		return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	},
+}
+
+var postgresDialect = dialect{
+	name:        "postgres",
+	placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
+	contains:    "strpos(%s, %s) > 0",
+	isUnique: func(err error) bool {
+		var e *pgconn.PgError
+		return errors.As(err, &e) && e.Code == "23505"
+	},
+	lockMigrate: "SELECT pg_advisory_xact_lock(7263540918)",
+}
+
+// Open connects to the database dsn names, runs the schema migrations it
+// lacks, and returns the Store. The caller must Close it.
+//
+//   - "postgres://..." or "postgresql://..." (any pgx connection string
+//     in URL form; extra parameters such as search_path become session
+//     settings) opens PostgreSQL.
+//   - "sqlite:///abs/path.db", "sqlite://rel/path.db", a plain file path,
+//     or ":memory:" opens SQLite, in WAL mode with a busy timeout and
+//     foreign keys on. A ":memory:" database lives as long as the Store.
+//
+// Errors: a DSN it cannot read matches multicloud.ErrInvalidArgument; a
+// database it cannot reach or migrate is returned as is.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	var s *Store
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "sqlstore: postgres dsn: %w", err)
+		}
+		db := stdlib.OpenDB(*cfg)
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
+		s = &Store{d: postgresDialect, db: db, writer: db}
+	default:
+		var err error
+		if s, err = openSQLite(dsn); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(dsn string) (*Store, error) {
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "sqlstore: sqlite path %q is empty or holds ? or #", path)
+	}
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)"
+	open := func(txlock string, conns int) (*sql.DB, error) {
+		c, err := sqlite.NewConnector("file:" + path + "?" + pragmas + "&_txlock=" + txlock)
+		if err != nil {
+			return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "sqlstore: sqlite dsn: %w", err)
+		}
+		db := sql.OpenDB(c)
+		db.SetMaxOpenConns(conns)
+		db.SetMaxIdleConns(conns)
+		return db, nil
+	}
+	if path == ":memory:" {
+		// Every connection to :memory: is its own database: keep one.
+		db, err := open("immediate", 1)
+		if err != nil {
+			return nil, err
+		}
+		db.SetConnMaxLifetime(0)
+		return &Store{d: sqliteDialect, db: db, writer: db}, nil
+	}
+	writer, err := open("immediate", 1)
+	if err != nil {
+		return nil, err
+	}
+	reader, err := open("deferred", 4)
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	return &Store{d: sqliteDialect, db: reader, writer: writer}, nil
+}
+
+// Close closes the database connections.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.writer != s.db {
+		err = errors.Join(err, s.writer.Close())
+	}
+	return err
+}
+
+// Dialect reports the engine: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// DB returns the database handle used for reads, for tests and
+// diagnostics. Writing through it bypasses the store's write serialization.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// migrate applies, in order and each in its own transaction, the embedded
+// migrations (migrations/<dialect>/NNNN_name.sql) that schema_migrations
+// does not list.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlstore: create schema_migrations: %w", err)
+	}
+	dir := "migrations/" + s.d.name
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return err
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		version, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return fmt.Errorf("sqlstore: migration %s: name must start with a number and _", e.Name())
+		}
+		body, err := fs.ReadFile(migrationFS, dir+"/"+e.Name())
+		if err != nil {
+			return err
+		}
+		if err := s.applyMigration(ctx, version, e.Name(), string(body)); err != nil {
+			return fmt.Errorf("sqlstore: migration %s: %w", e.Name(), err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, version int, name, body string) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if s.d.lockMigrate != "" {
+		if _, err := tx.ExecContext(ctx, s.d.lockMigrate); err != nil {
+			return err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = "+s.d.placeholder(1), version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	for stmt := range strings.SplitSeq(body, ";\n") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%w in %s", err, strings.TrimSpace(stmt))
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ("+
+		s.d.placeholder(1)+", "+s.d.placeholder(2)+", "+s.d.placeholder(3)+")", version, name, time.Now().Unix()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// builder accumulates SQL text and its arguments with the dialect's
+// placeholders. Values only ever travel as arguments.
+type builder struct {
+	d    *dialect
+	sb   strings.Builder
+	args []any
+}
+
+func (b *builder) write(s ...string) {
+	for _, x := range s {
+		b.sb.WriteString(x)
+	}
+}
+
+// arg appends v as an argument and returns its placeholder.
+func (b *builder) arg(v any) string {
+	b.args = append(b.args, v)
+	return b.d.placeholder(len(b.args))
+}
+
+// Times are stored as Unix microseconds (UTC) in both engines, so one
+// scanner serves both and ordering is integer ordering.
+func toMicros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromNullMicros(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromMicros(n.Int64)
+	return &t
+}
