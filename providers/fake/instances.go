@@ -20,19 +20,19 @@ import (
 // phases are the transient states ahead, each until a time on the Clock,
 // and stable is the state after the last of them.
 type instance struct {
-	seq                             int64
-	id, name, region, zone, typ     string
-	imageID                         string
-	vpcID, switchID, groupID        string
-	privateIP, publicIP, addressID  string
-	tags                            map[string]string
-	charge                          multicloud.ChargeMode
-	bwMode                          multicloud.BandwidthMode
-	bwMbps                          int
-	created                         time.Time
-	phases                          [2]phase
-	nphases                         int
-	stable                          multicloud.Status
+	seq                            int64
+	id, name, region, zone, typ    string
+	imageID                        string
+	vpcID, switchID, groupID       string
+	privateIP, publicIP, addressID string
+	tags                           map[string]string
+	charge                         multicloud.ChargeMode
+	bwMode                         multicloud.BandwidthMode
+	bwMbps                         int
+	created                        time.Time
+	phases                         [2]phase
+	nphases                        int
+	stable                         multicloud.Status
 }
 
 type phase struct {
