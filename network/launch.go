@@ -21,7 +21,8 @@ const maxParallel = 16
 //  1. Ensure(req.Scope, req.Zone), while, when req.Address is not nil,
 //     req.Quantity addresses are allocated in the background (tokens
 //     derived from req.Token and the index, so a retried create gets the
-//     same addresses back; with an empty req.Token allocations are not
+//     same addresses back, and a token reused by another create gets the
+//     first create's; with an empty req.Token allocations are not
 //     idempotent); nothing but the binding waits for them;
 //  2. beside each other (and the allocation), l.Launch into the network
 //     and one AuthorizePorts call with all of req.Ports (it needs only the

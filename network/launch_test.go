@@ -496,3 +496,42 @@ func formatLog(log []call) string {
 	}
 	return b.String()
 }
+
+// TestLaunchNotFoundForgets: a launcher that finds the cached network gone
+// makes the next Ensure look it up again.
+func TestLaunchNotFoundForgets(t *testing.T) {
+	t.Parallel()
+	m := newMem()
+	p := NewProvisioner(m, fastOptions)
+	req := launchRequest("u1", 1)
+	_, err := p.Launch(context.Background(), req, m.launcher(req.Scope, 1, nil))
+	must(t, err)
+	gone := multicloud.Errorf(multicloud.CodeNotFound, "vswitch not found")
+	_, err = p.Launch(context.Background(), req, m.launcher(req.Scope, 0, gone))
+	if !errors.Is(err, gone) {
+		t.Fatalf("Launch error %v, want the launcher's", err)
+	}
+	_, err = p.Ensure(context.Background(), req.Scope, req.Zone)
+	must(t, err)
+	if got := m.count("FindVPC"); got != 2 {
+		t.Errorf("FindVPC calls = %d, want 2 (the entry was dropped)", got)
+	}
+}
+
+func TestLaunchNoCache(t *testing.T) {
+	t.Parallel()
+	m := newMem()
+	p := NewProvisioner(m, fastOptions, func(o *Options) { o.CacheTTL = -1 })
+	req := launchRequest("u1", 1)
+	for i := range 2 {
+		req.Token = fmt.Sprint("create-", i)
+		res, err := p.Launch(context.Background(), req, m.launcher(req.Scope, 1, nil))
+		must(t, err)
+		if in := res.Instances[0]; in.Address == nil || len(in.Warnings) != 0 {
+			t.Errorf("instance %+v, want it bound without warnings", in)
+		}
+	}
+	if got := m.counts(); got["FindVPC"] != 2 || got["CreateVPC"] != 1 {
+		t.Errorf("calls %v, want 2 FindVPC and 1 CreateVPC with the cache disabled", got)
+	}
+}

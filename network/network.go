@@ -213,14 +213,16 @@ type Options struct {
 	// SwitchPrefixLen is the mask of a planned switch block; default 24.
 	SwitchPrefixLen int
 	// CacheTTL is how long a user's provisioned network is trusted without
-	// looking it up again; default 10 minutes. A failure that suggests the
-	// network changed (not found) drops the entry.
+	// looking it up again; default 10 minutes; a negative value disables
+	// the cache. A failure that suggests the network changed (not found)
+	// drops the entry.
 	CacheTTL time.Duration
 	// PollInterval is the first wait between polls for a VPC to become
 	// available or an instance to take an address; it grows to 8x; default 500ms.
 	PollInterval time.Duration
 	// WaitTimeout bounds every such wait; default 3 minutes.
 	WaitTimeout time.Duration
-	// Now returns the current time; default time.Now.
+	// Now returns the current time for cache expiry; default time.Now.
+	// Waits and polls run on the real clock.
 	Now func() time.Time
 }
