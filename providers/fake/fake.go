@@ -301,6 +301,13 @@ func (p *Provider) Catalog() *mapping.Catalog { return p.catalog }
 // for instance to Forget a user's cached network.
 func (p *Provider) Provisioner() *network.Provisioner { return p.prov }
 
+// Scope returns the network scope the provider's creates use for a
+// tenant's user in region, for calls to Provisioner or to the
+// network.Primitives methods.
+func (p *Provider) Scope(region, tenant, owner string) network.Scope {
+	return network.Scope{Provider: p.code, Account: p.account, Region: region, Tenant: tenant, Owner: owner}
+}
+
 // SetStock sets how many instances of instanceType zone can still take.
 // A region or zone the provider does not serve is accepted and never used.
 func (p *Provider) SetStock(region, zone, instanceType string, n int) {

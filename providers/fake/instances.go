@@ -217,8 +217,7 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) (out
 		return nil, err
 	}
 	req := spec.Request
-	scope := network.Scope{Provider: p.code, Account: p.account, Region: region,
-		Tenant: spec.Tags[multicloud.TagTenant], Owner: spec.Tags[multicloud.TagOwner]}
+	scope := p.Scope(region, spec.Tags[multicloud.TagTenant], spec.Tags[multicloud.TagOwner])
 	lr := network.LaunchRequest{Scope: scope, Zone: spec.Plan.Zone, Quantity: req.Quantity, Token: spec.Token}
 	if len(req.OpenPorts) > 0 {
 		lr.Ports = network.TCPPorts(req.OpenPorts...)
@@ -565,8 +564,7 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) (e
 			a.instanceID, a.busyUntil = "", time.Time{}
 			if a.tags[network.TagCreatedBy] == network.CreatedByValue {
 				addrID = a.id
-				scope = network.Scope{Provider: p.code, Account: p.account, Region: in.region,
-					Tenant: in.tags[multicloud.TagTenant], Owner: in.tags[multicloud.TagOwner]}
+				scope = p.Scope(in.region, in.tags[multicloud.TagTenant], in.tags[multicloud.TagOwner])
 			}
 		}
 		k := stockKey{in.region, in.zone, in.typ}
