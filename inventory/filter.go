@@ -44,7 +44,8 @@ type Filter struct {
 	Region    string
 	Zone      string
 	Status    string
-	// Tags lists key/value pairs the asset must all carry.
+	// Tags lists key/value pairs the asset must all carry. Keys may not
+	// be empty or contain "=" (the query-string form is "key=value").
 	Tags []Tag
 	// TagKeys lists tag keys the asset must carry, with any value.
 	TagKeys []string
@@ -91,6 +92,9 @@ func (f Filter) Normalize() (Filter, error) {
 		if t.Key == "" {
 			errs = append(errs, errors.New("tag key is empty"))
 		}
+		if strings.Contains(t.Key, "=") {
+			errs = append(errs, errors.New(`tag key contains "="`))
+		}
 		if err := checkValue("tag key", t.Key); err != nil {
 			errs = append(errs, err)
 		}
@@ -101,6 +105,9 @@ func (f Filter) Normalize() (Filter, error) {
 	for _, k := range f.TagKeys {
 		if k == "" {
 			errs = append(errs, errors.New("tag key is empty"))
+		}
+		if strings.Contains(k, "=") {
+			errs = append(errs, errors.New(`tag key contains "="`))
 		}
 		if err := checkValue("tag key", k); err != nil {
 			errs = append(errs, err)
