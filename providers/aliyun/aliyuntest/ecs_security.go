@@ -1,0 +1,373 @@
+package aliyuntest
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// securityGroup is a VPC security group.
+type securityGroup struct {
+	id, name, description, typ string
+	rg                         *region
+	vpcID                      string
+	tags                       []tag
+	created                    int64
+	rules                      []sgRule
+	instances                  int // instances using the group
+}
+
+// sgRule is one ingress rule, normalized.
+type sgRule struct {
+	proto, portRange, sourceCidr, sourceGroup, policy, nicType, description string
+	priority                                                                int
+	created                                                                 int64
+	id                                                                      string
+}
+
+// same reports whether two rules are the same rule (description aside).
+func (r sgRule) same(o sgRule) bool {
+	return r.proto == o.proto && r.portRange == o.portRange && r.sourceCidr == o.sourceCidr &&
+		r.sourceGroup == o.sourceGroup && r.policy == o.policy && r.priority == o.priority && r.nicType == o.nicType
+}
+
+const maxRules = 200
+
+var errSGNotFound = errCode(404, "InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId does not exist.")
+
+type createSGResp struct {
+	respBase
+	SecurityGroupId string `json:"SecurityGroupId"`
+}
+
+func (s *Server) createSecurityGroup(c *call) (response, error) {
+	vpcIDStr, err := c.p.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	name := c.p.str("SecurityGroupName")
+	if name != "" && !validName(name, 2, 128, ":_-.") {
+		return nil, errCode(400, "InvalidSecurityGroupName.Malformed", "The specified SecurityGroupName is not valid.")
+	}
+	if err := checkDescription(c.p.str("Description")); err != nil {
+		return nil, err
+	}
+	typ := c.p.str("SecurityGroupType")
+	switch typ {
+	case "":
+		typ = "normal"
+	case "normal", "enterprise":
+	default:
+		return nil, errInvalid("SecurityGroupType", typ)
+	}
+	tags, err := c.p.tags(false)
+	if err != nil {
+		return nil, err
+	}
+	dry, err := c.p.boolv("DryRun")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
+		return prev, err
+	}
+	v := s.st.vpcs[vpcIDStr]
+	if v == nil || v.rg != c.region {
+		return nil, errCode(404, "InvalidVpcId.NotFound", "Specified virtual private cloud does not exist.")
+	}
+	if dry {
+		return nil, errDryRun
+	}
+	g := s.st.newSecurityGroup(v, name, c.p.str("Description"), typ, tags, c.now)
+	r := &createSGResp{SecurityGroupId: g.id}
+	storeToken(s.st, c, r)
+	return r, nil
+}
+
+func (st *state) newSecurityGroup(v *vpc, name, desc, typ string, tags []tag, now time.Time) *securityGroup {
+	g := &securityGroup{id: st.newID("sg", v.rg), rg: v.rg, vpcID: v.id, name: name, description: desc, typ: typ, tags: tags, created: now.Unix()}
+	st.sgs[g.id] = g
+	v.rg.sgs = insertSorted(v.rg.sgs, g, sgID)
+	v.sgs++
+	return g
+}
+
+// parseRule reads one rule from keys prefix+"IpProtocol" etc.
+func parseRule(p params, prefix string) (sgRule, error) {
+	r := sgRule{
+		proto:       strings.ToLower(p.str(prefix + "IpProtocol")),
+		portRange:   p.str(prefix + "PortRange"),
+		sourceCidr:  p.str(prefix + "SourceCidrIp"),
+		sourceGroup: p.str(prefix + "SourceGroupId"),
+		policy:      strings.ToLower(p.str(prefix + "Policy")),
+		nicType:     p.str(prefix + "NicType"),
+		description: p.str(prefix + "Description"),
+	}
+	switch r.proto {
+	case "":
+		return r, errMissing(prefix + "IpProtocol")
+	case "tcp", "udp":
+		if err := checkPortRange(r.portRange, prefix); err != nil {
+			return r, err
+		}
+	case "icmp", "gre", "all", "icmpv6":
+		if r.portRange == "" {
+			r.portRange = "-1/-1"
+		}
+		if r.portRange != "-1/-1" {
+			return r, errCode(400, "InvalidPortRange.Malformed", "The specified PortRange must be -1/-1 for protocol "+r.proto+".")
+		}
+	default:
+		return r, errCode(400, "InvalidIpProtocol.Malformed", "The specified IpProtocol is not valid; valid values are tcp, udp, icmp, gre and all (case-insensitive).")
+	}
+	switch r.policy {
+	case "":
+		r.policy = "accept"
+	case "accept", "drop":
+	default:
+		return r, errCode(400, "InvalidPolicy.Malformed", "The specified Policy is not valid.")
+	}
+	if r.nicType == "" {
+		r.nicType = "intranet"
+	}
+	n, err := p.intv(prefix+"Priority", 1)
+	if err != nil || n < 1 || n > 100 {
+		return r, errCode(400, "InvalidPriority.Malformed", "The specified Priority must be 1 to 100.")
+	}
+	r.priority = n
+	if r.sourceCidr == "" && r.sourceGroup == "" && p.str(prefix+"Ipv6SourceCidrIp") == "" && p.str(prefix+"SourcePrefixListId") == "" {
+		return r, errMissing(prefix + "SourceCidrIp")
+	}
+	return r, nil
+}
+
+func checkPortRange(pr, prefix string) error {
+	bad := errCode(400, "InvalidPortRange.Malformed", "The specified "+prefix+"PortRange is not valid; use start/end within 1-65535.")
+	a, b, ok := strings.Cut(pr, "/")
+	if !ok {
+		return bad
+	}
+	lo, err1 := strconv.Atoi(a)
+	hi, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo > hi {
+		return bad
+	}
+	return nil
+}
+
+// authorizeSecurityGroup adds ingress rules, either as Permissions.N.* or the
+// legacy single-rule parameters (not both). Re-adding a rule succeeds without
+// adding it again.
+func (s *Server) authorizeSecurityGroup(c *call) (response, error) {
+	id, err := c.p.required("SecurityGroupId")
+	if err != nil {
+		return nil, err
+	}
+	var rules []sgRule
+	batch := c.p.has("Permissions.1.IpProtocol")
+	legacy := c.p.has("IpProtocol")
+	switch {
+	case batch && legacy:
+		return nil, errCode(400, "InvalidParameter.Conflict", "Permissions.N and the single-rule parameters cannot be used together.")
+	case batch:
+		for i := 1; c.p.has("Permissions." + strconv.Itoa(i) + ".IpProtocol"); i++ {
+			r, err := parseRule(c.p, "Permissions."+strconv.Itoa(i)+".")
+			if err != nil {
+				return nil, err
+			}
+			rules = append(rules, r)
+		}
+	default:
+		r, err := parseRule(c.p, "")
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, r)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.st.sgs[id]
+	if g == nil || g.rg != c.region {
+		return nil, errSGNotFound
+	}
+	var add []sgRule
+	for _, r := range rules {
+		dup := false
+		for _, have := range append(g.rules, add...) {
+			if have.same(r) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			add = append(add, r)
+		}
+	}
+	if len(g.rules)+len(add) > maxRules {
+		return nil, errCode(400, "QuotaExceed.SecurityGroupRule", "The maximum number of rules in the security group is reached.")
+	}
+	if err := c.p.dryRun(); err != nil {
+		return nil, err
+	}
+	for _, r := range add {
+		r.created = c.now.Unix()
+		r.id = s.st.newID("sgr", c.region)
+		g.rules = append(g.rules, r)
+	}
+	return &respBase{}, nil
+}
+
+type sgJSON struct {
+	SecurityGroupId   string  `json:"SecurityGroupId"`
+	SecurityGroupName string  `json:"SecurityGroupName"`
+	Description       string  `json:"Description"`
+	SecurityGroupType string  `json:"SecurityGroupType"`
+	VpcId             string  `json:"VpcId"`
+	CreationTime      string  `json:"CreationTime"`
+	EcsCount          int     `json:"EcsCount"`
+	RuleCount         int     `json:"RuleCount"`
+	Tags              ecsTags `json:"Tags"`
+}
+
+type describeSGsResp struct {
+	respBase
+	RegionId       string `json:"RegionId"`
+	TotalCount     int    `json:"TotalCount"`
+	PageNumber     int    `json:"PageNumber"`
+	PageSize       int    `json:"PageSize"`
+	NextToken      string `json:"NextToken"`
+	SecurityGroups struct {
+		SecurityGroup []sgJSON `json:"SecurityGroup"`
+	} `json:"SecurityGroups"`
+}
+
+func (s *Server) describeSecurityGroups(c *call) (response, error) {
+	ids, err := c.p.jsonList("SecurityGroupIds", 100)
+	if err != nil {
+		return nil, err
+	}
+	if id := c.p.str("SecurityGroupId"); id != "" {
+		ids = append(ids, id)
+	}
+	tokenMode, max, err := c.p.tokenMode(100)
+	if err != nil {
+		return nil, err
+	}
+	var pg page
+	if !tokenMode {
+		if pg, err = c.p.pageParams(50); err != nil {
+			return nil, err
+		}
+	}
+	vpcF, name, typ, tags := c.p.str("VpcId"), c.p.str("SecurityGroupName"), c.p.str("SecurityGroupType"), c.p.tagFilter()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	keep := func(g *securityGroup) bool {
+		return (len(ids) == 0 || contains(ids, g.id)) && (vpcF == "" || g.vpcID == vpcF) &&
+			(name == "" || wildcard(name, g.name)) && (typ == "" || g.typ == typ) && matchTags(g.tags, tags)
+	}
+	var match []*securityGroup
+	for _, g := range c.region.sgs {
+		if keep(g) {
+			match = append(match, g)
+		}
+	}
+	r := &describeSGsResp{RegionId: c.region.id, TotalCount: len(match)}
+	var out []*securityGroup
+	if tokenMode {
+		out, r.NextToken = tokenPage(match, sgID, c.p.str("NextToken"), max, nil)
+		r.PageSize = max
+	} else {
+		out = paginate(match, pg)
+		r.PageNumber, r.PageSize = pg.number, pg.size
+	}
+	r.SecurityGroups.SecurityGroup = []sgJSON{}
+	for _, g := range out {
+		r.SecurityGroups.SecurityGroup = append(r.SecurityGroups.SecurityGroup, sgJSON{
+			SecurityGroupId: g.id, SecurityGroupName: g.name, Description: g.description, SecurityGroupType: g.typ,
+			VpcId: g.vpcID, CreationTime: formatTimeSec(time.Unix(g.created, 0)), EcsCount: g.instances,
+			RuleCount: len(g.rules), Tags: ecsTagsJSON(g.tags),
+		})
+	}
+	return r, nil
+}
+
+type permissionJSON struct {
+	SecurityGroupRuleId string `json:"SecurityGroupRuleId"`
+	Direction           string `json:"Direction"`
+	IpProtocol          string `json:"IpProtocol"`
+	PortRange           string `json:"PortRange"`
+	SourceCidrIp        string `json:"SourceCidrIp"`
+	SourceGroupId       string `json:"SourceGroupId"`
+	Policy              string `json:"Policy"`
+	Priority            string `json:"Priority"`
+	NicType             string `json:"NicType"`
+	Description         string `json:"Description"`
+	CreateTime          string `json:"CreateTime"`
+}
+
+type describeSGAttrResp struct {
+	respBase
+	SecurityGroupId   string `json:"SecurityGroupId"`
+	SecurityGroupName string `json:"SecurityGroupName"`
+	Description       string `json:"Description"`
+	VpcId             string `json:"VpcId"`
+	RegionId          string `json:"RegionId"`
+	InnerAccessPolicy string `json:"InnerAccessPolicy"`
+	Permissions       struct {
+		Permission []permissionJSON `json:"Permission"`
+	} `json:"Permissions"`
+}
+
+func (s *Server) describeSecurityGroupAttribute(c *call) (response, error) {
+	id, err := c.p.required("SecurityGroupId")
+	if err != nil {
+		return nil, err
+	}
+	dir := c.p.str("Direction")
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	g := s.st.sgs[id]
+	if g == nil || g.rg != c.region {
+		return nil, errSGNotFound
+	}
+	r := &describeSGAttrResp{SecurityGroupId: g.id, SecurityGroupName: g.name, Description: g.description,
+		VpcId: g.vpcID, RegionId: g.rg.id, InnerAccessPolicy: "Accept"}
+	r.Permissions.Permission = []permissionJSON{}
+	if dir == "egress" {
+		return r, nil
+	}
+	for _, rule := range g.rules {
+		r.Permissions.Permission = append(r.Permissions.Permission, permissionJSON{
+			SecurityGroupRuleId: rule.id, Direction: "ingress", IpProtocol: strings.ToUpper(rule.proto), PortRange: rule.portRange,
+			SourceCidrIp: rule.sourceCidr, SourceGroupId: rule.sourceGroup, Policy: strings.ToUpper(rule.policy[:1]) + rule.policy[1:],
+			Priority: strconv.Itoa(rule.priority), NicType: rule.nicType, Description: rule.description,
+			CreateTime: formatTimeSec(time.Unix(rule.created, 0)),
+		})
+	}
+	return r, nil
+}
+
+func (s *Server) deleteSecurityGroup(c *call) (response, error) {
+	id, err := c.p.required("SecurityGroupId")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.st.sgs[id]
+	if g == nil || g.rg != c.region {
+		return nil, errSGNotFound
+	}
+	if g.instances > 0 {
+		return nil, errCode(403, "DependencyViolation", "There is still instance(s) in the specified security group.")
+	}
+	delete(s.st.sgs, id)
+	c.region.sgs = removeSorted(c.region.sgs, id, sgID)
+	if v := s.st.vpcs[g.vpcID]; v != nil {
+		v.sgs--
+	}
+	return &respBase{}, nil
+}

@@ -1,0 +1,274 @@
+package aliyuntest
+
+import (
+	"strconv"
+	"time"
+)
+
+// eip is an elastic IP address. Its lifecycle is Available -> Associating ->
+// InUse -> Unassociating -> Available. instance stays set until another
+// association replaces it; whether it is bound is decided by the phase.
+type eip struct {
+	id, name, description string
+	rg                    *region
+	ip                    uint32
+	bandwidth             int
+	internetChargeType    string
+	prepaid               bool
+	tags                  []tag
+	allocated             int64
+	life                  lifecycle
+	instance              *instance
+}
+
+// boundTo returns the instance the EIP is associated with (in any phase of the
+// association) at now, or nil.
+func (e *eip) boundTo(now time.Time, d time.Duration) *instance {
+	if e.instance == nil || e.instance.eip != e || e.life.at(now, d) == phAvailable {
+		return nil
+	}
+	return e.instance
+}
+
+var (
+	errEipNotFound        = errCode(404, "InvalidAllocationId.NotFound", "Specified allocation ID is not found.")
+	errIncorrectEipStatus = errCode(400, "IncorrectEipStatus", "Current elastic IP status does not support this operation.")
+)
+
+type allocateEipResp struct {
+	respBase
+	AllocationId    string `json:"AllocationId"`
+	EipAddress      string `json:"EipAddress"`
+	OrderId         int64  `json:"OrderId"`
+	ResourceGroupId string `json:"ResourceGroupId"`
+}
+
+func (s *Server) allocateEipAddress(c *call) (response, error) {
+	prepaid := false
+	switch ct := c.p.str("InstanceChargeType"); ct {
+	case "", "PostPaid":
+	case "PrePaid":
+		prepaid = true
+	default:
+		return nil, errInvalid("InstanceChargeType", ct)
+	}
+	ict := c.p.str("InternetChargeType")
+	if ict == "" {
+		ict = "PayByBandwidth"
+	}
+	maxBW := 500
+	switch {
+	case prepaid:
+		maxBW = 1000
+	case ict == "PayByTraffic":
+		maxBW = 200
+	case ict != "PayByBandwidth":
+		return nil, errInvalid("InternetChargeType", ict)
+	}
+	bw, err := c.p.intv("Bandwidth", 5)
+	if err != nil || bw < 1 || bw > maxBW {
+		return nil, errCode(400, "InvalidBandwidth", "The specified Bandwidth is not valid; it must be 1 to "+strconv.Itoa(maxBW)+".")
+	}
+	name := c.p.str("Name")
+	if name != "" && !validName(name, 1, 128, "._-") {
+		return nil, errCode(400, "InvalidName", "The specified Name is not valid.")
+	}
+	if err := checkDescription(c.p.str("Description")); err != nil {
+		return nil, err
+	}
+	tags, err := c.p.tags(true)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
+		return prev, err
+	}
+	if len(c.region.eips) >= s.st.eipQuota {
+		return nil, errCode(400, "QuotaExceeded.Eip", "Elastic IP address quota exceeded.")
+	}
+	e := s.st.newEIP(c.region, bw, ict, prepaid, name, c.p.str("Description"), tags, c.now)
+	r := &allocateEipResp{AllocationId: e.id, EipAddress: ipString(e.ip), ResourceGroupId: "rg-acfm" + e.id[4:]}
+	if prepaid {
+		r.OrderId = int64(200000000000000 + s.st.seq)
+	}
+	storeToken(s.st, c, r)
+	return r, nil
+}
+
+func (st *state) newEIP(rg *region, bw int, ict string, prepaid bool, name, desc string, tags []tag, now time.Time) *eip {
+	e := &eip{id: st.newID("eip", rg), rg: rg, ip: rg.allocPublicIP(), bandwidth: bw, internetChargeType: ict,
+		prepaid: prepaid, name: name, description: desc, tags: tags, allocated: now.Unix()}
+	e.life.set(phAvailable, now)
+	st.eips[e.id] = e
+	rg.eips = insertSorted(rg.eips, e, eipID)
+	return e
+}
+
+// lookupEIP finds an EIP of the call's region and settles its lifecycle.
+func (s *Server) lookupEIP(c *call) (*eip, error) {
+	id, err := c.p.required("AllocationId")
+	if err != nil {
+		return nil, err
+	}
+	e := s.st.eips[id]
+	if e == nil || e.rg != c.region {
+		return nil, errEipNotFound
+	}
+	e.life.settle(c.now, s.delay)
+	return e, nil
+}
+
+func (s *Server) associateEipAddress(c *call) (response, error) {
+	instID, err := c.p.required("InstanceId")
+	if err != nil {
+		return nil, err
+	}
+	if t := c.p.str("InstanceType"); t != "" && t != "EcsInstance" {
+		return nil, errCode(400, "InvalidParameter", "Only InstanceType EcsInstance is supported by the emulator.")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.lookupEIP(c)
+	if err != nil {
+		return nil, err
+	}
+	if e.life.ph != phAvailable {
+		return nil, errIncorrectEipStatus
+	}
+	in := s.st.instances[instID]
+	if in == nil || in.rg != c.region {
+		return nil, errInstanceNotFound
+	}
+	// The reference does not confirm which instance states accept an EIP;
+	// only a Pending (still creating) instance is refused here.
+	if in.life.settle(c.now, s.delay) == phPending {
+		return nil, errCode(400, "IncorrectInstanceStatus", "The current status of the resource does not support this operation.")
+	}
+	if in.eip != nil && in.eip.boundTo(c.now, s.delay) == in {
+		return nil, errCode(400, "InvalidAssociation.Duplicated", "Specified instance already has an elastic IP address.")
+	}
+	if err := c.p.dryRun(); err != nil {
+		return nil, err
+	}
+	e.instance, in.eip = in, e
+	e.life.set(phAssociating, c.now)
+	return &respBase{}, nil
+}
+
+func (s *Server) unassociateEipAddress(c *call) (response, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.lookupEIP(c)
+	if err != nil {
+		return nil, err
+	}
+	if e.life.ph != phInUse {
+		return nil, errIncorrectEipStatus
+	}
+	if id := c.p.str("InstanceId"); id != "" && (e.instance == nil || e.instance.id != id) {
+		return nil, errCode(400, "InvalidInstanceId.NotMatch", "The specified InstanceId does not match the EIP association.")
+	}
+	e.life.set(phUnassociating, c.now)
+	return &respBase{}, nil
+}
+
+func (s *Server) releaseEipAddress(c *call) (response, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, err := s.lookupEIP(c)
+	if err != nil {
+		return nil, err
+	}
+	if e.life.ph != phAvailable {
+		return nil, errIncorrectEipStatus
+	}
+	if e.prepaid {
+		return nil, errCode(400, "Forbidden.ChargeTypeIsPrepaid", "A subscription EIP cannot be released.")
+	}
+	if in := e.instance; in != nil && in.eip == e {
+		in.eip = nil
+	}
+	delete(s.st.eips, e.id)
+	c.region.eips = removeSorted(c.region.eips, e.id, eipID)
+	return &respBase{}, nil
+}
+
+type eipJSON struct {
+	AllocationId       string `json:"AllocationId"`
+	IpAddress          string `json:"IpAddress"`
+	Status             string `json:"Status"`
+	InstanceId         string `json:"InstanceId"`
+	InstanceType       string `json:"InstanceType"`
+	InstanceRegionId   string `json:"InstanceRegionId"`
+	Bandwidth          string `json:"Bandwidth"`
+	InternetChargeType string `json:"InternetChargeType"`
+	ChargeType         string `json:"ChargeType"`
+	Name               string `json:"Name"`
+	Description        string `json:"Description"`
+	AllocationTime     string `json:"AllocationTime"`
+	ExpiredTime        string `json:"ExpiredTime"`
+	RegionId           string `json:"RegionId"`
+	ISP                string `json:"ISP"`
+	Netmode            string `json:"Netmode"`
+	OperationLocks     struct {
+		LockReason []struct{} `json:"LockReason"`
+	} `json:"OperationLocks"`
+	Tags vpcTags `json:"Tags"`
+}
+
+type describeEipsResp struct {
+	respBase
+	TotalCount   int `json:"TotalCount"`
+	PageNumber   int `json:"PageNumber"`
+	PageSize     int `json:"PageSize"`
+	EipAddresses struct {
+		EipAddress []eipJSON `json:"EipAddress"`
+	} `json:"EipAddresses"`
+}
+
+func (s *Server) describeEipAddresses(c *call) (response, error) {
+	pg, err := c.p.pageParams(100)
+	if err != nil {
+		return nil, err
+	}
+	ids, addrs := c.p.commaList("AllocationId"), c.p.commaList("EipAddress")
+	if len(ids) > 50 || len(addrs) > 50 {
+		return nil, errCode(400, "InvalidParameter", "At most 50 AllocationId or EipAddress values may be specified.")
+	}
+	status, assoc, charge, tags := c.p.str("Status"), c.p.str("AssociatedInstanceId"), c.p.str("ChargeType"), c.p.tagFilter()
+	if t := c.p.str("AssociatedInstanceType"); t != "" && t != "EcsInstance" {
+		assoc = "\x00" // nothing else can be associated here
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var match []eipJSON
+	for _, e := range c.region.eips {
+		j := s.eipJSON(e, c.now)
+		if len(ids) > 0 && !contains(ids, e.id) || len(addrs) > 0 && !contains(addrs, j.IpAddress) ||
+			status != "" && j.Status != status || assoc != "" && j.InstanceId != assoc ||
+			charge != "" && j.ChargeType != charge || !matchTags(e.tags, tags) {
+			continue
+		}
+		match = append(match, j)
+	}
+	r := &describeEipsResp{TotalCount: len(match), PageNumber: pg.number, PageSize: pg.size}
+	r.EipAddresses.EipAddress = append([]eipJSON{}, paginate(match, pg)...)
+	return r, nil
+}
+
+func (s *Server) eipJSON(e *eip, now time.Time) eipJSON {
+	j := eipJSON{AllocationId: e.id, IpAddress: ipString(e.ip), Status: e.life.at(now, s.delay).String(),
+		Bandwidth: strconv.Itoa(e.bandwidth), InternetChargeType: e.internetChargeType, ChargeType: "PostPaid",
+		Name: e.name, Description: e.description, AllocationTime: formatTimeSec(time.Unix(e.allocated, 0)),
+		RegionId: e.rg.id, ISP: "BGP", Netmode: "public", Tags: vpcTagsJSON(e.tags)}
+	if e.prepaid {
+		j.ChargeType = "PrePaid"
+	}
+	if in := e.boundTo(now, s.delay); in != nil {
+		j.InstanceId, j.InstanceType, j.InstanceRegionId = in.id, "EcsInstance", in.rg.id
+	}
+	j.OperationLocks.LockReason = []struct{}{}
+	return j
+}

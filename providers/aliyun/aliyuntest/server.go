@@ -1,0 +1,369 @@
+// Package aliyuntest emulates the Aliyun ECS (2014-05-26) and VPC (2016-04-28)
+// RPC APIs on an httptest server, with signature checks, resource state rules,
+// quotas, stock, throttling and fault injection. Point the real Aliyun Go SDK
+// (or any HTTP client) at Server.Host to test code against it without a cloud.
+package aliyuntest
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Default credentials registered on every Server.
+const (
+	DefaultAccessKeyID     = "testid"
+	DefaultAccessKeySecret = "testsecret"
+)
+
+// API versions served.
+const (
+	ECSVersion = "2014-05-26"
+	VPCVersion = "2016-04-28"
+)
+
+// Server is a running emulator. All methods are safe for concurrent use.
+type Server struct {
+	ts     *httptest.Server
+	log    *slog.Logger
+	now    func() time.Time
+	delay  time.Duration
+	nonces *nonceCache
+
+	keysMu sync.RWMutex
+	keys   map[string]string
+
+	ctl   *controls
+	calls callLog
+
+	handlers map[string]map[string]handler // version -> action -> handler
+
+	mu sync.RWMutex
+	st *state
+}
+
+// Option configures a Server in NewServer.
+type Option func(*config)
+
+type config struct {
+	keys     map[string]string
+	regions  []Region
+	latency  time.Duration
+	delay    time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+	seed     uint64
+	hasSeed  bool
+	vpcQuota int
+	eipQuota int
+}
+
+// WithAccessKey registers an additional access key pair.
+func WithAccessKey(id, secret string) Option {
+	return func(c *config) { c.keys[id] = secret }
+}
+
+// WithRegions replaces the default region catalog.
+func WithRegions(regions ...Region) Option {
+	return func(c *config) { c.regions = append([]Region(nil), regions...) }
+}
+
+// WithLatency delays every call by d (see also Server.SetLatency).
+func WithLatency(d time.Duration) Option {
+	return func(c *config) { c.latency = d }
+}
+
+// WithTransitionDelay sets how long each transient state lasts: instance
+// Pending, Starting and Stopping, VPC and vSwitch Pending, EIP Associating and
+// Unassociating. A new instance is Pending for d, then Starting for d, then
+// Running. With 0 (the default) transitions complete before the next read.
+func WithTransitionDelay(d time.Duration) Option {
+	return func(c *config) { c.delay = d }
+}
+
+// WithClock sets the server clock used for resource timestamps, transitions,
+// and the Timestamp check of the signature. The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.now = now }
+}
+
+// WithLogger logs every call at debug level and failures at info level.
+// The default discards logs.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.log = l }
+}
+
+// WithRandSeed seeds the random source used by Fault.Rate, so that injected
+// faults are reproducible.
+func WithRandSeed(seed uint64) Option {
+	return func(c *config) { c.seed, c.hasSeed = seed, true }
+}
+
+// NewServer starts an emulator on a loopback httptest server. Call Close to stop it.
+func NewServer(opts ...Option) *Server {
+	c := &config{
+		keys:     map[string]string{DefaultAccessKeyID: DefaultAccessKeySecret},
+		regions:  DefaultRegions(),
+		now:      time.Now,
+		log:      slog.New(slog.DiscardHandler),
+		vpcQuota: defaultVPCQuota,
+		eipQuota: defaultEIPQuota,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	seed := c.seed
+	if !c.hasSeed {
+		seed = rand.Uint64()
+	}
+	s := &Server{
+		log:    c.log,
+		now:    c.now,
+		delay:  c.delay,
+		nonces: newNonceCache(),
+		keys:   c.keys,
+		ctl:    newControls(c.latency, seed),
+		calls:  callLog{m: make(map[string]int)},
+		st:     newState(c.regions, c.vpcQuota, c.eipQuota),
+	}
+	s.handlers = s.routes()
+	s.ts = httptest.NewServer(s)
+	return s
+}
+
+// Close shuts the server down and blocks until all requests have completed.
+func (s *Server) Close() { s.ts.Close() }
+
+// URL returns the base URL, e.g. "http://127.0.0.1:PORT".
+func (s *Server) URL() string { return s.ts.URL }
+
+// Host returns "127.0.0.1:PORT", the value for an SDK client's Domain.
+func (s *Server) Host() string { return strings.TrimPrefix(s.ts.URL, "http://") }
+
+// Client returns an HTTP client that talks to the server directly.
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// handler serves one action. It returns a response value embedding respBase,
+// or an *apiError.
+type handler struct {
+	fn func(*call) (response, error)
+	// global handlers do not need a RegionId.
+	global bool
+}
+
+// call is one decoded request.
+type call struct {
+	ctx    context.Context
+	action string
+	p      params
+	region *region // nil for global actions without RegionId
+	now    time.Time
+}
+
+// response is a success body; respBase carries the RequestId.
+type response interface{ setRequestID(string) }
+
+type respBase struct {
+	RequestId string `json:"RequestId"`
+}
+
+func (b *respBase) setRequestID(id string) { b.RequestId = id }
+
+// apiError is an error response.
+type apiError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.msg }
+
+type errorBody struct {
+	RequestId string `json:"RequestId"`
+	HostId    string `json:"HostId"`
+	Code      string `json:"Code"`
+	Message   string `json:"Message"`
+	Recommend string `json:"Recommend"`
+}
+
+func newRequestID() string { return strings.ToUpper(uuid.NewString()) }
+
+// ServeHTTP implements http.Handler. Requests may be direct ("POST /?...") or
+// absolute-form proxy requests ("POST http://ecs.cn-hangzhou.aliyuncs.com/?...");
+// both are served alike, the region coming from the RegionId parameter.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := newRequestID()
+	if r.Body != nil {
+		defer io.Copy(io.Discard, r.Body)
+	}
+	if err := r.ParseForm(); err != nil {
+		s.writeError(w, r, reqID, "", &apiError{status: 400, code: "InvalidParameter", msg: "The request parameters are malformed."})
+		return
+	}
+	form := r.Form
+	action, version := form.Get("Action"), form.Get("Version")
+	if r.URL.Path != "/" && r.URL.Path != "" {
+		s.writeError(w, r, reqID, version, errNoAction)
+		return
+	}
+	if e := s.authenticate(r.Method, form); e != nil {
+		s.writeError(w, r, reqID, version, e)
+		return
+	}
+	s.calls.inc(action)
+	h, ok := s.handlers[version][action]
+	if !ok {
+		s.writeError(w, r, reqID, version, errNoAction)
+		return
+	}
+	regionID := form.Get("RegionId")
+	if err := s.ctl.before(r.Context(), action, regionID); err != nil {
+		s.writeError(w, r, reqID, version, err)
+		return
+	}
+	c := &call{ctx: r.Context(), action: action, p: params(form), now: s.now()}
+	if regionID != "" {
+		s.mu.RLock()
+		c.region = s.st.regions[regionID]
+		s.mu.RUnlock()
+		if c.region == nil {
+			s.writeError(w, r, reqID, version, &apiError{status: 404, code: "InvalidRegionId.NotFound", msg: "The specified RegionId does not exist."})
+			return
+		}
+	} else if !h.global {
+		s.writeError(w, r, reqID, version, errMissing("RegionId"))
+		return
+	}
+	resp, err := h.fn(c)
+	if err != nil {
+		s.writeError(w, r, reqID, version, err)
+		return
+	}
+	resp.setRequestID(reqID)
+	s.log.Debug("aliyuntest call", "action", action, "region", regionID, "request_id", reqID)
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+var errNoAction = &apiError{status: 404, code: "InvalidAction.NotFound", msg: "Specified api is not found, please check your url and method."}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, reqID, version string, err error) {
+	e, ok := err.(*apiError)
+	if !ok {
+		e = &apiError{status: 500, code: "InternalError", msg: "The request processing has failed due to some unknown error."}
+	}
+	product, host := "Ecs", "ecs.aliyuncs.com"
+	if version == VPCVersion {
+		product, host = "Vpc", "vpc.aliyuncs.com"
+	}
+	if region := r.Form.Get("RegionId"); region != "" && product == "Ecs" {
+		host = "ecs." + region + ".aliyuncs.com"
+	}
+	body := errorBody{
+		RequestId: reqID,
+		HostId:    host,
+		Code:      e.code,
+		Message:   e.msg,
+		Recommend: "https://api.aliyun.com/troubleshoot?q=" + e.code + "&product=" + product + "&requestId=" + reqID,
+	}
+	s.log.Info("aliyuntest error", "action", r.Form.Get("Action"), "code", e.code, "status", e.status, "request_id", reqID)
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// callLog counts authenticated calls per action.
+type callLog struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+func (l *callLog) inc(action string) {
+	l.mu.Lock()
+	l.m[action]++
+	l.mu.Unlock()
+}
+
+// Calls returns a copy of the number of authenticated calls per action,
+// including calls that were throttled, failed by a fault, or rejected.
+func (s *Server) Calls() map[string]int {
+	s.calls.mu.Lock()
+	defer s.calls.mu.Unlock()
+	out := make(map[string]int, len(s.calls.m))
+	for k, v := range s.calls.m {
+		out[k] = v
+	}
+	return out
+}
+
+// CallCount returns the number of authenticated calls of action.
+func (s *Server) CallCount(action string) int {
+	s.calls.mu.Lock()
+	defer s.calls.mu.Unlock()
+	return s.calls.m[action]
+}
+
+// ResetCalls zeroes all call counters.
+func (s *Server) ResetCalls() {
+	s.calls.mu.Lock()
+	clear(s.calls.m)
+	s.calls.mu.Unlock()
+}
+
+// routes builds the dispatch table.
+func (s *Server) routes() map[string]map[string]handler {
+	ecs := map[string]handler{
+		"DescribeRegions":                {fn: s.describeRegions, global: true},
+		"DescribeZones":                  {fn: s.describeZones},
+		"DescribeInstanceTypes":          {fn: s.describeInstanceTypes, global: true},
+		"DescribeImages":                 {fn: s.describeImages},
+		"DescribeAvailableResource":      {fn: s.describeAvailableResource},
+		"DescribePrice":                  {fn: s.describePrice},
+		"RunInstances":                   {fn: s.runInstances},
+		"DescribeInstances":              {fn: s.describeInstances},
+		"DescribeInstanceStatus":         {fn: s.describeInstanceStatus},
+		"StartInstance":                  {fn: s.startInstance},
+		"StopInstance":                   {fn: s.stopInstance},
+		"RebootInstance":                 {fn: s.rebootInstance},
+		"DeleteInstance":                 {fn: s.deleteInstance},
+		"StartInstances":                 {fn: s.startInstances},
+		"StopInstances":                  {fn: s.stopInstances},
+		"RebootInstances":                {fn: s.rebootInstances},
+		"DeleteInstances":                {fn: s.deleteInstances},
+		"DescribeDisks":                  {fn: s.describeDisks},
+		"CreateSecurityGroup":            {fn: s.createSecurityGroup},
+		"AuthorizeSecurityGroup":         {fn: s.authorizeSecurityGroup},
+		"DescribeSecurityGroups":         {fn: s.describeSecurityGroups},
+		"DescribeSecurityGroupAttribute": {fn: s.describeSecurityGroupAttribute},
+		"DeleteSecurityGroup":            {fn: s.deleteSecurityGroup},
+		"TagResources":                   {fn: s.ecsTagResources},
+		"ListTagResources":               {fn: s.ecsListTagResources},
+	}
+	vpc := map[string]handler{
+		"CreateVpc":             {fn: s.createVpc},
+		"DescribeVpcs":          {fn: s.describeVpcs},
+		"DeleteVpc":             {fn: s.deleteVpc},
+		"CreateVSwitch":         {fn: s.createVSwitch},
+		"DescribeVSwitches":     {fn: s.describeVSwitches},
+		"DeleteVSwitch":         {fn: s.deleteVSwitch},
+		"AllocateEipAddress":    {fn: s.allocateEipAddress},
+		"AssociateEipAddress":   {fn: s.associateEipAddress},
+		"UnassociateEipAddress": {fn: s.unassociateEipAddress},
+		"ReleaseEipAddress":     {fn: s.releaseEipAddress},
+		"DescribeEipAddresses":  {fn: s.describeEipAddresses},
+		"TagResources":          {fn: s.vpcTagResources},
+		"ListTagResources":      {fn: s.vpcListTagResources},
+		"DescribeRegions":       {fn: s.describeRegions, global: true},
+	}
+	return map[string]map[string]handler{ECSVersion: ecs, VPCVersion: vpc}
+}

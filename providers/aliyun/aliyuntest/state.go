@@ -1,0 +1,404 @@
+package aliyuntest
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/bits"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+)
+
+const (
+	defaultVPCQuota = 10
+	defaultEIPQuota = 100
+	// unlimitedStock is the stock of a (zone, type) nobody set.
+	unlimitedStock = -1
+)
+
+// phase is a resource lifecycle state. Transient phases resolve to the next
+// one after the server's transition delay; see settle.
+type phase uint8
+
+const (
+	phPending phase = iota // instance: Pending, then Starting; VPC/vSwitch: Pending
+	phStarting
+	phRunning
+	phStopping
+	phStopped
+	phAvailable // VPC, vSwitch, EIP
+	phAssociating
+	phInUse
+	phUnassociating
+)
+
+var phaseNames = [...]string{"Pending", "Starting", "Running", "Stopping", "Stopped", "Available", "Associating", "InUse", "Unassociating"}
+
+func (p phase) String() string { return phaseNames[p] }
+
+// lifecycle is a phase and the time it was entered.
+type lifecycle struct {
+	ph    phase
+	since int64 // unix nanoseconds
+}
+
+// at returns the phase at now given the transition delay, without mutating.
+func (l lifecycle) at(now time.Time, d time.Duration) phase {
+	el := time.Duration(now.UnixNano() - l.since)
+	ph := l.ph
+	for {
+		next, ok := nextPhase(ph)
+		if !ok || el < d {
+			return ph
+		}
+		el -= d
+		ph = next
+	}
+}
+
+// settle stores the phase at now, so that a following change starts from it.
+func (l *lifecycle) settle(now time.Time, d time.Duration) phase {
+	if ph := l.at(now, d); ph != l.ph {
+		l.ph, l.since = ph, now.UnixNano()
+	}
+	return l.ph
+}
+
+func (l *lifecycle) set(ph phase, now time.Time) { l.ph, l.since = ph, now.UnixNano() }
+
+func nextPhase(p phase) (phase, bool) {
+	switch p {
+	case phPending:
+		return phStarting, true
+	case phStarting:
+		return phRunning, true
+	case phStopping:
+		return phStopped, true
+	case phAssociating:
+		return phInUse, true
+	case phUnassociating:
+		return phAvailable, true
+	}
+	return p, false
+}
+
+// netLifecycle is the Pending -> Available lifecycle of VPCs and vSwitches.
+func netPhase(l lifecycle, now time.Time, d time.Duration) string {
+	if l.ph == phPending && time.Duration(now.UnixNano()-l.since) < d {
+		return "Pending"
+	}
+	return "Available"
+}
+
+// tag is a resource tag.
+type tag struct{ Key, Value string }
+
+// state is the emulated cloud; guarded by Server.mu.
+type state struct {
+	regions    map[string]*region
+	regionList []*region
+	instances  map[string]*instance
+	vpcs       map[string]*vpc
+	vswitches  map[string]*vswitch
+	sgs        map[string]*securityGroup
+	eips       map[string]*eip
+	tokens     map[tokenKey]tokenEntry
+	stock      map[stockKey]int
+	seq        uint64
+	vpcQuota   int
+	eipQuota   int
+}
+
+type tokenKey struct{ action, region, token string }
+
+type tokenEntry struct {
+	fingerprint string
+	clone       func() response // a fresh copy, so each reply gets its own RequestId
+}
+
+type stockKey struct{ region, zone, instanceType string }
+
+// region holds the per-region resource indexes. Slices are sorted by ID, which
+// NextToken pagination relies on.
+type region struct {
+	id, localName string
+	zones         []string
+	priceFactor   float64
+	idPrefix      string
+	instances     []*instance
+	vpcs          []*vpc
+	sgs           []*securityGroup
+	eips          []*eip
+	vswitches     []*vswitch
+	nextPublicIP  uint32
+}
+
+func newState(regions []Region, vpcQuota, eipQuota int) *state {
+	st := &state{
+		regions:   make(map[string]*region, len(regions)),
+		instances: make(map[string]*instance),
+		vpcs:      make(map[string]*vpc),
+		vswitches: make(map[string]*vswitch),
+		sgs:       make(map[string]*securityGroup),
+		eips:      make(map[string]*eip),
+		tokens:    make(map[tokenKey]tokenEntry),
+		stock:     make(map[stockKey]int),
+		vpcQuota:  vpcQuota,
+		eipQuota:  eipQuota,
+	}
+	for i, r := range regions {
+		rg := &region{id: r.ID, localName: r.LocalName, zones: r.Zones, priceFactor: r.PriceFactor}
+		if rg.localName == "" {
+			rg.localName = r.ID
+		}
+		if len(rg.zones) == 0 {
+			rg.zones = []string{r.ID + "-a", r.ID + "-b"}
+		}
+		if rg.priceFactor <= 0 {
+			rg.priceFactor = 1
+		}
+		rg.idPrefix = regionIDPrefix(r.ID)
+		// Public addresses come from a documentation-like range per region.
+		rg.nextPublicIP = uint32(47)<<24 | uint32(96+i)<<16 | 1
+		st.regions[r.ID] = rg
+		st.regionList = append(st.regionList, rg)
+	}
+	return st
+}
+
+// knownPrefixes are the ID prefixes real resources carry per region.
+var knownPrefixes = map[string]string{
+	"cn-hangzhou": "bp1", "cn-shanghai": "uf6", "cn-beijing": "2ze", "cn-shenzhen": "wz9",
+	"cn-qingdao": "m5e", "cn-zhangjiakou": "8vb", "cn-chengdu": "2vc", "cn-hongkong": "j6c",
+	"ap-southeast-1": "t4n", "us-west-1": "rj9",
+}
+
+func regionIDPrefix(id string) string {
+	if p, ok := knownPrefixes[id]; ok {
+		return p
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return base36(uint64(h.Sum32()), 3)
+}
+
+const base36Digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+// base36 formats n with exactly width digits (mod 36^width).
+func base36(n uint64, width int) string {
+	b := make([]byte, width)
+	for i := width - 1; i >= 0; i-- {
+		b[i] = base36Digits[n%36]
+		n /= 36
+	}
+	return string(b)
+}
+
+// idSpace is 36^12; ids are a bijective scramble of a counter within it, so
+// they are unique yet look random.
+const idSpace = 4738381338321616896
+
+// newID returns a fresh resource ID like "i-bp1k3x9...".
+func (st *state) newID(kind string, rg *region) string {
+	st.seq++
+	hi, lo := bits.Mul64(st.seq, 0x2545F4914F6CDD1D) // odd and not divisible by 3: invertible mod 36^12
+	_, rem := bits.Div64(hi%idSpace, lo, idSpace)
+	prefix := "global"
+	if rg != nil {
+		prefix = rg.idPrefix
+	}
+	return kind + "-" + prefix + base36(rem, 12)
+}
+
+// insertSorted inserts v into s keeping it sorted by id.
+func insertSorted[T any](s []T, v T, id func(T) string) []T {
+	k := id(v)
+	i := sort.Search(len(s), func(i int) bool { return id(s[i]) >= k })
+	s = append(s, v)
+	copy(s[i+1:], s[i:])
+	s[i] = v
+	return s
+}
+
+// removeSorted removes the element with id k from s.
+func removeSorted[T any](s []T, k string, id func(T) string) []T {
+	i := sort.Search(len(s), func(i int) bool { return id(s[i]) >= k })
+	if i < len(s) && id(s[i]) == k {
+		copy(s[i:], s[i+1:])
+		var zero T
+		s[len(s)-1] = zero
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func instID(in *instance) string       { return in.id }
+func vpcID(v *vpc) string              { return v.id }
+func vswID(v *vswitch) string          { return v.id }
+func sgID(g *securityGroup) string     { return g.id }
+func eipID(e *eip) string              { return e.id }
+func formatTime(t time.Time) string    { return t.UTC().Format("2006-01-02T15:04Z") }
+func formatTimeSec(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// ipString formats an IPv4 address held as a uint32.
+func ipString(ip uint32) string {
+	return netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)}).String()
+}
+
+func ipUint(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func (rg *region) hasZone(z string) bool {
+	for _, v := range rg.zones {
+		if v == z {
+			return true
+		}
+	}
+	return false
+}
+
+func (rg *region) allocPublicIP() uint32 {
+	ip := rg.nextPublicIP
+	rg.nextPublicIP++
+	if byte(rg.nextPublicIP) == 0 || byte(rg.nextPublicIP) == 255 {
+		rg.nextPublicIP += 2
+	}
+	return ip
+}
+
+// claimToken returns the stored response for a repeated ClientToken, or
+// IdempotentParameterMismatch when the parameters differ. A nil response
+// and nil error mean the token is new.
+func (st *state) claimToken(c *call) (response, error) {
+	tok := c.p.str("ClientToken")
+	if tok == "" {
+		return nil, nil
+	}
+	if len(tok) > 64 {
+		return nil, errInvalid("ClientToken", tok)
+	}
+	e, ok := st.tokens[tokenKey{c.action, c.region.id, tok}]
+	if !ok {
+		return nil, nil
+	}
+	if e.fingerprint != c.p.fingerprint() {
+		return nil, errCode(400, "IdempotentParameterMismatch", "The specified parameter has changed while using an already used clientToken.")
+	}
+	return e.clone(), nil
+}
+
+// storeToken remembers a successful response for its ClientToken.
+func storeToken[T any, PT interface {
+	*T
+	response
+}](st *state, c *call, r PT) {
+	if tok := c.p.str("ClientToken"); tok != "" {
+		saved := *r
+		st.tokens[tokenKey{c.action, c.region.id, tok}] = tokenEntry{
+			fingerprint: c.p.fingerprint(),
+			clone:       func() response { cp := saved; return PT(&cp) },
+		}
+	}
+}
+
+// SetStock sets how many more instances of instanceType can be created in
+// zone; 0 makes RunInstances fail with OperationDenied.NoStock and
+// DescribeAvailableResource report SoldOut. A negative n restores unlimited stock.
+func (s *Server) SetStock(region, zone, instanceType string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n < 0 {
+		delete(s.st.stock, stockKey{region, zone, instanceType})
+		return
+	}
+	s.st.stock[stockKey{region, zone, instanceType}] = n
+}
+
+func (st *state) stockOf(region, zone, typ string) int {
+	if n, ok := st.stock[stockKey{region, zone, typ}]; ok {
+		return n
+	}
+	return unlimitedStock
+}
+
+// SetVPCQuota sets the number of VPCs allowed per region (default 10);
+// CreateVpc beyond it fails with QuotaExceeded.Vpc.
+func (s *Server) SetVPCQuota(n int) {
+	s.mu.Lock()
+	s.st.vpcQuota = n
+	s.mu.Unlock()
+}
+
+// SetEIPQuota sets the number of EIPs allowed per region (default 100);
+// AllocateEipAddress beyond it fails with QuotaExceeded.Eip.
+func (s *Server) SetEIPQuota(n int) {
+	s.mu.Lock()
+	s.st.eipQuota = n
+	s.mu.Unlock()
+}
+
+// SetInstanceStatus forces the status of an instance, as if changed outside
+// the code under test. status is one of Pending, Starting, Running, Stopping,
+// Stopped; transient states resolve after the transition delay as usual.
+// It returns an error if the instance or status is unknown.
+func (s *Server) SetInstanceStatus(id, status string) error {
+	var ph phase
+	switch status {
+	case "Pending":
+		ph = phPending
+	case "Starting":
+		ph = phStarting
+	case "Running":
+		ph = phRunning
+	case "Stopping":
+		ph = phStopping
+	case "Stopped":
+		ph = phStopped
+	default:
+		return fmt.Errorf("aliyuntest: unknown instance status %q", status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.st.instances[id]
+	if !ok {
+		return fmt.Errorf("aliyuntest: instance %s not found", id)
+	}
+	in.life.set(ph, s.now())
+	return nil
+}
+
+// RemoveInstance deletes an instance whatever its state, as if released
+// outside the code under test; its EIP is disassociated, not released.
+// It returns an error if the instance is unknown.
+func (s *Server) RemoveInstance(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.st.instances[id]
+	if !ok {
+		return fmt.Errorf("aliyuntest: instance %s not found", id)
+	}
+	s.st.removeInstance(in, s.now())
+	return nil
+}
+
+// InstanceIDs returns the IDs of the instances in region, sorted.
+func (s *Server) InstanceIDs(region string) []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rg := s.st.regions[region]
+	if rg == nil {
+		return nil
+	}
+	out := make([]string, len(rg.instances))
+	for i, in := range rg.instances {
+		out[i] = in.id
+	}
+	return out
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}

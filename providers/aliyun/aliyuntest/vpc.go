@@ -1,0 +1,368 @@
+package aliyuntest
+
+import (
+	"net/netip"
+	"time"
+)
+
+// vpc is a VPC; its lifecycle is Pending then Available.
+type vpc struct {
+	id, name, description string
+	rg                    *region
+	cidr                  netip.Prefix
+	tags                  []tag
+	created               int64
+	life                  lifecycle
+	vswitches             []*vswitch
+	sgs                   int // security groups in the VPC
+	vrouter, routeTable   string
+}
+
+// vswitch is a vSwitch; its lifecycle is Pending then Available.
+type vswitch struct {
+	id, name, description, zone string
+	vpc                         *vpc
+	cidr                        netip.Prefix
+	tags                        []tag
+	created                     int64
+	life                        lifecycle
+	used                        int    // instances attached
+	allocated                   uint32 // addresses handed out, never reused
+}
+
+// capacity is the number of usable addresses: the first and last three are reserved.
+func (v *vswitch) capacity() int { return 1<<(32-v.cidr.Bits()) - 6 }
+
+func (v *vswitch) freeIPs() int { return v.capacity() - int(v.allocated) }
+
+func (v *vswitch) allocIP() uint32 {
+	ip := ipUint(v.cidr.Addr()) + 3 + v.allocated
+	v.allocated++
+	return ip
+}
+
+type vpcTagJSON struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+type vpcTags struct {
+	Tag []vpcTagJSON `json:"Tag"`
+}
+
+func vpcTagsJSON(ts []tag) vpcTags {
+	out := vpcTags{Tag: make([]vpcTagJSON, len(ts))}
+	for i, t := range ts {
+		out.Tag[i] = vpcTagJSON{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+var (
+	errVpcNotFound       = errCode(404, "InvalidVpcID.NotFound", "Specified VPC does not exist.")
+	errVSwitchNotFound   = errCode(404, "InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.")
+	errIncorrectVpcState = errCode(400, "IncorrectVpcStatus", "Current VPC status does not support this operation.")
+)
+
+type createVpcResp struct {
+	respBase
+	VpcId           string `json:"VpcId"`
+	VRouterId       string `json:"VRouterId"`
+	RouteTableId    string `json:"RouteTableId"`
+	ResourceGroupId string `json:"ResourceGroupId"`
+}
+
+func checkVPCName(p params, key string) error {
+	if n := p.str(key); n != "" && !validName(n, 1, 128, "._-") {
+		return errCode(400, "InvalidVpcName.Malformed", "The specified "+key+" is not valid.")
+	}
+	return checkDescription(p.str("Description"))
+}
+
+func (s *Server) createVpc(c *call) (response, error) {
+	cidrStr := c.p.str("CidrBlock")
+	if cidrStr == "" {
+		cidrStr = "172.16.0.0/12"
+	}
+	cidr, err := checkVPCCIDR(cidrStr)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVPCName(c.p, "VpcName"); err != nil {
+		return nil, err
+	}
+	tags, err := c.p.tags(true)
+	if err != nil {
+		return nil, err
+	}
+	dry, err := c.p.boolv("DryRun")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
+		return prev, err
+	}
+	if len(c.region.vpcs) >= s.st.vpcQuota {
+		return nil, errCode(400, "QuotaExceeded.Vpc", "VPC quota exceeded.")
+	}
+	if dry {
+		return nil, errDryRun
+	}
+	v := s.st.newVPC(c.region, cidr, c.p.str("VpcName"), c.p.str("Description"), tags, c.now)
+	r := &createVpcResp{VpcId: v.id, VRouterId: v.vrouter, RouteTableId: v.routeTable, ResourceGroupId: "rg-acfm" + v.id[4:]}
+	storeToken(s.st, c, r)
+	return r, nil
+}
+
+func (st *state) newVPC(rg *region, cidr netip.Prefix, name, desc string, tags []tag, now time.Time) *vpc {
+	v := &vpc{id: st.newID("vpc", rg), rg: rg, cidr: cidr, name: name, description: desc, tags: tags, created: now.Unix()}
+	v.vrouter = st.newID("vrt", rg)
+	v.routeTable = st.newID("vtb", rg)
+	v.life.set(phPending, now)
+	st.vpcs[v.id] = v
+	rg.vpcs = insertSorted(rg.vpcs, v, vpcID)
+	return v
+}
+
+type vpcJSON struct {
+	VpcId           string `json:"VpcId"`
+	VpcName         string `json:"VpcName"`
+	Status          string `json:"Status"`
+	CidrBlock       string `json:"CidrBlock"`
+	Description     string `json:"Description"`
+	RegionId        string `json:"RegionId"`
+	IsDefault       bool   `json:"IsDefault"`
+	VRouterId       string `json:"VRouterId"`
+	CreationTime    string `json:"CreationTime"`
+	ResourceGroupId string `json:"ResourceGroupId"`
+	OwnerId         int64  `json:"OwnerId"`
+	VSwitchIds      struct {
+		VSwitchId []string `json:"VSwitchId"`
+	} `json:"VSwitchIds"`
+	RouterTableIds struct {
+		RouterTableIds []string `json:"RouterTableIds"`
+	} `json:"RouterTableIds"`
+	Tags vpcTags `json:"Tags"`
+}
+
+type describeVpcsResp struct {
+	respBase
+	TotalCount int `json:"TotalCount"`
+	PageNumber int `json:"PageNumber"`
+	PageSize   int `json:"PageSize"`
+	Vpcs       struct {
+		Vpc []vpcJSON `json:"Vpc"`
+	} `json:"Vpcs"`
+}
+
+// ownerID is the account ID reported on resources.
+const ownerID = 1234567890123456
+
+func (s *Server) describeVpcs(c *call) (response, error) {
+	pg, err := c.p.pageParams(50)
+	if err != nil {
+		return nil, err
+	}
+	ids := c.p.commaList("VpcId")
+	if len(ids) > 20 {
+		return nil, errInvalid("VpcId", c.p.str("VpcId"))
+	}
+	name, tags := c.p.str("VpcName"), c.p.tagFilter()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var match []*vpc
+	for _, v := range c.region.vpcs {
+		if (len(ids) == 0 || contains(ids, v.id)) && (name == "" || v.name == name) && matchTags(v.tags, tags) {
+			match = append(match, v)
+		}
+	}
+	r := &describeVpcsResp{TotalCount: len(match), PageNumber: pg.number, PageSize: pg.size}
+	r.Vpcs.Vpc = []vpcJSON{}
+	for _, v := range paginate(match, pg) {
+		j := vpcJSON{VpcId: v.id, VpcName: v.name, Status: netPhase(v.life, c.now, s.delay), CidrBlock: v.cidr.String(),
+			Description: v.description, RegionId: v.rg.id, VRouterId: v.vrouter, CreationTime: formatTimeSec(time.Unix(v.created, 0)),
+			ResourceGroupId: "rg-acfm" + v.id[4:], OwnerId: ownerID, Tags: vpcTagsJSON(v.tags)}
+		j.VSwitchIds.VSwitchId = []string{}
+		for _, w := range v.vswitches {
+			j.VSwitchIds.VSwitchId = append(j.VSwitchIds.VSwitchId, w.id)
+		}
+		j.RouterTableIds.RouterTableIds = []string{v.routeTable}
+		r.Vpcs.Vpc = append(r.Vpcs.Vpc, j)
+	}
+	return r, nil
+}
+
+func (s *Server) deleteVpc(c *call) (response, error) {
+	id, err := c.p.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.st.vpcs[id]
+	if v == nil || v.rg != c.region {
+		return nil, errVpcNotFound
+	}
+	if netPhase(v.life, c.now, s.delay) != "Available" {
+		return nil, errIncorrectVpcState
+	}
+	if len(v.vswitches) > 0 || v.sgs > 0 {
+		return nil, errCode(400, "DependencyViolation", "Specified VPC has dependent resources (vSwitches or security groups).")
+	}
+	if err := c.p.dryRun(); err != nil {
+		return nil, err
+	}
+	delete(s.st.vpcs, id)
+	c.region.vpcs = removeSorted(c.region.vpcs, id, vpcID)
+	return &respBase{}, nil
+}
+
+type createVSwitchResp struct {
+	respBase
+	VSwitchId string `json:"VSwitchId"`
+}
+
+func (s *Server) createVSwitch(c *call) (response, error) {
+	vpcIDStr, err := c.p.required("VpcId")
+	if err != nil {
+		return nil, err
+	}
+	zone, err := c.p.required("ZoneId")
+	if err != nil {
+		return nil, err
+	}
+	cidrStr, err := c.p.required("CidrBlock")
+	if err != nil {
+		return nil, err
+	}
+	cidr, perr := netip.ParsePrefix(cidrStr)
+	if perr != nil || !cidr.Addr().Is4() || cidr.Masked() != cidr || cidr.Bits() < 16 || cidr.Bits() > 29 {
+		return nil, errCode(400, "InvalidCidrBlock.Malformed", "Specified CIDR block is not valid.")
+	}
+	if err := checkVPCName(c.p, "VSwitchName"); err != nil {
+		return nil, err
+	}
+	tags, err := c.p.tags(true)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
+		return prev, err
+	}
+	v := s.st.vpcs[vpcIDStr]
+	if v == nil || v.rg != c.region {
+		return nil, errVpcNotFound
+	}
+	if netPhase(v.life, c.now, s.delay) != "Available" {
+		return nil, errIncorrectVpcState
+	}
+	if !c.region.hasZone(zone) {
+		return nil, errCode(404, "InvalidZoneId.NotFound", "The specified ZoneId does not exist.")
+	}
+	if !prefixContains(v.cidr, cidr) {
+		// Code not confirmed by the reference.
+		return nil, errCode(400, "InvalidCidrBlock.Mismatch", "Specified CIDR block is not in the CIDR block of the VPC.")
+	}
+	for _, w := range v.vswitches {
+		if w.cidr.Overlaps(cidr) {
+			return nil, errCode(400, "InvalidCidrBlock.Overlapped", "Specified CIDR block overlapped with other subnets.")
+		}
+	}
+	if len(v.vswitches) >= 150 {
+		return nil, errCode(400, "QuotaExceeded.VSwitch", "The number of vSwitches in the VPC exceeds the quota.")
+	}
+	w := s.st.newVSwitch(v, zone, cidr, c.p.str("VSwitchName"), c.p.str("Description"), tags, c.now)
+	r := &createVSwitchResp{VSwitchId: w.id}
+	storeToken(s.st, c, r)
+	return r, nil
+}
+
+func (st *state) newVSwitch(v *vpc, zone string, cidr netip.Prefix, name, desc string, tags []tag, now time.Time) *vswitch {
+	w := &vswitch{id: st.newID("vsw", v.rg), vpc: v, zone: zone, cidr: cidr, name: name, description: desc, tags: tags, created: now.Unix()}
+	w.life.set(phPending, now)
+	st.vswitches[w.id] = w
+	v.vswitches = insertSorted(v.vswitches, w, vswID)
+	v.rg.vswitches = insertSorted(v.rg.vswitches, w, vswID)
+	return w
+}
+
+type vswitchJSON struct {
+	VSwitchId               string  `json:"VSwitchId"`
+	VpcId                   string  `json:"VpcId"`
+	ZoneId                  string  `json:"ZoneId"`
+	CidrBlock               string  `json:"CidrBlock"`
+	Status                  string  `json:"Status"`
+	VSwitchName             string  `json:"VSwitchName"`
+	Description             string  `json:"Description"`
+	AvailableIpAddressCount int64   `json:"AvailableIpAddressCount"`
+	IsDefault               bool    `json:"IsDefault"`
+	CreationTime            string  `json:"CreationTime"`
+	OwnerId                 int64   `json:"OwnerId"`
+	Tags                    vpcTags `json:"Tags"`
+}
+
+type describeVSwitchesResp struct {
+	respBase
+	TotalCount int `json:"TotalCount"`
+	PageNumber int `json:"PageNumber"`
+	PageSize   int `json:"PageSize"`
+	VSwitches  struct {
+		VSwitch []vswitchJSON `json:"VSwitch"`
+	} `json:"VSwitches"`
+}
+
+// describeVSwitches allows PageSize up to 50; the reference believes that is
+// the maximum but has not confirmed it.
+func (s *Server) describeVSwitches(c *call) (response, error) {
+	pg, err := c.p.pageParams(50)
+	if err != nil {
+		return nil, err
+	}
+	vpcF, ids, zone, name, tags := c.p.str("VpcId"), c.p.commaList("VSwitchId"), c.p.str("ZoneId"), c.p.str("VSwitchName"), c.p.tagFilter()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var match []*vswitch
+	for _, w := range c.region.vswitches {
+		if (vpcF == "" || w.vpc.id == vpcF) && (len(ids) == 0 || contains(ids, w.id)) && (zone == "" || w.zone == zone) &&
+			(name == "" || w.name == name) && matchTags(w.tags, tags) {
+			match = append(match, w)
+		}
+	}
+	r := &describeVSwitchesResp{TotalCount: len(match), PageNumber: pg.number, PageSize: pg.size}
+	r.VSwitches.VSwitch = []vswitchJSON{}
+	for _, w := range paginate(match, pg) {
+		r.VSwitches.VSwitch = append(r.VSwitches.VSwitch, vswitchJSON{
+			VSwitchId: w.id, VpcId: w.vpc.id, ZoneId: w.zone, CidrBlock: w.cidr.String(), Status: netPhase(w.life, c.now, s.delay),
+			VSwitchName: w.name, Description: w.description, AvailableIpAddressCount: int64(w.capacity() - w.used),
+			CreationTime: formatTimeSec(time.Unix(w.created, 0)), OwnerId: ownerID, Tags: vpcTagsJSON(w.tags),
+		})
+	}
+	return r, nil
+}
+
+func (s *Server) deleteVSwitch(c *call) (response, error) {
+	id, err := c.p.required("VSwitchId")
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.st.vswitches[id]
+	if w == nil || w.vpc.rg != c.region {
+		return nil, errVSwitchNotFound
+	}
+	if netPhase(w.life, c.now, s.delay) != "Available" {
+		return nil, errCode(400, "IncorrectVSwitchStatus", "The current status of the vSwitch does not support this operation.")
+	}
+	if w.used > 0 {
+		return nil, errCode(400, "DependencyViolation", "Specified vSwitch has dependent instances.")
+	}
+	delete(s.st.vswitches, id)
+	w.vpc.vswitches = removeSorted(w.vpc.vswitches, id, vswID)
+	c.region.vswitches = removeSorted(c.region.vswitches, id, vswID)
+	return &respBase{}, nil
+}
