@@ -439,15 +439,21 @@ func TestLaunchDependencyGraph(t *testing.T) {
 	overlap("AuthorizePorts", "Launch")
 
 	// Depth: the longest chain of calls each starting after the previous
-	// ended. Cold: FindVPC, CreateVPC, GetVPC x2 (one Pending poll),
-	// ListSwitches, CreateSwitch, Launch, AssociateAddress = 8, against the
-	// 14 calls a sequential flow would chain.
+	// ended. Cold: FindVPC, CreateVPC, GetVPC x2 (the VPC wait, one Pending
+	// poll), CreateSwitch beside CreateSecurityGroup, Launch beside
+	// AuthorizePorts, AssociateAddress = 5 round trips plus the wait. A VPC
+	// created here has no switches or group, so neither is looked up.
 	depth := chainDepth(log)
-	if depth != 8 {
-		t.Errorf("sequential depth of a cold Launch = %d, want 8; log:\n%s", depth, formatLog(log))
+	if depth != 7 {
+		t.Errorf("sequential depth of a cold Launch = %d, want 7; log:\n%s", depth, formatLog(log))
 	}
-	if len(log) != 14 {
-		t.Errorf("%d calls, want 14; log:\n%s", len(log), formatLog(log))
+	if len(log) != 12 {
+		t.Errorf("%d calls, want 12; log:\n%s", len(log), formatLog(log))
+	}
+	for _, c := range log {
+		if c.method == "ListSwitches" || c.method == "FindSecurityGroup" {
+			t.Errorf("cold Launch called %s on the VPC it just created", c.method)
+		}
 	}
 
 	// Warm: the network is cached, so Launch and the association remain.

@@ -46,7 +46,12 @@ type entry struct {
 	vpc      VPC
 	group    SecurityGroup // zero until found or created
 	switches map[string]Switch
-	expires  time.Time
+	// listed says switches holds every switch of the VPC: true once they
+	// were listed, and for a VPC this Provisioner created (it starts with
+	// none), which saves a ListSwitches round trip on a cold create.
+	listed  bool
+	created bool // the VPC was created here, so it has no group yet
+	expires time.Time
 }
 
 // NewProvisioner returns a Provisioner over p, with Options edited by
@@ -171,10 +176,11 @@ func (p *Provisioner) ensureFrom(ctx context.Context, scope Scope, zone string, 
 		return err
 	})
 	if sg.ID == "" {
+		fresh, _ := p.cachedEntry(scope)
 		g.Go(func() error {
 			var err error
 			sg, err = share(ctx, &p.flight, flightKey(scope, "group", vpc.ID), func(ctx context.Context) (SecurityGroup, error) {
-				return p.ensureGroup(ctx, scope, vpc)
+				return p.ensureGroup(ctx, scope, vpc, fresh.vpc.ID == vpc.ID && fresh.created)
 			})
 			return err
 		})
@@ -194,8 +200,10 @@ func (p *Provisioner) ensureVPC(ctx context.Context, scope Scope) (VPC, error) {
 		vpc, err = p.prims.FindVPC(ctx, scope)
 		return err
 	})
+	created := false
 	switch {
 	case errors.Is(err, multicloud.ErrNotFound):
+		created = true
 		cidr, err := PlanVPC(p.opts.BaseCIDR, p.opts.VPCPrefixLen, scope.Owner)
 		if err != nil {
 			return VPC{}, p.fail(ctx, scope, "plan vpc", err)
@@ -218,7 +226,11 @@ func (p *Provisioner) ensureVPC(ctx context.Context, scope Scope) (VPC, error) {
 			return VPC{}, p.fail(ctx, scope, "wait for vpc "+id, err)
 		}
 	}
-	p.update(scope, vpc, func(e *entry) {})
+	p.update(scope, vpc, func(e *entry) {
+		if created && len(e.switches) == 0 {
+			e.listed, e.created = true, true
+		}
+	})
 	return vpc, nil
 }
 
@@ -256,6 +268,21 @@ func (p *Provisioner) ensureSwitch(ctx context.Context, scope Scope, vpc VPC, zo
 		return Switch{}, err
 	}
 	defer unlock()
+	if e, ok := p.cachedEntry(scope); ok && e.vpc.ID == vpc.ID && e.listed {
+		if sw, ok := e.switches[zone]; ok {
+			return sw, nil
+		}
+		// Every switch of the VPC is known: plan without listing. Another
+		// process may still have added one since; then the create fails
+		// and the flow lists and plans again.
+		known := make([]Switch, 0, len(e.switches))
+		for _, s := range e.switches {
+			known = append(known, s)
+		}
+		if sw, err := p.createSwitch(ctx, scope, vpc, zone, known); err == nil || ctx.Err() != nil {
+			return sw, err
+		}
+	}
 	var list []Switch
 	err = p.retry(ctx, func() error {
 		var err error
@@ -265,6 +292,13 @@ func (p *Provisioner) ensureSwitch(ctx context.Context, scope Scope, vpc VPC, zo
 	if err != nil {
 		return Switch{}, p.fail(ctx, scope, "list switches of "+vpc.ID, err)
 	}
+	return p.createSwitch(ctx, scope, vpc, zone, list)
+}
+
+// createSwitch returns the switch of zone in list, or creates one in a
+// block free of list's, and caches list with it as the VPC's switches.
+// The caller holds the scope's switch lock.
+func (p *Provisioner) createSwitch(ctx context.Context, scope Scope, vpc VPC, zone string, list []Switch) (Switch, error) {
 	byZone := make(map[string]Switch)
 	used := make([]string, 0, len(list))
 	for _, s := range list {
@@ -293,6 +327,7 @@ func (p *Provisioner) ensureSwitch(ctx context.Context, scope Scope, vpc VPC, zo
 		for z, s := range byZone {
 			e.switches[z] = s
 		}
+		e.listed = true
 	})
 	return sw, nil
 }
@@ -317,13 +352,20 @@ func (p *Provisioner) lockSwitches(ctx context.Context, scope Scope) (func(), er
 
 // ensureGroup finds or creates the scope's security group in the VPC and
 // caches it.
-func (p *Provisioner) ensureGroup(ctx context.Context, scope Scope, vpc VPC) (SecurityGroup, error) {
+//
+// A VPC created by this Provisioner has no group yet, so for it the find is
+// skipped: the create's token still makes a concurrent create by another
+// process return the same group.
+func (p *Provisioner) ensureGroup(ctx context.Context, scope Scope, vpc VPC, fresh bool) (SecurityGroup, error) {
 	var sg SecurityGroup
-	err := p.retry(ctx, func() error {
-		var err error
-		sg, err = p.prims.FindSecurityGroup(ctx, scope, vpc.ID)
-		return err
-	})
+	var err error = multicloud.ErrNotFound
+	if !fresh {
+		err = p.retry(ctx, func() error {
+			var err error
+			sg, err = p.prims.FindSecurityGroup(ctx, scope, vpc.ID)
+			return err
+		})
+	}
 	switch {
 	case errors.Is(err, multicloud.ErrNotFound):
 		err = p.retry(ctx, func() error {

@@ -28,9 +28,8 @@ func TestEnsureColdThenWarm(t *testing.T) {
 	}
 	want := map[string]int{
 		"FindVPC": 1, "CreateVPC": 1, "GetVPC": 3,
-		"ListSwitches": 1, "CreateSwitch": 1,
-		"FindSecurityGroup": 1, "CreateSecurityGroup": 1,
-	}
+		"CreateSwitch": 1, "CreateSecurityGroup": 1,
+	} // a VPC just created has no switch or group to look up
 	if diff := cmp.Diff(want, m.counts()); diff != "" {
 		t.Errorf("cold Ensure calls (-want +got):\n%s", diff)
 	}
@@ -216,12 +215,19 @@ func TestEnsureErrors(t *testing.T) {
 		{"get vpc denied", "GetVPC", denied, multicloud.CodeNetwork, multicloud.ErrPermissionDenied},
 		{"switch denied", "CreateSwitch", denied, multicloud.CodeNetwork, multicloud.ErrPermissionDenied},
 		{"group denied", "CreateSecurityGroup", denied, multicloud.CodeNetwork, multicloud.ErrPermissionDenied},
+		// On a VPC that already exists (made by another process), the switch
+		// and the group are looked up first.
 		{"list switches denied", "ListSwitches", denied, multicloud.CodeNetwork, multicloud.ErrPermissionDenied},
+		{"find group denied", "FindSecurityGroup", denied, multicloud.CodeNetwork, multicloud.ErrPermissionDenied},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			m := newMem()
+			if tt.method == "ListSwitches" || tt.method == "FindSecurityGroup" {
+				_, err := NewProvisioner(m, fastOptions).Ensure(context.Background(), testScope("u1"), "z0")
+				must(t, err)
+			}
 			m.fail(tt.method, -1, tt.err)
 			p := NewProvisioner(m, fastOptions)
 			_, err := p.Ensure(context.Background(), testScope("u1"), "z1")
@@ -359,5 +365,32 @@ func TestEnsureConcurrentOwners(t *testing.T) {
 		if got[k] != w {
 			t.Errorf("%s calls = %d, want %d", k, got[k], w)
 		}
+	}
+}
+
+// TestEnsureStaleSwitchListFallsBack covers the one risk of planning a
+// switch without listing: another process added a switch to the VPC this
+// Provisioner created. The create then fails, and the flow lists the
+// VPC's switches and plans again.
+func TestEnsureStaleSwitchListFallsBack(t *testing.T) {
+	t.Parallel()
+	m := newMem()
+	tiny := func(o *Options) { fastOptions(o); o.VPCPrefixLen, o.SwitchPrefixLen = 16, 17 } // two blocks per VPC
+	scope := testScope("u1")
+	p1 := NewProvisioner(m, tiny)
+	a, err := p1.Ensure(context.Background(), scope, "z1")
+	must(t, err)
+	b, err := NewProvisioner(m, tiny).Ensure(context.Background(), scope, "z2") // the other process
+	must(t, err)
+	if a.VPC.ID != b.VPC.ID || a.Switch.CIDR == b.Switch.CIDR {
+		t.Fatalf("setup: got %+v and %+v, want one VPC with two blocks", a, b)
+	}
+	lists := m.count("ListSwitches")
+	_, err = p1.Ensure(context.Background(), scope, "z3")
+	if !errors.Is(err, multicloud.ErrQuotaExceeded) {
+		t.Errorf("Ensure in a full VPC = %v, want ErrQuotaExceeded after listing the switches", err)
+	}
+	if got := m.count("ListSwitches"); got != lists+1 {
+		t.Errorf("ListSwitches called %d more times, want 1 (the fallback)", got-lists)
 	}
 }
