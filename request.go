@@ -113,8 +113,10 @@ type CreateInstanceRequest struct {
 	Extensions map[string]string `json:"extensions,omitempty"`
 
 	// IdempotencyKey identifies this request across retries: a request
-	// sent again with the same key creates nothing new. Normalize
-	// generates one when empty; store it with the order to retry safely.
+	// sent again with the same key creates nothing new. Set it, for
+	// instance to the order ID, so that retrying a whole CreateInstance
+	// call (after a timeout or a crash) is safe. When it is empty,
+	// CreateInstance generates one that covers only its own retries.
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 }
 
