@@ -207,6 +207,8 @@ type region struct {
 	zones     []string
 	vpcQuota  int
 	addrQuota int
+	nvpcs     int // VPCs held, against vpcQuota
+	naddrs    int // addresses held, against addrQuota
 }
 
 func (r *region) hasZone(z string) bool {

@@ -306,24 +306,33 @@ func (p *Provider) checkSpec(op string, spec *multicloud.CreateSpec) error {
 }
 
 // fingerprint says what a create asked for, to tell a repeat from a token
-// reused with other parameters.
+// reused with other parameters. It is built without fmt: it runs on every
+// create.
 func fingerprint(spec *multicloud.CreateSpec) string {
 	r := spec.Request
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|%d|%s|%s|%d|%t|%d|%s|%s|%s|%d|%v|%s|",
-		spec.Plan.Placement, spec.Plan.ImageID, r.Quantity, r.InstanceName, r.SystemDiskType, r.SystemDiskSize,
-		r.AllocatePublicIP, r.PublicIPBandwidth, r.BandwidthMode, r.PublicIPMode, r.InstanceChargeMode, r.Duration, r.OpenPorts, r.KeyPairName)
-	keys := make([]string, 0, len(spec.Tags))
+	b := make([]byte, 0, 256)
+	for _, s := range []string{spec.Plan.Region, spec.Plan.Zone, spec.Plan.InstanceType, spec.Plan.ImageID, r.InstanceName,
+		r.SystemDiskType, string(r.BandwidthMode), string(r.PublicIPMode), string(r.InstanceChargeMode), r.KeyPairName} {
+		b = strconv.AppendQuote(b, s)
+	}
+	for _, n := range []int{r.Quantity, r.SystemDiskSize, r.PublicIPBandwidth, r.Duration} {
+		b = strconv.AppendInt(append(b, '|'), int64(n), 10)
+	}
+	b = strconv.AppendBool(append(b, '|'), r.AllocatePublicIP)
+	for _, port := range r.OpenPorts {
+		b = strconv.AppendInt(append(b, ','), int64(port), 10)
+	}
+	var buf [8]string
+	keys := buf[:0]
 	for k := range spec.Tags {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		b.WriteString(strconv.Quote(k))
-		b.WriteByte('=')
-		b.WriteString(strconv.Quote(spec.Tags[k]))
+		b = strconv.AppendQuote(append(b, '|'), k)
+		b = strconv.AppendQuote(append(b, '='), spec.Tags[k])
 	}
-	return b.String()
+	return string(b)
 }
 
 // runInstances is the launch step of Create ("RunInstances" in the call

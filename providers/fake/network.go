@@ -181,18 +181,13 @@ func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, tok
 		return network.VPC{}, p.errorf(op, r.id, multicloud.CodeInvalidArgument, "InvalidCidrBlock.Malformed",
 			"vpc cidr %q must be a canonical private ipv4 block of mask /8 to /28", cidr)
 	}
-	n := 0
-	for _, v := range p.vpcs {
-		if v.region == r.id {
-			n++
-		}
-	}
-	if n >= r.vpcQuota {
+	if r.nvpcs >= r.vpcQuota {
 		return network.VPC{}, p.errorf(op, r.id, multicloud.CodeQuotaExceeded, "QuotaExceeded.Vpc",
 			"region %s holds %d vpcs, its quota", r.id, r.vpcQuota)
 	}
 	v := &vpc{id: p.newID("vpc"), region: r.id, cidr: cidr, tags: scope.Tags(), created: now, availableAt: now.Add(p.opts.TransitionDelay)}
 	p.vpcs[v.id] = v
+	r.nvpcs++
 	p.storeTokenLocked(r.id, "vpc", token, &tokenRecord{fingerprint: fp, id: v.id})
 	target = v.id
 	return v.view(now), nil
@@ -426,18 +421,13 @@ func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spe
 		return network.Address{}, p.errorf(op, r.id, multicloud.CodeInvalidArgument, "InvalidParameter",
 			"address of %d Mbit/s billed %q: need 1-500 Mbit/s, TRAFFIC or FIXED", spec.BandwidthMbps, spec.ChargeMode)
 	}
-	n := 0
-	for _, a := range p.addresses {
-		if a.region == r.id {
-			n++
-		}
-	}
-	if n >= r.addrQuota {
+	if r.naddrs >= r.addrQuota {
 		return network.Address{}, p.errorf(op, r.id, multicloud.CodeQuotaExceeded, "QuotaExceeded.Eip",
 			"region %s holds %d addresses, its quota", r.id, r.addrQuota)
 	}
 	a := &address{id: p.newID("eip"), region: r.id, ip: p.publicIPLocked(), spec: spec, tags: scope.Tags()}
 	p.addresses[a.id] = a
+	r.naddrs++
 	p.storeTokenLocked(r.id, "address", token, &tokenRecord{fingerprint: fp, id: a.id})
 	target = a.id
 	return a.view(now), nil
@@ -571,5 +561,8 @@ func (p *Provider) ReleaseAddress(ctx context.Context, scope network.Scope, addr
 			"address %s is %s, release needs Available", addressID, st)
 	}
 	delete(p.addresses, addressID)
+	if r, ok := p.regions[a.region]; ok {
+		r.naddrs--
+	}
 	return nil
 }

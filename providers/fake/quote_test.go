@@ -29,7 +29,9 @@ func TestQuote(t *testing.T) {
 	}{
 		{
 			name: "on demand, traffic",
-			edit: func(r *pricing.Request) { r.ChargeMode, r.BandwidthMode, r.BandwidthMbps = pricing.OnDemand, pricing.Traffic, 10 },
+			edit: func(r *pricing.Request) {
+				r.ChargeMode, r.BandwidthMode, r.BandwidthMbps = pricing.OnDemand, pricing.Traffic, 10
+			},
 			want: pricing.Quote{ChargeMode: pricing.OnDemand, TrafficPerGB: 0.5,
 				Hourly:  pricing.Breakdown{Instance: 2, Disk: 0.8, Total: 2.8},
 				Monthly: pricing.Breakdown{Instance: 1460, Disk: 584, Total: 2044}},
