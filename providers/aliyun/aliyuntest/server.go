@@ -90,8 +90,9 @@ func WithTransitionDelay(d time.Duration) Option {
 	return func(c *config) { c.delay = d }
 }
 
-// WithClock sets the server clock used for resource timestamps, transitions,
-// and the Timestamp check of the signature. The default is time.Now.
+// WithClock sets the server clock used for resource timestamps and state
+// transitions, so tests can advance time instead of sleeping. The signature
+// Timestamp is always checked against wall time. The default is time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.now = now }
 }

@@ -162,7 +162,9 @@ func (s *Server) authenticate(method string, form url.Values) *apiError {
 	if err != nil {
 		return &apiError{status: 400, code: "InvalidTimeStamp.Format", msg: "Specified time stamp or date value is not well formatted."}
 	}
-	now := s.now()
+	// Wall time, not the server clock: a test clock must not make the SDK's
+	// real timestamps expire.
+	now := time.Now()
 	if d := now.Sub(ts); d > signatureWindow || d < -signatureWindow {
 		return &apiError{status: 400, code: "InvalidTimeStamp.Expired", msg: "Specified time stamp or date value is expired."}
 	}
