@@ -42,10 +42,10 @@ func TestRunAndDescribeInstances(t *testing.T) {
 	in := got[0]
 	type shape struct {
 		ID, Name, Host, Desc, Status, Region, Zone, Type, Family, GPUSpec, OSType, Image, Charge, Net, KeyPair, VpcID, VswID string
-		Cpu, Memory, GPUs, BWOut                                                                                           int
-		SGs                                                                                                                []string
-		Tags                                                                                                               map[string]string
-		HasPublicIP, HasPrivateIP, IoOptimized                                                                             bool
+		Cpu, Memory, GPUs, BWOut                                                                                             int
+		SGs                                                                                                                  []string
+		Tags                                                                                                                 map[string]string
+		HasPublicIP, HasPrivateIP, IoOptimized                                                                               bool
 	}
 	tags := map[string]string{}
 	for _, tg := range in.Tags.Tag {
