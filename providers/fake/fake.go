@@ -100,8 +100,8 @@ type Options struct {
 	// "ecs.gn7-c12g1.3xlarge".
 	Catalog *mapping.Catalog
 	// DefaultStock is the stock of every (region, zone, instance type)
-	// that SetStock did not set; default 1000. Creating instances takes
-	// from it, deleting gives back.
+	// that SetStock did not set; default 1000, negative for none.
+	// Creating instances takes from it, deleting gives back.
 	DefaultStock int
 	// VPCQuota is the number of VPCs a region holds; default 10.
 	VPCQuota int
@@ -116,7 +116,10 @@ type Options struct {
 	TransitionDelay time.Duration
 	// Clock tells the time of transitions, quotes and the call log;
 	// default the real clock. With a ManualClock and a TransitionDelay,
-	// states change only when the clock is advanced.
+	// states change only when the clock is advanced, and that includes a
+	// new user's VPC, which a create waits for: advance the clock while
+	// the create runs, or provision the user's network first with
+	// Provisioner().Ensure while advancing it.
 	Clock Clock
 	// Seed seeds the random source of probabilistic faults; default 1.
 	Seed uint64
@@ -191,6 +194,7 @@ type Provider struct {
 	groups    map[string]*group
 	addresses map[string]*address
 	tokens    map[string]*tokenRecord
+	plans     map[string]multicloud.Plan // by planKey
 	publicIPs uint32
 }
 
@@ -275,6 +279,7 @@ func New(opts ...func(*Options)) *Provider {
 		groups:    make(map[string]*group),
 		addresses: make(map[string]*address),
 		tokens:    make(map[string]*tokenRecord),
+		plans:     make(map[string]multicloud.Plan),
 	}
 	p.ctl.init(o.Seed)
 	for _, r := range o.Regions {
@@ -329,7 +334,7 @@ func (p *Provider) stockLocked(k stockKey) int {
 	if n, ok := p.stock[k]; ok {
 		return n
 	}
-	return p.opts.DefaultStock
+	return max(p.opts.DefaultStock, 0)
 }
 
 // SetVPCQuota sets how many VPCs region may hold; creating one more is

@@ -89,7 +89,8 @@ func (p *Provider) snapshotLocked(in *instance, now time.Time) *multicloud.Insta
 }
 
 // classify returns err as an *multicloud.Error of op in region, keeping
-// its code and cause.
+// its code and cause; an *multicloud.Error keeps the operation, provider
+// and region it names and gets the missing ones.
 func (p *Provider) classify(op, region string, err error) error {
 	if err == nil {
 		return nil
@@ -97,7 +98,7 @@ func (p *Provider) classify(op, region string, err error) error {
 	var e *multicloud.Error
 	if errors.As(err, &e) && e == err {
 		cp := *e
-		cp.Op, cp.Provider, cp.Region = op, p.code, region
+		cp.Op, cp.Provider, cp.Region = cmpOr(cp.Op, op), cmpOr(cp.Provider, p.code), cmpOr(cp.Region, region)
 		return &cp
 	}
 	return &multicloud.Error{Op: op, Provider: p.code, Region: region, Code: multicloud.CodeOf(err), Err: err}
@@ -107,7 +108,10 @@ func (p *Provider) classify(op, region string, err error) error {
 // request's, else the first zone of the region with stock of the type),
 // the instance type (the placement's or request's, else the cheapest type
 // of the catalog that fits the request and has stock in the zone or
-// region) and the image ID of the request's image key. An unknown region,
+// region) and the image ID of the request's image key. The plan made for
+// a request with an IdempotencyKey is remembered: resolving it again at
+// the same placement returns the same plan even when stock has moved
+// since, so that a retried order reaches the same instances. An unknown region,
 // zone, image key, GPU model or instance type is ErrInvalidArgument naming
 // the known ones; fitting types that are all out of stock ErrNoStock.
 func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRequest, pl multicloud.Placement) (_ *multicloud.Plan, err error) {
@@ -144,6 +148,10 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	memo := planKey(req, region, zone, typ)
+	if plan, ok := p.plans[memo]; ok && memo != "" {
+		return &plan, nil
+	}
 	var sold []string
 	for _, c := range cands {
 		if !p.soldLocked(region, c.ID) {
@@ -152,7 +160,11 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 		sold = append(sold, c.ID)
 		for _, z := range r.zones {
 			if (zone == "" || z == zone) && p.stockLocked(stockKey{region, z, c.ID}) > 0 {
-				return &multicloud.Plan{Placement: multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: c.ID}, ImageID: image}, nil
+				plan := multicloud.Plan{Placement: multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: c.ID}, ImageID: image}
+				if memo != "" {
+					p.plans[memo] = plan
+				}
+				return &plan, nil
 			}
 		}
 	}
@@ -163,6 +175,23 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 	}
 	return nil, p.errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock",
 		"no stock in %s of %s", where, strings.Join(sold, ", "))
+}
+
+// planKey identifies a resolution for Resolve's memory: the request's
+// idempotency key and everything the plan depends on. It is empty without
+// an idempotency key.
+func planKey(req *multicloud.CreateInstanceRequest, region, zone, typ string) string {
+	if req.IdempotencyKey == "" {
+		return ""
+	}
+	b := make([]byte, 0, 128)
+	for _, s := range []string{req.IdempotencyKey, region, zone, typ, req.GPUModel, req.ImageKey} {
+		b = strconv.AppendQuote(b, s)
+	}
+	for _, n := range []int{req.GPUCount, req.CPU, req.Memory} {
+		b = strconv.AppendInt(append(b, '|'), int64(n), 10)
+	}
+	return string(b)
 }
 
 func requirements(req *multicloud.CreateInstanceRequest, typ string) mapping.Requirements {
@@ -266,6 +295,10 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) (out
 		}
 		p.mu.Unlock()
 		target = strings.Join(ids, ",")
+	}
+	if lerr == nil && len(out) == 0 {
+		lerr = p.errorf(op, region, multicloud.CodeNotFound, "InvalidInstanceId.NotFound",
+			"the instances of token %s were deleted", shortToken(spec.Token))
 	}
 	if lerr == nil {
 		return out, nil

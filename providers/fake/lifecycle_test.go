@@ -165,7 +165,8 @@ func TestPartialStock(t *testing.T) {
 	}
 	p.SetStock(plan.Region, plan.Zone, plan.InstanceType, 3)
 
-	insts, err := c.CreateInstance(testCtx(t), gpuRequest("carol", multicloud.WithQuantity(5), multicloud.WithPublicIP(5, multicloud.Traffic)))
+	req := gpuRequest("carol", multicloud.WithQuantity(5), multicloud.WithPublicIP(5, multicloud.Traffic), multicloud.WithIdempotencyKey("order-7"))
+	insts, err := c.CreateInstance(testCtx(t), req)
 	if len(insts) != 3 {
 		t.Fatalf("got %d instances, want the 3 in stock", len(insts))
 	}
@@ -183,6 +184,34 @@ func TestPartialStock(t *testing.T) {
 	}
 	if got := p.Stock(plan.Region, plan.Zone, plan.InstanceType); got != 0 {
 		t.Errorf("stock left: got %d, want 0", got)
+	}
+
+	// A retry of the order returns the same three and the same shortfall,
+	// and leaves no address behind.
+	again, err := c.CreateInstance(testCtx(t), req)
+	if !errors.Is(err, multicloud.ErrNoStock) || len(again) != 3 {
+		t.Fatalf("retry: got %d instances, %v; want the 3 and ErrNoStock", len(again), err)
+	}
+	for i := range again {
+		if again[i].ID != insts[i].ID || again[i].PublicIP != insts[i].PublicIP {
+			t.Errorf("retry instance %d: got %s (%s), want %s (%s)", i, again[i].ID, again[i].PublicIP, insts[i].ID, insts[i].PublicIP)
+		}
+	}
+	if a := p.Audit(); a.Addresses["InUse"] != 3 || a.UnboundAddresses != 0 || a.Instances[multicloud.StatusRunning] != 3 {
+		t.Errorf("after retry: got %+v, want 3 instances and 3 bound addresses", a)
+	}
+
+	// Once the instances are gone, a retry of the order says so.
+	for _, in := range insts {
+		if err := c.Delete(testCtx(t), in.Ref(), true); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	}
+	if got, err := c.CreateInstance(testCtx(t), req); len(got) != 0 || err == nil {
+		t.Errorf("retry after delete: got %d instances, %v; want none and an error", len(got), err)
+	}
+	if a := p.Audit(); len(a.Addresses) != 0 || len(a.Instances) != 0 {
+		t.Errorf("after deleting everything: got %+v, want nothing left", a)
 	}
 }
 

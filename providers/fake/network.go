@@ -101,6 +101,13 @@ func (p *Provider) claimLocked(op, region, kind, token, fingerprint string) (*to
 	return rec, nil
 }
 
+func (r *tokenRecord) getID() string {
+	if r == nil {
+		return ""
+	}
+	return r.id
+}
+
 func (p *Provider) storeTokenLocked(region, kind, token string, rec *tokenRecord) {
 	if token != "" {
 		p.tokens[kind+"/"+region+"/"+token] = rec
@@ -391,7 +398,8 @@ func (p *Provider) AuthorizePorts(ctx context.Context, scope network.Scope, grou
 
 // AllocateAddress allocates an elastic address of 1-500 Mbit/s billed
 // TRAFFIC or FIXED (else ErrInvalidArgument); a region at its address
-// quota is ErrQuotaExceeded.
+// quota is ErrQuotaExceeded. A token whose address was released since
+// allocates a new one, so that a retried create gets its addresses back.
 func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (_ network.Address, err error) {
 	const op = "AllocateAddress"
 	target := ""
@@ -407,16 +415,15 @@ func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spe
 	}
 	now := p.now()
 	fp := fmt.Sprintf("address|%d|%s|%s", spec.BandwidthMbps, spec.ChargeMode, scopeKey(scope))
-	if rec, err := p.claimLocked(op, r.id, "address", token, fp); err != nil || rec != nil {
-		if err != nil {
-			return network.Address{}, err
-		}
-		target = rec.id
-		if a, ok := p.addresses[rec.id]; ok {
-			return a.view(now), nil
-		}
-		return network.Address{}, p.errorf(op, r.id, multicloud.CodeNotFound, "InvalidAllocationId.NotFound", "address %s of token %s was released", rec.id, shortToken(token))
+	rec, err := p.claimLocked(op, r.id, "address", token, fp)
+	if err != nil {
+		return network.Address{}, err
 	}
+	if a, ok := p.addresses[rec.getID()]; ok && rec != nil {
+		target = a.id
+		return a.view(now), nil
+	}
+	// A new token, or one whose address was released since: allocate.
 	if spec.BandwidthMbps < 1 || spec.BandwidthMbps > 500 || (spec.ChargeMode != "TRAFFIC" && spec.ChargeMode != "FIXED") {
 		return network.Address{}, p.errorf(op, r.id, multicloud.CodeInvalidArgument, "InvalidParameter",
 			"address of %d Mbit/s billed %q: need 1-500 Mbit/s, TRAFFIC or FIXED", spec.BandwidthMbps, spec.ChargeMode)
