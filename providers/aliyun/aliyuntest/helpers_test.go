@@ -123,12 +123,20 @@ type network struct {
 
 func (c *clients) network(t testing.TB, region string) network {
 	t.Helper()
+	return c.networkAdvancing(t, region, func() {})
+}
+
+// networkAdvancing is network for servers with a transition delay: advance
+// moves the clock past each Pending state.
+func (c *clients) networkAdvancing(t testing.TB, region string, advance func()) network {
+	t.Helper()
 	cv := vpcapi.CreateCreateVpcRequest()
 	cv.RegionId = region
 	cv.CidrBlock = "192.168.0.0/16"
 	cv.VpcName = "test-vpc"
 	rv, err := c.vpc.CreateVpc(cv)
 	must(t, err)
+	advance()
 	zone := c.srv.st.regions[region].zones[0]
 	cw := vpcapi.CreateCreateVSwitchRequest()
 	cw.RegionId = region
@@ -137,6 +145,7 @@ func (c *clients) network(t testing.TB, region string) network {
 	cw.CidrBlock = "192.168.1.0/24"
 	rw, err := c.vpc.CreateVSwitch(cw)
 	must(t, err)
+	advance()
 	cs := ecs.CreateCreateSecurityGroupRequest()
 	cs.RegionId = region
 	cs.VpcId = rv.VpcId
