@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -99,8 +98,10 @@ type AssetState struct {
 
 // ContentHash returns a hex SHA-256 over a canonical encoding of the fields
 // that describe the asset: identity, name, region, zone, status, tags
-// (sorted), metadata (compacted JSON) and cost. Store keys and timestamps
-// are excluded, so rediscovering an unchanged asset yields the same hash.
+// (sorted), metadata and cost. Store keys and timestamps are excluded, so
+// rediscovering an unchanged asset yields the same hash. Metadata is
+// hashed as the bytes given: a Discoverer must encode it deterministically,
+// as json.Marshal of a struct (or a map, whose keys it sorts) does.
 func ContentHash(a *Asset) string {
 	h := sha256.New()
 	var n [8]byte
@@ -127,12 +128,7 @@ func ContentHash(a *Asset) string {
 		field(t.Key)
 		field(t.Value)
 	}
-	var buf bytes.Buffer
-	if len(a.Metadata) > 0 && json.Compact(&buf, a.Metadata) == nil {
-		field(buf.String())
-	} else {
-		field(string(a.Metadata))
-	}
+	field(string(a.Metadata))
 	binary.LittleEndian.PutUint64(n[:], math.Float64bits(a.Cost))
 	h.Write(n[:])
 	return hex.EncodeToString(h.Sum(nil))

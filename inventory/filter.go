@@ -59,7 +59,8 @@ type Filter struct {
 	// Offset skips that many matching assets; negative is an error.
 	Offset int
 	// Sort is one of SortKeys, optionally prefixed with "-" for descending;
-	// empty means DefaultSort. Ties are broken by ID, ascending.
+	// empty means DefaultSort. Ties are broken by ID, in the same
+	// direction.
 	Sort string
 }
 

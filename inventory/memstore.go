@@ -213,7 +213,7 @@ func (f *Filter) Matches(a *Asset) bool {
 }
 
 // CompareAssets orders a and b by the sort expression of a normalized
-// Filter, then by ID.
+// Filter, then by ID in the same direction.
 func CompareAssets(sort string, a, b *Asset) int {
 	col, desc, _ := ParseSort(sort)
 	var c int
@@ -243,10 +243,11 @@ func CompareAssets(sort string, a, b *Asset) int {
 	case "discover_time":
 		c = a.DiscoverTime.Compare(b.DiscoverTime)
 	}
+	c = cmp.Or(c, cmp.Compare(a.ID, b.ID))
 	if desc {
 		c = -c
 	}
-	return cmp.Or(c, cmp.Compare(a.ID, b.ID))
+	return c
 }
 
 // QueryAssets implements Store.

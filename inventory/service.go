@@ -16,7 +16,7 @@ import (
 // Defaults of Options.
 const (
 	DefaultConcurrency = 5
-	DefaultBatchSize   = 500
+	DefaultBatchSize   = 1000
 	DefaultRateLimit   = rate.Limit(20) // requests per second per account
 	DefaultRateBurst   = 20
 )

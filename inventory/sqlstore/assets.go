@@ -75,20 +75,37 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 			}
 		}
 	}
+	// Build every statement before taking the writer, so other batches
+	// write while this one encodes.
+	type stmt struct {
+		query string
+		args  []any
+		chunk []inventory.Asset
+	}
+	var stmts []stmt
+	for start := 0; start < len(batch); start += upsertChunk {
+		chunk := batch[start:min(start+upsertChunk, len(batch))]
+		q, args, err := s.upsertQuery(chunk)
+		if err != nil {
+			return err
+		}
+		stmts = append(stmts, stmt{q, args, chunk})
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	for start := 0; start < len(batch); start += upsertChunk {
-		if err := s.upsertChunk(ctx, tx, batch[start:min(start+upsertChunk, len(batch))]); err != nil {
+	for _, st := range stmts {
+		if err := s.upsertChunk(ctx, tx, st.query, st.args, st.chunk); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
 }
 
-func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, chunk []inventory.Asset) error {
+// upsertQuery builds the INSERT ... ON CONFLICT statement of one chunk.
+func (s *Store) upsertQuery(chunk []inventory.Asset) (string, []any, error) {
 	b := builder{d: &s.d, args: make([]any, 0, len(chunk)*len(upsertColumns))}
 	b.sb.Grow(len(chunk) * 80)
 	b.write("INSERT INTO assets (", strings.Join(upsertColumns, ", "), ") VALUES ")
@@ -96,7 +113,7 @@ func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, chunk []inventory.A
 		a := &chunk[i]
 		tags, err := json.Marshal(a.Tags)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		if a.Tags == nil {
 			tags = []byte("[]")
@@ -125,7 +142,12 @@ func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, chunk []inventory.A
 		b.write(c, " = excluded.", c)
 	}
 	b.write(" RETURNING id, provider, account, asset_type, asset_id")
-	rows, err := tx.QueryContext(ctx, b.sb.String(), b.args...)
+	return b.sb.String(), b.args, nil
+}
+
+// upsertChunk runs one chunk's upsert and replaces its tags.
+func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, query string, args []any, chunk []inventory.Asset) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: upsert assets: %w", err)
 	}
@@ -259,11 +281,11 @@ func (s *Store) where(b *builder, f *inventory.Filter) {
 		b.write(" AND ", fmt.Sprintf(s.d.contains, "a.asset_name", b.arg(f.Name)))
 	}
 	for _, t := range f.Tags {
-		b.write(" AND EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset = a.id AND t.key = ", b.arg(t.Key),
+		b.write(" AND a.id IN (SELECT t.asset FROM asset_tags t WHERE t.key = ", b.arg(t.Key),
 			" AND t.value = ", b.arg(t.Value), ")")
 	}
 	for _, k := range f.TagKeys {
-		b.write(" AND EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset = a.id AND t.key = ", b.arg(k), ")")
+		b.write(" AND a.id IN (SELECT t.asset FROM asset_tags t WHERE t.key = ", b.arg(k), ")")
 	}
 }
 
@@ -280,19 +302,26 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	if desc {
 		dir = " DESC"
 	}
+	// Sort and page over IDs only, then fetch the page's rows: sorting
+	// whole rows (metadata included) of a broad filter costs far more.
 	b := builder{d: &s.d}
-	b.write("SELECT ", "a."+strings.ReplaceAll(assetColumns, ", ", ", a."), " FROM assets a")
+	b.write("SELECT a.id, a.", col, " FROM assets a")
 	s.where(&b, &f)
 	nWhere := len(b.args)
-	where := b.sb.String()[strings.Index(b.sb.String(), " WHERE "):]
-	b.write(" ORDER BY a.", col, dir, ", a.id ASC LIMIT ", b.arg(int64(f.Limit)), " OFFSET ", b.arg(int64(f.Offset)))
+	where := b.sb.String()[len("SELECT a.id, a."+col+" FROM assets a"):]
+	// The ID tie-break runs in the sort's direction, so an index on the
+	// sort column (which ends in the row ID) yields the order as is.
+	order := " ORDER BY a." + col + dir + ", a.id" + dir
+	b.write(order, " LIMIT ", b.arg(int64(f.Limit)), " OFFSET ", b.arg(int64(f.Offset)))
+	page := "SELECT " + "a." + strings.ReplaceAll(assetColumns, ", ", ", a.") + " FROM (" + b.sb.String() +
+		") p JOIN assets a ON a.id = p.id" + order
 
 	tx, err := s.db.BeginTx(ctx, s.readTx())
 	if err != nil {
 		return nil, 0, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, b.sb.String(), b.args...)
+	rows, err := tx.QueryContext(ctx, page, b.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: query assets: %w", err)
 	}

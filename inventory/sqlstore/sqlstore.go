@@ -103,6 +103,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.d.name == "sqlite" {
+		// Gather planner statistics where they are missing or stale, so
+		// a filter on a common value does not pick a needle's index.
+		if _, err := s.writer.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("sqlstore: optimize: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -144,8 +152,12 @@ func openSQLite(dsn string) (*Store, error) {
 	return &Store{d: sqliteDialect, db: reader, writer: writer}, nil
 }
 
-// Close closes the database connections.
+// Close closes the database connections, first refreshing SQLite's
+// planner statistics as SQLite recommends.
 func (s *Store) Close() error {
+	if s.d.name == "sqlite" {
+		s.writer.Exec("PRAGMA optimize")
+	}
 	err := s.db.Close()
 	if s.writer != s.db {
 		err = errors.Join(err, s.writer.Close())

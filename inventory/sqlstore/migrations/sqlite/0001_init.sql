@@ -40,13 +40,14 @@ CREATE TABLE assets (
 );
 CREATE UNIQUE INDEX assets_identity ON assets (provider, account, asset_type, asset_id);
 CREATE INDEX assets_scope ON assets (account, region, asset_type);
-CREATE INDEX assets_region ON assets (region);
+CREATE INDEX assets_region ON assets (region, status);
 CREATE INDEX assets_zone ON assets (zone);
 CREATE INDEX assets_status ON assets (status);
 CREATE INDEX assets_type ON assets (asset_type);
 CREATE INDEX assets_name ON assets (asset_name);
 CREATE INDEX assets_create_time ON assets (create_time);
-CREATE INDEX assets_stats ON assets (deleted_at, provider, asset_type, region, status, cost, discover_time);
+CREATE INDEX assets_stats ON assets (provider, asset_type, region, status, deleted_at, cost, discover_time);
+CREATE INDEX assets_deleted ON assets (deleted_at) WHERE deleted_at IS NOT NULL;
 CREATE TABLE asset_tags (
 	asset INTEGER NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
 	key   TEXT NOT NULL,
