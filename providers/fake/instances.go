@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/multicloud-ecs/multicloud"
-	"github.com/multicloud-ecs/multicloud/mapping"
 	"github.com/multicloud-ecs/multicloud/network"
 )
 
@@ -102,121 +101,6 @@ func (p *Provider) classify(op, region string, err error) error {
 		return &cp
 	}
 	return &multicloud.Error{Op: op, Provider: p.code, Region: region, Code: multicloud.CodeOf(err), Err: err}
-}
-
-// Resolve completes a placement: the zone (the placement's, else the
-// request's, else the first zone of the region with stock of the type),
-// the instance type (the placement's or request's, else the cheapest type
-// of the catalog that fits the request and has stock in the zone or
-// region) and the image ID of the request's image key. The plan made for
-// a request with an IdempotencyKey is remembered: resolving it again at
-// the same placement returns the same plan even when stock has moved
-// since, so that a retried order reaches the same instances. An unknown region,
-// zone, image key, GPU model or instance type is ErrInvalidArgument naming
-// the known ones; fitting types that are all out of stock ErrNoStock.
-func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRequest, pl multicloud.Placement) (_ *multicloud.Plan, err error) {
-	const op = "Resolve"
-	region := pl.Region
-	if region == "" && req != nil {
-		region = req.Region
-	}
-	defer p.track(op, region, "", p.now(), &err)
-	if err := p.enter(ctx, op, region); err != nil {
-		return nil, err
-	}
-	if req == nil {
-		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "", "nil request")
-	}
-	zone, typ := cmpOr(pl.Zone, req.Zone), cmpOr(pl.InstanceType, req.InstanceType)
-	p.mu.Lock()
-	r, err := p.regionLocked(op, region)
-	p.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	if zone != "" && !r.hasZone(zone) {
-		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "InvalidZoneId.NotFound",
-			"unknown zone %q in %s; known zones: %s", zone, region, joinComma(r.zones))
-	}
-	cands, err := p.catalog.Select(requirements(req, typ))
-	if err != nil {
-		return nil, p.classify(op, region, err)
-	}
-	image, err := p.catalog.ImageID(region, req.ImageKey)
-	if err != nil {
-		return nil, p.classify(op, region, err)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	memo := planKey(req, region, zone, typ)
-	if plan, ok := p.plans[memo]; ok && memo != "" {
-		return &plan, nil
-	}
-	var sold []string
-	for _, c := range cands {
-		if !p.soldLocked(region, c.ID) {
-			continue
-		}
-		sold = append(sold, c.ID)
-		for _, z := range r.zones {
-			if (zone == "" || z == zone) && p.stockLocked(stockKey{region, z, c.ID}) > 0 {
-				plan := multicloud.Plan{Placement: multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: c.ID}, ImageID: image}
-				if memo != "" {
-					p.plans[memo] = plan
-				}
-				return &plan, nil
-			}
-		}
-	}
-	where := cmpOr(zone, region)
-	if len(sold) == 0 {
-		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "InvalidInstanceType.ValueNotSupported",
-			"instance type %q is not sold in %s", cmpOr(typ, cands[0].ID), region)
-	}
-	return nil, p.errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock",
-		"no stock in %s of %s", where, strings.Join(sold, ", "))
-}
-
-// planKey identifies a resolution for Resolve's memory: the request's
-// idempotency key and everything the plan depends on. It is empty without
-// an idempotency key.
-func planKey(req *multicloud.CreateInstanceRequest, region, zone, typ string) string {
-	if req.IdempotencyKey == "" {
-		return ""
-	}
-	b := make([]byte, 0, 128)
-	for _, s := range []string{req.IdempotencyKey, region, zone, typ, req.GPUModel, req.ImageKey} {
-		b = strconv.AppendQuote(b, s)
-	}
-	for _, n := range []int{req.GPUCount, req.CPU, req.Memory} {
-		b = strconv.AppendInt(append(b, '|'), int64(n), 10)
-	}
-	return string(b)
-}
-
-func requirements(req *multicloud.CreateInstanceRequest, typ string) mapping.Requirements {
-	return mapping.Requirements{InstanceType: typ, GPUModel: req.GPUModel, GPUCount: req.GPUCount, VCPU: req.CPU, MemoryGiB: float64(req.Memory)}
-}
-
-// soldLocked reports whether region sells typ: a type of the catalog, or
-// one SetStock gave stock to in the region. p.mu must be held.
-func (p *Provider) soldLocked(region, typ string) bool {
-	if _, ok := p.catalog.Type(typ); ok {
-		return true
-	}
-	for k := range p.stock {
-		if k.region == region && k.typ == typ {
-			return true
-		}
-	}
-	return false
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Create creates spec.Request.Quantity instances through the provider's
@@ -642,44 +526,4 @@ func (p *Provider) CheckHealth(ctx context.Context) (err error) {
 	const op = "CheckHealth"
 	defer p.track(op, "", "", p.now(), &err)
 	return p.enter(ctx, op, "")
-}
-
-// Candidates returns every placement of region that can take req: each
-// zone (req.Zone alone when set) and each fitting instance type with
-// stock, cheapest type first, zones in configured order. Resolution
-// errors are as in Resolve; fitting types all out of stock is ErrNoStock.
-func (p *Provider) Candidates(ctx context.Context, req *multicloud.CreateInstanceRequest, region string) (_ []multicloud.Placement, err error) {
-	const op = "Candidates"
-	defer p.track(op, region, "", p.now(), &err)
-	if err := p.enter(ctx, op, region); err != nil {
-		return nil, err
-	}
-	if req == nil {
-		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "", "nil request")
-	}
-	cands, err := p.catalog.Select(requirements(req, req.InstanceType))
-	if err != nil {
-		return nil, p.classify(op, region, err)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.regionLocked(op, region)
-	if err != nil {
-		return nil, err
-	}
-	var out []multicloud.Placement
-	for _, c := range cands {
-		if !p.soldLocked(region, c.ID) {
-			continue
-		}
-		for _, z := range r.zones {
-			if (req.Zone == "" || z == req.Zone) && p.stockLocked(stockKey{region, z, c.ID}) > 0 {
-				out = append(out, multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: c.ID})
-			}
-		}
-	}
-	if len(out) == 0 {
-		return nil, p.errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock", "no placement in %s has stock for the request", cmpOr(req.Zone, region))
-	}
-	return out, nil
 }
