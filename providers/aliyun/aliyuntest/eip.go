@@ -142,8 +142,8 @@ func (s *Server) associateEipAddress(c *call) (response, error) {
 		return nil, errInstanceNotFound
 	}
 	// The reference does not confirm which instance states accept an EIP;
-	// only a Pending (still creating) instance is refused here.
-	if in.life.settle(c.now, s.delay) == phPending {
+	// by default only Pending is refused (WithEIPRefusedInstanceStatuses).
+	if contains(s.quirks.eipRefusesStatuses, in.life.settle(c.now, s.delay).String()) {
 		return nil, errCode(400, "IncorrectInstanceStatus", "The current status of the resource does not support this operation.")
 	}
 	if in.eip != nil && in.eip.boundTo(c.now, s.delay) == in {

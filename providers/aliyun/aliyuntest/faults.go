@@ -47,6 +47,8 @@ type controls struct {
 	faults   []*faultState
 	rnd      *rand.Rand
 	realTime func() time.Time
+	// throttleStatus is the HTTP status of Throttling.User (see WithThrottlingStatus).
+	throttleStatus int
 }
 
 type bucketKey struct{ action, region string }
@@ -57,13 +59,14 @@ type bucket struct {
 	last                time.Time
 }
 
-func newControls(latency time.Duration, seed uint64) *controls {
+func newControls(latency time.Duration, seed uint64, throttleStatus int) *controls {
 	return &controls{
-		latency:  map[string]time.Duration{"": latency},
-		qps:      map[string]float64{},
-		buckets:  map[bucketKey]*bucket{},
-		rnd:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		realTime: time.Now,
+		throttleStatus: throttleStatus,
+		latency:        map[string]time.Duration{"": latency},
+		qps:            map[string]float64{},
+		buckets:        map[bucketKey]*bucket{},
+		rnd:            rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		realTime:       time.Now,
 	}
 }
 
@@ -110,8 +113,6 @@ func (s *Server) ClearFaults() {
 	s.ctl.faults = nil
 }
 
-var errThrottled = errCode(400, "Throttling.User", "Request was denied due to user flow control.")
-
 // before applies latency, throttling and faults to a call.
 func (c *controls) before(ctx context.Context, action, region string) error {
 	c.mu.Lock()
@@ -132,7 +133,7 @@ func (c *controls) before(ctx context.Context, action, region string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.allow(action, region) {
-		return errThrottled
+		return errCode(c.throttleStatus, "Throttling.User", "Request was denied due to user flow control.")
 	}
 	for _, fs := range c.faults {
 		if e := fs.fire(action, region, c.rnd); e != nil {

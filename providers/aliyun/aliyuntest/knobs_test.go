@@ -139,3 +139,40 @@ func TestLatency(t *testing.T) {
 		t.Errorf("after ResetCalls: got %d actions, want 0", got)
 	}
 }
+
+func TestUnconfirmedBehaviourOptions(t *testing.T) {
+	c := newClients(t, WithThrottlingStatus(429), WithUnknownAccessKeyStatus(400), WithCurrency("USD"),
+		WithVSwitchPageSizeMax(100), WithEIPRefusedInstanceStatuses("Stopped"))
+	c.srv.SetQPS("", 1)
+	_, err := c.ecs.DescribeRegions(ecs.CreateDescribeRegionsRequest())
+	must(t, err)
+	_, err = c.ecs.DescribeRegions(ecs.CreateDescribeRegionsRequest())
+	wantCode(t, err, "Throttling.User", 429)
+	c.srv.SetQPS("", 0)
+
+	_, err = newECS(t, c.srv, "nobody", "x").DescribeRegions(ecs.CreateDescribeRegionsRequest())
+	wantCode(t, err, "InvalidAccessKeyId.NotFound", 400)
+
+	pr := ecs.CreateDescribePriceRequest()
+	pr.InstanceType = "ecs.g7.large"
+	p, err := c.ecs.DescribePrice(pr)
+	must(t, err)
+	if p.PriceInfo.Price.Currency != "USD" {
+		t.Errorf("got currency %s, want USD", p.PriceInfo.Price.Currency)
+	}
+
+	vr := vpcapi.CreateDescribeVSwitchesRequest()
+	vr.PageSize = requests.NewInteger(100)
+	_, err = c.vpc.DescribeVSwitches(vr)
+	must(t, err)
+
+	n := c.network(t, testRegion)
+	id := c.run(t, n, 1)[0]
+	must(t, c.srv.SetInstanceStatus(id, "Stopped"))
+	e, err := c.vpc.AllocateEipAddress(vpcapi.CreateAllocateEipAddressRequest())
+	must(t, err)
+	a := vpcapi.CreateAssociateEipAddressRequest()
+	a.AllocationId, a.InstanceId = e.AllocationId, id
+	_, err = c.vpc.AssociateEipAddress(a)
+	wantCode(t, err, "IncorrectInstanceStatus", 400)
+}

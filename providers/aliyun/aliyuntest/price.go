@@ -71,7 +71,8 @@ type describePriceResp struct {
 
 // describePrice prices an instance (type, system and data disks, bandwidth), a
 // disk set or bandwidth alone. TradePrice = OriginalPrice - DiscountPrice; a
-// Year price carries a 15% discount rule. Currency is always CNY.
+// Year price carries a 15% discount rule. Currency is CNY unless WithCurrency
+// says otherwise; amounts are not converted.
 func (s *Server) describePrice(c *call) (response, error) {
 	p := c.p
 	rt := p.str("ResourceType")
@@ -178,7 +179,7 @@ func (s *Server) describePrice(c *call) (response, error) {
 	}
 	r := &describePriceResp{}
 	pr := &r.PriceInfo.Price
-	pr.Currency = "CNY"
+	pr.Currency = s.quirks.currency
 	pr.DetailInfos.DetailInfo = []detailInfoJSON{}
 	r.PriceInfo.Rules.Rule = []ruleJSON{}
 	discount := 0.0

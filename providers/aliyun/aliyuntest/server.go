@@ -42,8 +42,9 @@ type Server struct {
 	keysMu sync.RWMutex
 	keys   map[string]string
 
-	ctl   *controls
-	calls callLog
+	ctl    *controls
+	calls  callLog
+	quirks quirks
 
 	handlers map[string]map[string]handler // version -> action -> handler
 
@@ -65,6 +66,48 @@ type config struct {
 	hasSeed  bool
 	vpcQuota int
 	eipQuota int
+	quirks   quirks
+}
+
+// quirks are behaviours the API reference could not confirm; each has an option.
+type quirks struct {
+	throttleStatus     int
+	unknownKeyStatus   int
+	currency           string
+	vswitchPageMax     int
+	eipRefusesStatuses []string
+}
+
+// WithThrottlingStatus sets the HTTP status of Throttling.User responses.
+// Aliyun's tables say 400 (the default); some products answer 429. Not
+// confirmed for ECS/VPC.
+func WithThrottlingStatus(status int) Option {
+	return func(c *config) { c.quirks.throttleStatus = status }
+}
+
+// WithUnknownAccessKeyStatus sets the HTTP status of InvalidAccessKeyId.NotFound:
+// 404 (the default) as in captured responses, or 400 as in the documentation.
+func WithUnknownAccessKeyStatus(status int) Option {
+	return func(c *config) { c.quirks.unknownKeyStatus = status }
+}
+
+// WithCurrency sets the DescribePrice currency: "CNY" (the default, China
+// site) or "USD" (international site, inferred, not confirmed).
+func WithCurrency(currency string) Option {
+	return func(c *config) { c.quirks.currency = currency }
+}
+
+// WithVSwitchPageSizeMax sets the DescribeVSwitches PageSize maximum; the
+// default 50 is believed but not confirmed.
+func WithVSwitchPageSizeMax(n int) Option {
+	return func(c *config) { c.quirks.vswitchPageMax = n }
+}
+
+// WithEIPRefusedInstanceStatuses sets the instance statuses in which
+// AssociateEipAddress fails with IncorrectInstanceStatus. The reference does
+// not confirm them; the default refuses only Pending.
+func WithEIPRefusedInstanceStatuses(statuses ...string) Option {
+	return func(c *config) { c.quirks.eipRefusesStatuses = append([]string(nil), statuses...) }
 }
 
 // WithAccessKey registers an additional access key pair.
@@ -118,6 +161,8 @@ func NewServer(opts ...Option) *Server {
 		log:      slog.New(slog.DiscardHandler),
 		vpcQuota: defaultVPCQuota,
 		eipQuota: defaultEIPQuota,
+		quirks: quirks{throttleStatus: 400, unknownKeyStatus: 404, currency: "CNY", vswitchPageMax: 50,
+			eipRefusesStatuses: []string{"Pending"}},
 	}
 	for _, o := range opts {
 		o(c)
@@ -132,7 +177,8 @@ func NewServer(opts ...Option) *Server {
 		delay:  c.delay,
 		nonces: newNonceCache(),
 		keys:   c.keys,
-		ctl:    newControls(c.latency, seed),
+		ctl:    newControls(c.latency, seed, c.quirks.throttleStatus),
+		quirks: c.quirks,
 		calls:  callLog{m: make(map[string]int)},
 		st:     newState(c.regions, c.vpcQuota, c.eipQuota),
 	}

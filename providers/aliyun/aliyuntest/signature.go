@@ -151,7 +151,7 @@ func (s *Server) authenticate(method string, form url.Values) *apiError {
 	secret, ok := s.keys[form.Get("AccessKeyId")]
 	s.keysMu.RUnlock()
 	if !ok {
-		return &apiError{status: 404, code: "InvalidAccessKeyId.NotFound", msg: "Specified access key is not found."}
+		return &apiError{status: s.quirks.unknownKeyStatus, code: "InvalidAccessKeyId.NotFound", msg: "Specified access key is not found."}
 	}
 	sts := StringToSign(method, form)
 	if !hmac.Equal([]byte(Sign(secret, sts)), []byte(form.Get("Signature"))) {

@@ -315,10 +315,10 @@ type describeVSwitchesResp struct {
 	} `json:"VSwitches"`
 }
 
-// describeVSwitches allows PageSize up to 50; the reference believes that is
-// the maximum but has not confirmed it.
+// describeVSwitches allows PageSize up to 50 by default; the reference
+// believes that is the maximum but has not confirmed it (WithVSwitchPageSizeMax).
 func (s *Server) describeVSwitches(c *call) (response, error) {
-	pg, err := c.p.pageParams(50)
+	pg, err := c.p.pageParams(s.quirks.vswitchPageMax)
 	if err != nil {
 		return nil, err
 	}
