@@ -21,12 +21,13 @@ const (
 	idChunk = 900
 )
 
-const assetColumns = "id, provider, account, asset_type, asset_id, asset_name, region, zone, status, tags, metadata, " +
-	"cost, content_hash, create_time, update_time, discover_time, deleted_at"
+// assetColumns are read from assets a joined with asset_metadata m.
+const assetColumns = "a.id, a.provider, a.account, a.asset_type, a.asset_id, a.asset_name, a.region, a.zone, a.status, " +
+	"a.tags, m.metadata, a.cost, a.content_hash, a.create_time, a.update_time, a.discover_time, a.deleted_at"
 
 // upsertColumns are the written columns; the first four are the identity.
 var upsertColumns = []string{"provider", "account", "asset_type", "asset_id", "asset_name", "region", "zone", "status",
-	"tags", "metadata", "cost", "content_hash", "create_time", "update_time", "discover_time", "deleted_at"}
+	"tags", "cost", "content_hash", "create_time", "update_time", "discover_time", "deleted_at"}
 
 // ScopeStates implements inventory.Store.
 func (s *Store) ScopeStates(ctx context.Context, sc inventory.Scope) (map[string]inventory.AssetState, error) {
@@ -118,16 +119,12 @@ func (s *Store) upsertQuery(chunk []inventory.Asset) (string, []any, error) {
 		if a.Tags == nil {
 			tags = []byte("[]")
 		}
-		var meta any
-		if len(a.Metadata) > 0 {
-			meta = string(a.Metadata)
-		}
 		if i > 0 {
 			b.write(", ")
 		}
 		b.write("(", b.arg(a.Provider), ", ", b.arg(a.Account), ", ", b.arg(a.AssetType), ", ", b.arg(a.AssetID),
 			", ", b.arg(a.AssetName), ", ", b.arg(a.Region), ", ", b.arg(a.Zone), ", ", b.arg(a.Status),
-			", ", b.arg(string(tags)), ", ", b.arg(meta), ", ", b.arg(a.Cost), ", ", b.arg(a.Hash),
+			", ", b.arg(string(tags)), ", ", b.arg(a.Cost), ", ", b.arg(a.Hash),
 			", ", b.arg(toMicros(a.CreateTime)), ", ", b.arg(toMicros(a.UpdateTime)), ", ", b.arg(toMicros(a.DiscoverTime)),
 			", ", b.arg(nullMicros(a.DeletedAt)), ")")
 	}
@@ -165,7 +162,32 @@ func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, query string, args 
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if err := s.upsertMetadata(ctx, tx, chunk, ids); err != nil {
+		return err
+	}
 	return s.replaceTags(ctx, tx, chunk, ids)
+}
+
+// upsertMetadata writes the chunk's metadata rows.
+func (s *Store) upsertMetadata(ctx context.Context, tx *sql.Tx, chunk []inventory.Asset, ids map[ident]int64) error {
+	b := builder{d: &s.d, args: make([]any, 0, 2*len(chunk))}
+	b.write("INSERT INTO asset_metadata (asset, metadata) VALUES ")
+	for i := range chunk {
+		a := &chunk[i]
+		var meta any
+		if len(a.Metadata) > 0 {
+			meta = string(a.Metadata)
+		}
+		if i > 0 {
+			b.write(", ")
+		}
+		b.write("(", b.arg(ids[ident{a.Provider, a.Account, a.AssetType, a.AssetID}]), ", ", b.arg(meta), ")")
+	}
+	b.write(" ON CONFLICT (asset) DO UPDATE SET metadata = excluded.metadata")
+	if _, err := tx.ExecContext(ctx, b.sb.String(), b.args...); err != nil {
+		return fmt.Errorf("sqlstore: upsert metadata: %w", err)
+	}
+	return nil
 }
 
 // replaceTags deletes the tag rows of the chunk's assets and inserts
@@ -313,8 +335,8 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	// sort column (which ends in the row ID) yields the order as is.
 	order := " ORDER BY a." + col + dir + ", a.id" + dir
 	b.write(order, " LIMIT ", b.arg(int64(f.Limit)), " OFFSET ", b.arg(int64(f.Offset)))
-	page := "SELECT " + "a." + strings.ReplaceAll(assetColumns, ", ", ", a.") + " FROM (" + b.sb.String() +
-		") p JOIN assets a ON a.id = p.id" + order
+	page := "SELECT " + assetColumns + " FROM (" + b.sb.String() +
+		") p JOIN assets a ON a.id = p.id LEFT JOIN asset_metadata m ON m.asset = a.id" + order
 
 	tx, err := s.db.BeginTx(ctx, s.readTx())
 	if err != nil {

@@ -30,7 +30,6 @@ CREATE TABLE assets (
 	zone          TEXT NOT NULL,
 	status        TEXT NOT NULL,
 	tags          TEXT NOT NULL,
-	metadata      TEXT,
 	cost          REAL NOT NULL,
 	content_hash  TEXT NOT NULL,
 	create_time   INTEGER NOT NULL,
@@ -48,6 +47,12 @@ CREATE INDEX assets_name ON assets (asset_name);
 CREATE INDEX assets_create_time ON assets (create_time);
 CREATE INDEX assets_stats ON assets (provider, asset_type, region, status, deleted_at, cost, discover_time);
 CREATE INDEX assets_deleted ON assets (deleted_at) WHERE deleted_at IS NOT NULL;
+-- Metadata lives apart so asset rows stay small: filters, sorts and
+-- counts touch many rows but only a page needs the metadata.
+CREATE TABLE asset_metadata (
+	asset    INTEGER PRIMARY KEY REFERENCES assets (id) ON DELETE CASCADE,
+	metadata TEXT
+);
 CREATE TABLE asset_tags (
 	asset INTEGER NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
 	key   TEXT NOT NULL,
