@@ -334,3 +334,55 @@ func TestBackoffBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestRetriedRequestKeepsItsPlan(t *testing.T) {
+	ctrl := gomock.NewController(t)
+	p := multicloudmock.NewMockProvider(ctrl)
+	p.EXPECT().Code().Return("mock").AnyTimes()
+	zones := []string{"z1", "z2"} // stock moved between the two tries
+	var resolves int
+	p.EXPECT().Resolve(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(
+		func(_ context.Context, _ *multicloud.CreateInstanceRequest, pl multicloud.Placement) (*multicloud.Plan, error) {
+			pl.Zone, pl.InstanceType = zones[min(resolves, 1)], "t1"
+			resolves++
+			return &multicloud.Plan{Placement: pl, ImageID: "img"}, nil
+		}).AnyTimes()
+	p.EXPECT().Quote(gomock.Any(), gomock.Any()).Return(&pricing.Quote{}, nil).AnyTimes()
+	var specs []*multicloud.CreateSpec
+	p.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, s *multicloud.CreateSpec) ([]*multicloud.Instance, error) {
+		specs = append(specs, s)
+		return instancesFor(s, 1), nil
+	}).Times(3)
+	reg, _ := multicloud.NewRegistry(p)
+	c, _ := multicloud.New(reg, multicloud.WithRetryPolicy(fastRetry), multicloud.WithWaitForRunning(false, 0))
+	req := mockRequest()
+	req.IdempotencyKey = "order-1001"
+	for range 2 {
+		if _, err := c.CreateInstance(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if specs[0].Plan != specs[1].Plan || specs[0].Token != specs[1].Token {
+		t.Errorf("retry planned %+v with token %s, want the first plan %+v and token %s", specs[1].Plan, specs[1].Token, specs[0].Plan, specs[0].Token)
+	}
+	req.IdempotencyKey = "order-1002" // a new order resolves afresh
+	if _, err := c.CreateInstance(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if specs[2].Plan.Zone != "z2" || specs[2].Token == specs[0].Token {
+		t.Errorf("new order got plan %+v and token %s, want a fresh resolution and token", specs[2].Plan, specs[2].Token)
+	}
+}
+
+func TestWaitCanceledIsCanceled(t *testing.T) {
+	c, p := newMockClient(t, multicloud.WithPollInterval(time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	p.EXPECT().Get(gomock.Any(), "r", "i-1").DoAndReturn(func(context.Context, string, string) (*multicloud.Instance, error) {
+		cancel()
+		return &multicloud.Instance{ID: "i-1", Status: multicloud.StatusPending}, nil
+	}).MinTimes(1)
+	_, err := c.Wait(ctx, multicloud.InstanceRef{Provider: "mock", Region: "r", ID: "i-1"}, multicloud.StatusRunning, time.Minute)
+	if multicloud.CodeOf(err) != multicloud.CodeCanceled || !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v (code %s), want CANCELED matching context.Canceled", err, multicloud.CodeOf(err))
+	}
+}

@@ -80,14 +80,16 @@ func (c *Client) act(ctx context.Context, op string, ref InstanceRef, fn func(co
 // Wait polls an instance until it reaches want, ctx ends or maxWait
 // passes, and returns its last state. Waiting for StatusDeleted succeeds
 // when the instance is gone. An instance that disappears while waiting for
-// another state is ErrNotFound; running out of time is ErrConflict with the
-// state it was stuck in. maxWait <= 0 waits until ctx ends.
+// another state is ErrNotFound; running out of maxWait is ErrConflict with
+// the state it was stuck in; ctx ending first is ErrCanceled (and matches
+// ctx's error). maxWait <= 0 waits until ctx ends.
 func (c *Client) Wait(ctx context.Context, ref InstanceRef, want Status, maxWait time.Duration) (*Instance, error) {
 	const op = "Wait"
 	prov, err := c.provider(op, ref)
 	if err != nil {
 		return nil, err
 	}
+	parent := ctx
 	if maxWait > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, maxWait)
@@ -116,7 +118,11 @@ func (c *Client) Wait(ctx context.Context, ref InstanceRef, want Status, maxWait
 			if last != nil {
 				state = last.Status
 			}
-			return last, &Error{Op: op, Provider: prov.Code(), Region: ref.Region, Code: CodeConflict,
+			code := CodeConflict // maxWait ran out
+			if parent.Err() != nil {
+				code = CodeCanceled // the caller gave up
+			}
+			return last, &Error{Op: op, Provider: prov.Code(), Region: ref.Region, Code: code,
 				Message: fmt.Sprintf("instance %s still %s, not %s", ref.ID, state, want), Err: ctx.Err()}
 		case <-t.C:
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -65,6 +64,7 @@ type Client struct {
 	opts   Options
 	log    *slog.Logger
 	quotes *pricing.Cache
+	plans  planMemo
 }
 
 // New returns a Client over reg. A nil registry is ErrInvalidArgument.
@@ -80,7 +80,7 @@ func New(reg *Registry, opts ...Option) (*Client, error) {
 		o.Scheduler = FixedScheduler{}
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.Retry = o.Retry.withDefaults()
 	if o.WaitTimeout <= 0 {
@@ -207,11 +207,15 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 	if err != nil {
 		return nil, err
 	}
-	var plan *Plan
-	if err := c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
-		plan, err = prov.Resolve(ctx, r, pl)
-		return err
-	}); err != nil {
+	token := Token(r.IdempotencyKey, pl)
+	plan, err := c.plans.resolve(ctx, token, func(ctx context.Context) (plan *Plan, err error) {
+		err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
+			plan, err = prov.Resolve(ctx, r, pl)
+			return err
+		})
+		return plan, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	var warnings []string
@@ -219,7 +223,7 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 	if qerr != nil {
 		warnings = append(warnings, "price not quoted: "+qerr.Error())
 	}
-	spec := &CreateSpec{Request: r, Plan: *plan, Tags: tags, Token: Token(r.IdempotencyKey, plan)}
+	spec := &CreateSpec{Request: r, Plan: *plan, Tags: tags, Token: token}
 	log.Info("creating instances", "plan", plan.Placement.String(), "image", plan.ImageID, "quantity", r.Quantity)
 	var insts []*Instance
 	err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
@@ -305,16 +309,74 @@ func merge(in, got *Instance) {
 	}
 }
 
-// Token derives the provider idempotency token of a request at a plan: the
-// same key and plan give the same token, so a retry of the same request
-// reaches the same instances, while failing over to another plan does not
-// collide with the first. It is 64 hex characters.
-func Token(idempotencyKey string, plan *Plan) string {
+// Token derives the provider idempotency token of a request at a
+// scheduler placement: the same key and placement give the same token, so
+// a retry of the same request reaches the same instances, while failing
+// over to another placement does not collide with the first. The token
+// does not depend on how the provider resolves the placement (zone, type,
+// image): if a later retry resolves differently, the provider sees the
+// same token with other parameters and refuses it (ErrIdempotencyMismatch)
+// instead of creating a second set. It is 64 hex characters.
+func Token(idempotencyKey string, p Placement) string {
 	h := sha256.New()
-	for _, s := range []string{idempotencyKey, strings.ToLower(plan.Provider), plan.Region, plan.Zone, plan.InstanceType, plan.ImageID} {
+	for _, s := range []string{idempotencyKey, strings.ToLower(p.Provider), p.Region, p.Zone, p.InstanceType} {
 		fmt.Fprintf(h, "%d:%s;", len(s), s)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// planMemo remembers the plan each token resolved to, so that the
+// client's own retries of a request (and a caller's retry within planTTL)
+// create exactly what the first try planned, even when stock moved the
+// provider's choice of zone or type in between.
+type planMemo struct {
+	mu    sync.Mutex
+	plans map[string]memoPlan
+}
+
+type memoPlan struct {
+	plan    Plan
+	expires time.Time
+}
+
+const (
+	planTTL      = time.Hour
+	planMemoSize = 10_000
+)
+
+func (m *planMemo) resolve(ctx context.Context, token string, fn func(context.Context) (*Plan, error)) (*Plan, error) {
+	now := time.Now()
+	m.mu.Lock()
+	if mp, ok := m.plans[token]; ok && now.Before(mp.expires) {
+		m.mu.Unlock()
+		p := mp.plan
+		return &p, nil
+	}
+	m.mu.Unlock()
+	plan, err := fn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.plans == nil {
+		m.plans = make(map[string]memoPlan)
+	}
+	if len(m.plans) >= planMemoSize {
+		for k, v := range m.plans {
+			if !now.Before(v.expires) {
+				delete(m.plans, k)
+			}
+		}
+		for k := range m.plans { // still full: drop arbitrary entries
+			if len(m.plans) < planMemoSize {
+				break
+			}
+			delete(m.plans, k)
+		}
+	}
+	m.plans[token] = memoPlan{plan: *plan, expires: now.Add(planTTL)}
+	return plan, nil
 }
 
 func pricingRequest(r *CreateInstanceRequest, plan *Plan) pricing.Request {

@@ -25,8 +25,10 @@ type Provider interface {
 	// type), the instance type (explicit, else from the GPU model or the
 	// CPU and memory minimums, cheapest fitting first) and the image ID for
 	// the request's image key. Unknown image keys or GPU models are
-	// ErrInvalidArgument naming the known ones. Resolving the same request
-	// and placement twice gives the same plan, so retries stay idempotent.
+	// ErrInvalidArgument naming the known ones. Resolving should be stable
+	// for a request and placement; the Client also remembers each plan for
+	// its retries, and its token does not depend on the plan, so Create
+	// must refuse a known token with other parameters (ErrIdempotencyMismatch).
 	Resolve(ctx context.Context, req *CreateInstanceRequest, p Placement) (*Plan, error)
 
 	// Quote prices a resolved plan before anything is created.
