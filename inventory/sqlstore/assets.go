@@ -327,16 +327,17 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	// Sort and page over IDs only, then fetch the page's rows: sorting
 	// whole rows (metadata included) of a broad filter costs far more.
 	b := builder{d: &s.d}
-	b.write("SELECT a.id, a.", col, " FROM assets a")
+	head := "SELECT a.id AS page_id, a." + col + " AS page_key FROM assets a"
+	b.write(head)
 	s.where(&b, &f)
 	nWhere := len(b.args)
-	where := b.sb.String()[len("SELECT a.id, a."+col+" FROM assets a"):]
+	where := b.sb.String()[len(head):]
 	// The ID tie-break runs in the sort's direction, so an index on the
 	// sort column (which ends in the row ID) yields the order as is.
 	order := " ORDER BY a." + col + dir + ", a.id" + dir
 	b.write(order, " LIMIT ", b.arg(int64(f.Limit)), " OFFSET ", b.arg(int64(f.Offset)))
 	page := "SELECT " + assetColumns + " FROM (" + b.sb.String() +
-		") p JOIN assets a ON a.id = p.id LEFT JOIN asset_metadata m ON m.asset = a.id" + order
+		") p JOIN assets a ON a.id = p.page_id LEFT JOIN asset_metadata m ON m.asset = a.id" + order
 
 	tx, err := s.db.BeginTx(ctx, s.readTx())
 	if err != nil {
