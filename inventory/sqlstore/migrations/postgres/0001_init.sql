@@ -38,11 +38,13 @@ CREATE TABLE assets (
 	deleted_at    BIGINT
 );
 CREATE UNIQUE INDEX assets_identity ON assets (provider, account, asset_type, asset_id);
-CREATE INDEX assets_scope ON assets (account, region, asset_type);
-CREATE INDEX assets_region ON assets (region, status);
-CREATE INDEX assets_zone ON assets (zone);
-CREATE INDEX assets_status ON assets (status);
-CREATE INDEX assets_type ON assets (asset_type);
+-- Filter indexes end in deleted_at and create_time, so counting live
+-- assets and ordering a page by the default sort read the index only.
+CREATE INDEX assets_scope ON assets (account, region, asset_type, deleted_at, create_time);
+CREATE INDEX assets_region ON assets (region, status, deleted_at, create_time);
+CREATE INDEX assets_zone ON assets (zone, deleted_at, create_time);
+CREATE INDEX assets_status ON assets (status, deleted_at, create_time);
+CREATE INDEX assets_type ON assets (asset_type, deleted_at, create_time);
 CREATE INDEX assets_name ON assets (asset_name);
 CREATE INDEX assets_create_time ON assets (create_time);
 CREATE INDEX assets_stats ON assets (provider, asset_type, region, status, deleted_at, cost, discover_time);
