@@ -1,0 +1,221 @@
+package aliyun
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+
+	"github.com/multicloud-ecs/multicloud"
+)
+
+// MaxPageSize is the largest page DescribeInstances returns.
+const MaxPageSize = 100
+
+// Get returns one instance (DescribeInstances with InstanceIds); a missing
+// one is ErrNotFound.
+func (p *Provider) Get(ctx context.Context, region, id string) (*multicloud.Instance, error) {
+	in, err := p.describe(ctx, region, id)
+	if err != nil {
+		return nil, err
+	}
+	return toInstance(in), nil
+}
+
+// describe returns the SDK view of one instance.
+func (p *Provider) describe(ctx context.Context, region, id string) (*ecs.Instance, error) {
+	req := ecs.CreateDescribeInstancesRequest()
+	ids, _ := json.Marshal([]string{id})
+	req.InstanceIds = string(ids)
+	resp := ecs.CreateDescribeInstancesResponse()
+	if err := p.do(ctx, region, productECS, req, resp); err != nil {
+		return nil, err
+	}
+	for i, in := range resp.Instances.Instance {
+		if in.InstanceId == id {
+			return &resp.Instances.Instance[i], nil
+		}
+	}
+	return nil, errorf("DescribeInstances", region, multicloud.CodeNotFound, "InvalidInstanceId.NotFound", "instance %s not found", id)
+}
+
+// List returns one page of the instances of q.Region that carry every tag
+// of q.Tags (DescribeInstances with Tag.N, at most 20, NextToken and
+// MaxResults capped at 100) and, when set, are in q.Status.
+func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (*multicloud.InstancePage, error) {
+	if len(q.Tags) > 20 {
+		return nil, errorf("List", q.Region, multicloud.CodeInvalidArgument, "", "at most 20 tag filters, got %d", len(q.Tags))
+	}
+	req := ecs.CreateDescribeInstancesRequest()
+	size := q.PageSize
+	if size <= 0 || size > MaxPageSize {
+		size = MaxPageSize
+	}
+	req.MaxResults = requests.NewInteger(size)
+	req.NextToken = q.PageToken
+	if q.Status != "" {
+		req.Status = string(q.Status)
+	}
+	if len(q.Tags) > 0 {
+		tags := sortedTags(q.Tags)
+		ts := make([]ecs.DescribeInstancesTag, len(tags))
+		for i, t := range tags {
+			ts[i] = ecs.DescribeInstancesTag{Key: t.k, Value: t.v}
+		}
+		req.Tag = &ts
+	}
+	resp := ecs.CreateDescribeInstancesResponse()
+	if err := p.do(ctx, q.Region, productECS, req, resp); err != nil {
+		return nil, err
+	}
+	page := &multicloud.InstancePage{NextToken: resp.NextToken}
+	for i := range resp.Instances.Instance {
+		page.Instances = append(page.Instances, toInstance(&resp.Instances.Instance[i]))
+	}
+	return page, nil
+}
+
+// toInstance maps DescribeInstances' view of an instance.
+func toInstance(in *ecs.Instance) *multicloud.Instance {
+	out := &multicloud.Instance{
+		ID: in.InstanceId, Name: in.InstanceName, Provider: ProviderCode, Region: in.RegionId, Zone: in.ZoneId,
+		Status: instanceStatus(in.Status), InstanceType: in.InstanceType, ImageID: in.ImageId,
+		Network: multicloud.NetworkInfo{VPCID: in.VpcAttributes.VpcId, SwitchID: in.VpcAttributes.VSwitchId,
+			AddressID: in.EipAddress.AllocationId},
+		ChargeMode: multicloud.OnDemand,
+		CreatedAt:  parseTime(in.CreationTime),
+	}
+	if ids := in.VpcAttributes.PrivateIpAddress.IpAddress; len(ids) > 0 {
+		out.PrivateIP = ids[0]
+	} else if ids := in.InnerIpAddress.IpAddress; len(ids) > 0 {
+		out.PrivateIP = ids[0]
+	}
+	switch {
+	case in.EipAddress.IpAddress != "":
+		out.PublicIP = in.EipAddress.IpAddress
+		out.BandwidthMbps = in.EipAddress.Bandwidth
+		out.BandwidthMode = bandwidthMode(in.EipAddress.InternetChargeType)
+	case len(in.PublicIpAddress.IpAddress) > 0:
+		out.PublicIP = in.PublicIpAddress.IpAddress[0]
+		out.BandwidthMbps = in.InternetMaxBandwidthOut
+		out.BandwidthMode = bandwidthMode(in.InternetChargeType)
+	}
+	if g := in.SecurityGroupIds.SecurityGroupId; len(g) > 0 {
+		out.Network.SecurityGroupID = g[0]
+	}
+	if in.InstanceChargeType == "PrePaid" {
+		out.ChargeMode = multicloud.Prepaid
+	}
+	if len(in.Tags.Tag) > 0 {
+		out.Tags = make(map[string]string, len(in.Tags.Tag))
+		for _, t := range in.Tags.Tag {
+			k, v := cmpOr(t.TagKey, t.Key), cmpOr(t.TagValue, t.Value)
+			out.Tags[k] = v
+		}
+		out.TenantID, out.UserID = out.Tags[multicloud.TagTenant], out.Tags[multicloud.TagOwner]
+	}
+	return out
+}
+
+func instanceStatus(s string) multicloud.Status {
+	switch s {
+	case "Pending":
+		return multicloud.StatusPending
+	case "Starting":
+		return multicloud.StatusStarting
+	case "Running":
+		return multicloud.StatusRunning
+	case "Stopping":
+		return multicloud.StatusStopping
+	case "Stopped":
+		return multicloud.StatusStopped
+	}
+	return multicloud.StatusUnknown
+}
+
+func bandwidthMode(internetChargeType string) multicloud.BandwidthMode {
+	if internetChargeType == "PayByBandwidth" {
+		return multicloud.Fixed
+	}
+	return multicloud.Traffic
+}
+
+// parseTime reads Aliyun times: "2006-01-02T15:04Z" in DescribeInstances,
+// with seconds elsewhere. An unreadable time is the zero time.
+func parseTime(s string) time.Time {
+	for _, layout := range []string{"2006-01-02T15:04Z", "2006-01-02T15:04:05Z", time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// Start starts a stopped instance (StartInstance); another state is
+// ErrConflict (IncorrectInstanceStatus), a missing instance ErrNotFound.
+func (p *Provider) Start(ctx context.Context, region, id string) error {
+	req := ecs.CreateStartInstanceRequest()
+	req.InstanceId = id
+	return p.do(ctx, region, productECS, req, ecs.CreateStartInstanceResponse())
+}
+
+// Stop stops a running instance (StopInstance; force is ForceStop).
+func (p *Provider) Stop(ctx context.Context, region, id string, force bool) error {
+	req := ecs.CreateStopInstanceRequest()
+	req.InstanceId = id
+	req.ForceStop = requests.NewBoolean(force)
+	return p.do(ctx, region, productECS, req, ecs.CreateStopInstanceResponse())
+}
+
+// Reboot restarts a running instance (RebootInstance; force is ForceStop).
+func (p *Provider) Reboot(ctx context.Context, region, id string, force bool) error {
+	req := ecs.CreateRebootInstanceRequest()
+	req.InstanceId = id
+	req.ForceStop = requests.NewBoolean(force)
+	return p.do(ctx, region, productECS, req, ecs.CreateRebootInstanceResponse())
+}
+
+// Delete releases an instance (DeleteInstance; force releases a running
+// one) and then the elastic IP bound to it: unbound and released through
+// the network flow, waiting out its transitions. An address that cannot be
+// released is an error naming it, although the instance is gone. A
+// missing instance is ErrNotFound; a running one without force
+// ErrConflict.
+func (p *Provider) Delete(ctx context.Context, region, id string, force bool) error {
+	in, err := p.describe(ctx, region, id)
+	if err != nil {
+		return err
+	}
+	req := ecs.CreateDeleteInstanceRequest()
+	req.InstanceId = id
+	req.Force = requests.NewBoolean(force)
+	if err := p.do(ctx, region, productECS, req, ecs.CreateDeleteInstanceResponse()); err != nil {
+		return err
+	}
+	addr := in.EipAddress.AllocationId
+	if addr == "" {
+		return nil
+	}
+	tags := map[string]string{}
+	for _, t := range in.Tags.Tag {
+		tags[cmpOr(t.TagKey, t.Key)] = cmpOr(t.TagValue, t.Value)
+	}
+	scope := p.Scope(region, tags[multicloud.TagTenant], tags[multicloud.TagOwner])
+	if err := p.prov.ReleaseAddress(ctx, scope, addr, id); err != nil {
+		code := multicloud.CodeOf(err)
+		if code == multicloud.CodeNotFound || code == multicloud.CodeUnknown {
+			code = multicloud.CodeConflict
+		}
+		var cause *multicloud.Error
+		if errors.As(err, &cause) && cause.Code == multicloud.CodeCanceled {
+			code = multicloud.CodeCanceled
+		}
+		return &multicloud.Error{Op: "Delete", Provider: ProviderCode, Region: region, Code: code,
+			Message: fmt.Sprintf("instance %s deleted but its elastic ip %s (%s) was not released", id, addr, in.EipAddress.IpAddress), Err: err}
+	}
+	return nil
+}

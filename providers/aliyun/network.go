@@ -1,0 +1,423 @@
+package aliyun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+
+	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/network"
+)
+
+// The Provider implements the network flow's primitives with the VPC and
+// ECS APIs.
+var _ network.Primitives = (*Provider)(nil)
+
+// kv is one tag, in key order where it is sent: a request repeated with
+// the same ClientToken must repeat its parameters exactly.
+type kv struct{ k, v string }
+
+func sortedTags(m map[string]string) []kv {
+	out := make([]kv, 0, len(m))
+	for k, v := range m {
+		out = append(out, kv{k, v})
+	}
+	slices.SortFunc(out, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+	return out
+}
+
+// ownerFilter is the tag filter that finds what the flow created for scope.
+func ownerFilter(scope network.Scope) []kv {
+	return []kv{{network.TagOwner, scope.Owner}, {network.TagCreatedBy, network.CreatedByValue}, {network.TagTenant, scope.Tenant}}
+}
+
+// resourceName is a name for a resource of scope: letters, digits, '.',
+// '_' and '-' only, starting with a letter, at most 100 characters.
+func resourceName(kind string, scope network.Scope) string {
+	var b strings.Builder
+	b.WriteString("multicloud-" + kind + "-")
+	for _, c := range scope.Owner {
+		if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	s := b.String()
+	if len(s) > 100 {
+		s = s[:100]
+	}
+	return s
+}
+
+// olderFirst orders by creation time, then ID.
+func olderFirst(t1, id1, t2, id2 string) bool {
+	if t1 != t2 {
+		return t1 < t2
+	}
+	return id1 < id2
+}
+
+func vpcStatus(s string) network.Status {
+	if s == "Available" {
+		return network.StatusAvailable
+	}
+	return network.StatusPending
+}
+
+// FindVPC returns the oldest VPC of scope's region tagged with scope's
+// Owner, tenant and createdBy = multicloud (DescribeVpcs with a tag
+// filter); none is ErrNotFound.
+func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (network.VPC, error) {
+	req := vpc.CreateDescribeVpcsRequest()
+	tags := ownerFilter(scope)
+	ts := make([]vpc.DescribeVpcsTag, len(tags))
+	for i, t := range tags {
+		ts[i] = vpc.DescribeVpcsTag{Key: t.k, Value: t.v}
+	}
+	req.Tag = &ts
+	req.PageSize = "50"
+	resp := vpc.CreateDescribeVpcsResponse()
+	if err := p.do(ctx, scope.Region, productVPC, req, resp); err != nil {
+		return network.VPC{}, err
+	}
+	var best *vpc.Vpc
+	for i, v := range resp.Vpcs.Vpc {
+		if best == nil || olderFirst(v.CreationTime, v.VpcId, best.CreationTime, best.VpcId) {
+			best = &resp.Vpcs.Vpc[i]
+		}
+	}
+	if best == nil {
+		return network.VPC{}, errorf("DescribeVpcs", scope.Region, multicloud.CodeNotFound, "", "no vpc of owner %q", scope.Owner)
+	}
+	return network.VPC{ID: best.VpcId, CIDR: best.CidrBlock, Status: vpcStatus(best.Status)}, nil
+}
+
+// CreateVPC creates a VPC with cidr, tagged for scope, with ClientToken
+// token: two processes creating the same user's VPC at once get one.
+func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, token string) (network.VPC, error) {
+	req := vpc.CreateCreateVpcRequest()
+	req.CidrBlock, req.ClientToken, req.VpcName = cidr, token, resourceName("vpc", scope)
+	tags := sortedTags(scope.Tags())
+	ts := make([]vpc.CreateVpcTag, len(tags))
+	for i, t := range tags {
+		ts[i] = vpc.CreateVpcTag{Key: t.k, Value: t.v}
+	}
+	req.Tag = &ts
+	resp := vpc.CreateCreateVpcResponse()
+	if err := p.do(ctx, scope.Region, productVPC, req, resp); err != nil {
+		return network.VPC{}, err
+	}
+	// CreateVpc does not report a status: a new VPC is Pending.
+	return network.VPC{ID: resp.VpcId, CIDR: cidr, Status: network.StatusPending}, nil
+}
+
+// GetVPC returns a VPC's current state (DescribeVpcs VpcId); a missing one
+// is ErrNotFound.
+func (p *Provider) GetVPC(ctx context.Context, scope network.Scope, vpcID string) (network.VPC, error) {
+	req := vpc.CreateDescribeVpcsRequest()
+	req.VpcId = vpcID
+	resp := vpc.CreateDescribeVpcsResponse()
+	if err := p.do(ctx, scope.Region, productVPC, req, resp); err != nil {
+		return network.VPC{}, err
+	}
+	for _, v := range resp.Vpcs.Vpc {
+		if v.VpcId == vpcID {
+			return network.VPC{ID: v.VpcId, CIDR: v.CidrBlock, Status: vpcStatus(v.Status)}, nil
+		}
+	}
+	return network.VPC{}, errorf("DescribeVpcs", scope.Region, multicloud.CodeNotFound, "InvalidVpcID.NotFound", "vpc %s not found", vpcID)
+}
+
+// ListSwitches returns the vSwitches of a VPC (DescribeVSwitches, every
+// page).
+func (p *Provider) ListSwitches(ctx context.Context, scope network.Scope, vpcID string) ([]network.Switch, error) {
+	var out []network.Switch
+	for page := 1; ; page++ {
+		req := vpc.CreateDescribeVSwitchesRequest()
+		req.VpcId = vpcID
+		req.PageSize = "50"
+		req.PageNumber = requests.NewInteger(page)
+		resp := vpc.CreateDescribeVSwitchesResponse()
+		if err := p.do(ctx, scope.Region, productVPC, req, resp); err != nil {
+			return nil, err
+		}
+		for _, s := range resp.VSwitches.VSwitch {
+			out = append(out, network.Switch{ID: s.VSwitchId, VPCID: s.VpcId, Zone: s.ZoneId, CIDR: s.CidrBlock})
+		}
+		if len(resp.VSwitches.VSwitch) == 0 || page*50 >= resp.TotalCount {
+			return out, nil
+		}
+	}
+}
+
+// CreateSwitch creates a vSwitch in zone with cidr. While the VPC is
+// pending it fails with ErrConflict (IncorrectVpcStatus).
+func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID, zone, cidr, token string) (network.Switch, error) {
+	req := vpc.CreateCreateVSwitchRequest()
+	req.VpcId, req.ZoneId, req.CidrBlock, req.ClientToken = vpcID, zone, cidr, token
+	req.VSwitchName = resourceName("vsw-"+zone, scope)
+	tags := sortedTags(scope.Tags())
+	ts := make([]vpc.CreateVSwitchTag, len(tags))
+	for i, t := range tags {
+		ts[i] = vpc.CreateVSwitchTag{Key: t.k, Value: t.v}
+	}
+	req.Tag = &ts
+	resp := vpc.CreateCreateVSwitchResponse()
+	if err := p.do(ctx, scope.Region, productVPC, req, resp); err != nil {
+		return network.Switch{}, err
+	}
+	return network.Switch{ID: resp.VSwitchId, VPCID: vpcID, Zone: zone, CIDR: cidr}, nil
+}
+
+// FindSecurityGroup returns the oldest security group of the VPC tagged
+// for scope (DescribeSecurityGroups VpcId with a tag filter); none is
+// ErrNotFound.
+func (p *Provider) FindSecurityGroup(ctx context.Context, scope network.Scope, vpcID string) (network.SecurityGroup, error) {
+	req := ecs.CreateDescribeSecurityGroupsRequest()
+	req.VpcId = vpcID
+	tags := ownerFilter(scope)
+	ts := make([]ecs.DescribeSecurityGroupsTag, len(tags))
+	for i, t := range tags {
+		ts[i] = ecs.DescribeSecurityGroupsTag{Key: t.k, Value: t.v}
+	}
+	req.Tag = &ts
+	req.MaxResults = "100"
+	resp := ecs.CreateDescribeSecurityGroupsResponse()
+	if err := p.do(ctx, scope.Region, productECS, req, resp); err != nil {
+		return network.SecurityGroup{}, err
+	}
+	var best *ecs.SecurityGroup
+	for i, g := range resp.SecurityGroups.SecurityGroup {
+		if best == nil || olderFirst(g.CreationTime, g.SecurityGroupId, best.CreationTime, best.SecurityGroupId) {
+			best = &resp.SecurityGroups.SecurityGroup[i]
+		}
+	}
+	if best == nil {
+		return network.SecurityGroup{}, errorf("DescribeSecurityGroups", scope.Region, multicloud.CodeNotFound, "", "no security group of owner %q in %s", scope.Owner, vpcID)
+	}
+	return network.SecurityGroup{ID: best.SecurityGroupId, VPCID: vpcID}, nil
+}
+
+// CreateSecurityGroup creates a security group in the VPC, tagged for
+// scope, with ClientToken token.
+func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope, vpcID, token string) (network.SecurityGroup, error) {
+	req := ecs.CreateCreateSecurityGroupRequest()
+	req.VpcId, req.ClientToken, req.SecurityGroupName = vpcID, token, resourceName("sg", scope)
+	req.SecurityGroupType = "normal"
+	tags := sortedTags(scope.Tags())
+	ts := make([]ecs.CreateSecurityGroupTag, len(tags))
+	for i, t := range tags {
+		ts[i] = ecs.CreateSecurityGroupTag{Key: t.k, Value: t.v}
+	}
+	req.Tag = &ts
+	resp := ecs.CreateCreateSecurityGroupResponse()
+	if err := p.do(ctx, scope.Region, productECS, req, resp); err != nil {
+		return network.SecurityGroup{}, err
+	}
+	return network.SecurityGroup{ID: resp.SecurityGroupId, VPCID: vpcID}, nil
+}
+
+// AuthorizePorts opens every rule in ONE AuthorizeSecurityGroup call
+// (Permissions.N). Aliyun accepts a rule that exists already without
+// adding it again.
+func (p *Provider) AuthorizePorts(ctx context.Context, scope network.Scope, groupID string, rules []network.PortRule) error {
+	if len(rules) == 0 {
+		return nil
+	}
+	req := ecs.CreateAuthorizeSecurityGroupRequest()
+	req.SecurityGroupId = groupID
+	perms := make([]ecs.AuthorizeSecurityGroupPermissions, len(rules))
+	for i, r := range rules {
+		src := r.SourceCIDR
+		if src == "" {
+			src = "0.0.0.0/0"
+		}
+		perms[i] = ecs.AuthorizeSecurityGroupPermissions{
+			IpProtocol: strings.ToLower(cmpOr(r.Protocol, "tcp")), PortRange: fmt.Sprintf("%d/%d", r.FromPort, max(r.ToPort, r.FromPort)),
+			SourceCidrIp: src, Policy: "accept", Priority: "1",
+		}
+	}
+	req.Permissions = &perms
+	return p.do(ctx, scope.Region, productECS, req, ecs.CreateAuthorizeSecurityGroupResponse())
+}
+
+// internetChargeType maps a portable bandwidth mode: TRAFFIC is
+// PayByTraffic, FIXED is PayByBandwidth.
+func internetChargeType(mode string) string {
+	if strings.EqualFold(mode, string(multicloud.Fixed)) {
+		return "PayByBandwidth"
+	}
+	return "PayByTraffic"
+}
+
+// tagTracker collects the background tagging of the addresses one create
+// allocates, so that the create can wait for it before it returns.
+type tagTracker struct {
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	errs []error
+}
+
+type tagTrackerKey struct{}
+
+func (t *tagTracker) wait() error {
+	t.wg.Wait()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return errors.Join(t.errs...)
+}
+
+// AllocateAddress allocates a pay-as-you-go elastic IP (AllocateEipAddress
+// with ClientToken token) and tags it for scope (TagResources, ResourceType
+// EIP: this SDK version's AllocateEipAddress takes no tags). Inside a
+// create the tagging runs beside the rest of the create, so that binding
+// waits for the allocation alone. A token whose address this provider
+// released since allocates under a derived token, so that a retried create
+// does not get a released address back.
+func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (network.Address, error) {
+	var resp *vpc.AllocateEipAddressResponse
+	for attempt := 0; ; attempt++ {
+		req := vpc.CreateAllocateEipAddressRequest()
+		req.Bandwidth = strconv.Itoa(max(spec.BandwidthMbps, 1))
+		req.InternetChargeType = internetChargeType(spec.ChargeMode)
+		req.InstanceChargeType = "PostPaid"
+		req.ClientToken = token
+		if attempt > 0 && token != "" {
+			req.ClientToken = network.Token(token, "again", strconv.Itoa(attempt))
+		}
+		resp = vpc.CreateAllocateEipAddressResponse()
+		if err := p.do(ctx, scope.Region, productVPC, req, resp); err != nil {
+			return network.Address{}, err
+		}
+		p.mu.Lock()
+		stale := p.released[resp.AllocationId]
+		p.mu.Unlock()
+		if !stale || token == "" || attempt >= 3 {
+			break
+		}
+	}
+	a := network.Address{ID: resp.AllocationId, IP: resp.EipAddress, Status: network.StatusAvailable}
+	tag := func(ctx context.Context) error {
+		return p.retry(ctx, multicloud.IsRetryable, func(ctx context.Context) error { return p.tagAddress(ctx, scope, a.ID) })
+	}
+	if t, ok := ctx.Value(tagTrackerKey{}).(*tagTracker); ok {
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			if err := tag(context.WithoutCancel(ctx)); err != nil {
+				t.mu.Lock()
+				t.errs = append(t.errs, fmt.Errorf("address %s not tagged: %w", a.ID, err))
+				t.mu.Unlock()
+			}
+		}()
+		return a, nil
+	}
+	if err := tag(ctx); err != nil {
+		// The address exists: report it, or it would leak.
+		p.log.Warn("address not tagged", "address", a.ID, "err", err)
+	}
+	return a, nil
+}
+
+// tagAddress tags an elastic IP with scope's reserved tags.
+func (p *Provider) tagAddress(ctx context.Context, scope network.Scope, id string) error {
+	req := vpc.CreateTagResourcesRequest()
+	req.ResourceType = "EIP"
+	req.ResourceId = &[]string{id}
+	tags := sortedTags(scope.Tags())
+	ts := make([]vpc.TagResourcesTag, len(tags))
+	for i, t := range tags {
+		ts[i] = vpc.TagResourcesTag{Key: t.k, Value: t.v}
+	}
+	req.Tag = &ts
+	return p.do(ctx, scope.Region, productVPC, req, vpc.CreateTagResourcesResponse())
+}
+
+// AssociateAddress binds an elastic IP to an instance. A state that does
+// not allow it yet (the instance still starting, the address in
+// transition) is ErrConflict; an address already bound to this instance
+// (a repeated call) succeeds.
+func (p *Provider) AssociateAddress(ctx context.Context, scope network.Scope, addressID, instanceID string) error {
+	req := vpc.CreateAssociateEipAddressRequest()
+	req.AllocationId, req.InstanceId, req.InstanceType = addressID, instanceID, "EcsInstance"
+	err := p.do(ctx, scope.Region, productVPC, req, vpc.CreateAssociateEipAddressResponse())
+	if err == nil || !errors.Is(err, multicloud.ErrConflict) || providerCode(err) == "IncorrectInstanceStatus" {
+		return err
+	}
+	if a, gerr := p.GetAddress(ctx, scope, addressID); gerr == nil && a.InstanceID == instanceID {
+		return nil
+	}
+	return err
+}
+
+func providerCode(err error) string {
+	var e *multicloud.Error
+	if errors.As(err, &e) {
+		return e.ProviderCode
+	}
+	return ""
+}
+
+func addressStatus(s string) network.Status {
+	switch s {
+	case "Available":
+		return network.StatusAvailable
+	case "InUse":
+		return network.StatusInUse
+	}
+	return network.StatusBusy // Associating, Unassociating
+}
+
+// GetAddress returns an elastic IP's state (DescribeEipAddresses
+// AllocationId); a missing one is ErrNotFound.
+func (p *Provider) GetAddress(ctx context.Context, scope network.Scope, addressID string) (network.Address, error) {
+	req := vpc.CreateDescribeEipAddressesRequest()
+	req.AllocationId = addressID
+	resp := vpc.CreateDescribeEipAddressesResponse()
+	if err := p.do(ctx, scope.Region, productVPC, req, resp); err != nil {
+		return network.Address{}, err
+	}
+	for _, e := range resp.EipAddresses.EipAddress {
+		if e.AllocationId == addressID {
+			return network.Address{ID: e.AllocationId, IP: e.IpAddress, Status: addressStatus(e.Status), InstanceID: e.InstanceId}, nil
+		}
+	}
+	return network.Address{}, errorf("DescribeEipAddresses", scope.Region, multicloud.CodeNotFound, "InvalidAllocationId.NotFound", "address %s not found", addressID)
+}
+
+// UnassociateAddress unbinds an elastic IP from instanceID.
+func (p *Provider) UnassociateAddress(ctx context.Context, scope network.Scope, addressID, instanceID string) error {
+	req := vpc.CreateUnassociateEipAddressRequest()
+	req.AllocationId, req.InstanceId, req.InstanceType = addressID, instanceID, "EcsInstance"
+	return p.do(ctx, scope.Region, productVPC, req, vpc.CreateUnassociateEipAddressResponse())
+}
+
+// ReleaseAddress releases an unbound elastic IP; a bound or busy one is
+// ErrConflict (IncorrectEipStatus).
+func (p *Provider) ReleaseAddress(ctx context.Context, scope network.Scope, addressID string) error {
+	req := vpc.CreateReleaseEipAddressRequest()
+	req.AllocationId = addressID
+	err := p.do(ctx, scope.Region, productVPC, req, vpc.CreateReleaseEipAddressResponse())
+	if err == nil || errors.Is(err, multicloud.ErrNotFound) {
+		p.mu.Lock()
+		p.released[addressID] = true
+		p.mu.Unlock()
+	}
+	return err
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
