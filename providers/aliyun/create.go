@@ -3,7 +3,7 @@ package aliyun
 import (
 	"context"
 	"errors"
-		"slices"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
