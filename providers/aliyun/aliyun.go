@@ -121,6 +121,10 @@ type Options struct {
 	// switch is pending or the call is throttled, tagging); default
 	// multicloud.DefaultRetryPolicy with 8 attempts.
 	Retry multicloud.RetryPolicy
+
+	// homeRegion is the region of region-less calls (DescribeRegions)
+	// when Regions is empty; NewConnector sets the account's.
+	homeRegion string
 }
 
 // Provider is the Alibaba Cloud provider. It is safe for concurrent use;

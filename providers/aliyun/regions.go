@@ -33,7 +33,7 @@ func (p *Provider) Regions(ctx context.Context) ([]string, error) {
 
 // describeRegions calls DescribeRegions.
 func (p *Provider) describeRegions(ctx context.Context) ([]string, error) {
-	region := "cn-hangzhou"
+	region := cmpOr(p.opts.homeRegion, "cn-hangzhou")
 	if len(p.opts.Regions) > 0 {
 		region = p.opts.Regions[0]
 	}

@@ -1,0 +1,193 @@
+package aliyun
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+
+	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/inventory"
+)
+
+// Discoverer lists an account's ECS instances for the inventory's sync
+// engine; every API call goes through the engine's CallFunc. It is safe
+// for concurrent use. Get one with Provider.Discoverer or NewConnector.
+type Discoverer struct {
+	p *Provider
+}
+
+// The inventory capabilities of a Discoverer.
+var (
+	_ inventory.Discoverer       = (*Discoverer)(nil)
+	_ inventory.ConnectionTester = (*Discoverer)(nil)
+)
+
+// Discoverer returns a Discoverer over the provider's account.
+func (p *Provider) Discoverer() *Discoverer { return &Discoverer{p: p} }
+
+// NewConnector returns an inventory.Connector that builds the Discoverer of
+// an Aliyun account: a Provider with opts, then the account's access key
+// and secret, and its region as the region of region-less calls.
+func NewConnector(opts ...func(*Options)) inventory.Connector {
+	return func(ctx context.Context, acct inventory.CloudAccount, secret multicloud.Secret) (inventory.Discoverer, error) {
+		all := append(slices.Clone(opts), func(o *Options) {
+			o.AccessKeyID, o.AccessKeySecret, o.Account = acct.AccessKeyID, secret, cmpOr(acct.ID, acct.AccessKeyID)
+			if acct.Region != "" && len(o.Regions) == 0 {
+				o.homeRegion = acct.Region
+			}
+		})
+		p, err := New(all...)
+		if err != nil {
+			return nil, err
+		}
+		return p.Discoverer(), nil
+	}
+}
+
+// TestConnection proves the credentials with one DescribeRegions call.
+func (d *Discoverer) TestConnection(ctx context.Context) error { return d.p.CheckHealth(ctx) }
+
+// Regions lists the regions the account sees (DescribeRegions).
+func (d *Discoverer) Regions(ctx context.Context, call inventory.CallFunc) ([]string, error) {
+	var out []string
+	err := call(ctx, "DescribeRegions", func(ctx context.Context) error {
+		var err error
+		out, err = d.p.describeRegions(ctx)
+		return err
+	})
+	return out, err
+}
+
+// Discover lists every ECS instance of region: first the region's disks
+// (DescribeDisks, every page) to join their facts to the instances, then
+// DescribeInstances by NextToken with MaxResults 100, each page mapped to
+// assets with ECSMetadata and handed to emit. Asset types other than
+// inventory.AssetTypeECS are ErrInvalidArgument.
+func (d *Discoverer) Discover(ctx context.Context, region, assetType string, call inventory.CallFunc, emit func(ctx context.Context, page []inventory.Asset) error) error {
+	if assetType != inventory.AssetTypeECS {
+		return errorf("Discover", region, multicloud.CodeInvalidArgument, "", "asset type %q not supported; supported: %s", assetType, inventory.AssetTypeECS)
+	}
+	disks, err := d.disks(ctx, region, call)
+	if err != nil {
+		return err
+	}
+	token := ""
+	for {
+		req := ecs.CreateDescribeInstancesRequest()
+		req.MaxResults = requests.NewInteger(MaxPageSize)
+		req.NextToken = token
+		var resp *ecs.DescribeInstancesResponse
+		err := call(ctx, "DescribeInstances", func(ctx context.Context) error {
+			resp = ecs.CreateDescribeInstancesResponse()
+			return d.p.do(ctx, region, productECS, req, resp)
+		})
+		if err != nil {
+			return err
+		}
+		page := make([]inventory.Asset, 0, len(resp.Instances.Instance))
+		for i := range resp.Instances.Instance {
+			a, err := toAsset(&resp.Instances.Instance[i], disks[resp.Instances.Instance[i].InstanceId])
+			if err != nil {
+				return err
+			}
+			page = append(page, a)
+		}
+		if len(page) > 0 {
+			if err := emit(ctx, page); err != nil {
+				return err
+			}
+		}
+		if resp.NextToken == "" || resp.NextToken == token || len(resp.Instances.Instance) == 0 {
+			return nil
+		}
+		token = resp.NextToken
+	}
+}
+
+// disks returns region's disks by instance ID (DescribeDisks, 100 a page).
+func (d *Discoverer) disks(ctx context.Context, region string, call inventory.CallFunc) (map[string][]ecs.Disk, error) {
+	out := map[string][]ecs.Disk{}
+	for page := 1; ; page++ {
+		req := ecs.CreateDescribeDisksRequest()
+		req.PageSize, req.PageNumber = requests.NewInteger(100), requests.NewInteger(page)
+		var resp *ecs.DescribeDisksResponse
+		err := call(ctx, "DescribeDisks", func(ctx context.Context) error {
+			resp = ecs.CreateDescribeDisksResponse()
+			return d.p.do(ctx, region, productECS, req, resp)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, disk := range resp.Disks.Disk {
+			if disk.InstanceId != "" {
+				out[disk.InstanceId] = append(out[disk.InstanceId], disk)
+			}
+		}
+		if len(resp.Disks.Disk) == 0 || page*100 >= resp.TotalCount {
+			return out, nil
+		}
+	}
+}
+
+// toAsset maps an instance and its disks to an asset with ECSMetadata,
+// deterministically (tags and data disks sorted) so that an unchanged
+// instance hashes the same.
+func toAsset(in *ecs.Instance, disks []ecs.Disk) (inventory.Asset, error) {
+	m := inventory.ECSMetadata{
+		InstanceID: in.InstanceId, InstanceName: in.InstanceName, Status: in.Status, Region: in.RegionId, Zone: in.ZoneId,
+		InstanceType: in.InstanceType, InstanceTypeFamily: in.InstanceTypeFamily, CPU: cmpOrInt(in.Cpu, in.CPU), Memory: in.Memory,
+		OSType: cmpOr(in.OSType, in.OsType), OSName: cmpOr(in.OSNameEn, in.OSName), ImageID: in.ImageId,
+		PublicIP:  slices.Clone(in.PublicIpAddress.IpAddress),
+		PrivateIP: slices.Clone(in.VpcAttributes.PrivateIpAddress.IpAddress),
+		VPCID:     in.VpcAttributes.VpcId, VSwitchID: in.VpcAttributes.VSwitchId,
+		SecurityGroups:         slices.Clone(in.SecurityGroupIds.SecurityGroupId),
+		InternetMaxBandwidthIn: in.InternetMaxBandwidthIn, InternetMaxBandwidthOut: in.InternetMaxBandwidthOut,
+		ChargeType: in.InstanceChargeType, CreationTime: parseTime(in.CreationTime),
+		IOOptimized: in.IoOptimized, NetworkType: in.InstanceNetworkType, InstanceNetworkType: in.InstanceNetworkType,
+		Description: in.Description, Provider: ProviderCode, HostName: in.HostName, KeyPairName: in.KeyPairName,
+	}
+	if in.EipAddress.IpAddress != "" {
+		m.PublicIP = append(m.PublicIP, in.EipAddress.IpAddress)
+	}
+	if m.PrivateIP == nil {
+		m.PrivateIP = slices.Clone(in.InnerIpAddress.IpAddress)
+	}
+	// Pay-as-you-go instances report an expiry far in the future.
+	if exp := parseTime(in.ExpiredTime); !exp.IsZero() && exp.Year() < 2099 {
+		m.ExpiredTime = exp
+	}
+	slices.SortFunc(disks, func(a, b ecs.Disk) int { return strings.Compare(a.DiskId, b.DiskId) })
+	for _, d := range disks {
+		if d.Type == "system" {
+			m.SystemDiskCategory, m.SystemDiskSize = d.Category, d.Size
+			continue
+		}
+		m.DataDisks = append(m.DataDisks, inventory.DataDisk{DiskID: d.DiskId, Category: d.Category, Size: d.Size,
+			Device: d.Device, DeleteWithInstance: d.DeleteWithInstance, Encrypted: d.Encrypted})
+	}
+	for _, t := range in.Tags.Tag {
+		m.Tags = append(m.Tags, inventory.Tag{Key: cmpOr(t.TagKey, t.Key), Value: cmpOr(t.TagValue, t.Value)})
+	}
+	slices.SortFunc(m.Tags, func(a, b inventory.Tag) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	a := inventory.Asset{AssetID: in.InstanceId, AssetName: in.InstanceName, AssetType: inventory.AssetTypeECS, Provider: ProviderCode,
+		Region: in.RegionId, Zone: in.ZoneId, Status: in.Status, Tags: slices.Clone(m.Tags)}
+	if err := a.SetMetadata(m); err != nil {
+		return inventory.Asset{}, err
+	}
+	return a, nil
+}
+
+func cmpOrInt(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
+}
