@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
 )
@@ -244,29 +245,43 @@ func TestCreatesUnderThrottling(t *testing.T) {
 	}
 }
 
-// TestAssociateFailing makes every association fail: each instance comes
-// back with a warning and no address is left allocated.
+// TestAssociateFailing makes every association fail, finally or
+// transiently (then retried until the flow's wait ends): each instance
+// comes back with a warning and no address is left allocated.
 func TestAssociateFailing(t *testing.T) {
-	srv := newServer(t)
-	p := newProvider(t, srv)
-	srv.InjectFault(aliyuntest.Fault{Action: "AssociateEipAddress", Code: "InvalidParameter", HTTPStatus: 400, Message: "injected"})
-	insts, err := newClient(t, p).CreateInstance(testCtx(t), request("tenant", "user-assoc", multicloud.WithQuantity(3), multicloud.WithPublicIP(5, multicloud.Traffic)))
-	if err != nil {
-		t.Fatalf("CreateInstance: %v", err)
-	}
-	if len(insts) != 3 {
-		t.Fatalf("CreateInstance: got %d instances, want 3", len(insts))
-	}
-	for _, in := range insts {
-		if !slices.ContainsFunc(in.Warnings, func(w string) bool { return strings.Contains(w, "public address not bound") }) {
-			t.Errorf("instance %s warnings: got %q, want one saying the public address is not bound", in.ID, in.Warnings)
-		}
-		if in.PublicIP != "" {
-			t.Errorf("instance %s public ip: got %q, want none", in.ID, in.PublicIP)
-		}
-	}
-	if a := srv.Audit(); a.EIPs != 0 || a.UnassociatedEIPs != 0 {
-		t.Errorf("audit: got %d eips (%d unassociated), want 0", a.EIPs, a.UnassociatedEIPs)
+	for _, tc := range []struct {
+		name string
+		f    aliyuntest.Fault
+	}{
+		{"final", aliyuntest.Fault{Action: "AssociateEipAddress", Code: "InvalidParameter", HTTPStatus: 400, Message: "injected"}},
+		{"transient", aliyuntest.Fault{Action: "AssociateEipAddress", Code: "InternalError"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t)
+			p := newProvider(t, srv, func(o *aliyun.Options) {
+				o.Network = append(o.Network, func(n *network.Options) { n.WaitTimeout = 300 * time.Millisecond })
+			})
+			srv.InjectFault(tc.f)
+			insts, err := newClient(t, p).CreateInstance(testCtx(t), request("tenant", "user-assoc", multicloud.WithQuantity(3), multicloud.WithPublicIP(5, multicloud.Traffic)))
+			if err != nil {
+				t.Fatalf("CreateInstance: %v", err)
+			}
+			if len(insts) != 3 {
+				t.Fatalf("CreateInstance: got %d instances, want 3", len(insts))
+			}
+			for _, in := range insts {
+				if !slices.ContainsFunc(in.Warnings, func(w string) bool { return strings.Contains(w, "public address not bound") }) {
+					t.Errorf("instance %s warnings: got %q, want one saying the public address is not bound", in.ID, in.Warnings)
+				}
+				if in.PublicIP != "" {
+					t.Errorf("instance %s public ip: got %q, want none", in.ID, in.PublicIP)
+				}
+			}
+			if a := srv.Audit(); a.EIPs != 0 || a.UnassociatedEIPs != 0 {
+				t.Errorf("audit: got %d eips (%d unassociated), want 0", a.EIPs, a.UnassociatedEIPs)
+			}
+		})
 	}
 }
 

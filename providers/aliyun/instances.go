@@ -3,7 +3,6 @@ package aliyun
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -206,12 +205,10 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) er
 	}
 	scope := p.Scope(region, tags[multicloud.TagTenant], tags[multicloud.TagOwner])
 	if err := p.prov.ReleaseAddress(ctx, scope, addr, id); err != nil {
-		code := multicloud.CodeOf(err)
-		if code == multicloud.CodeNotFound || code == multicloud.CodeUnknown {
-			code = multicloud.CodeConflict
-		}
-		var cause *multicloud.Error
-		if errors.As(err, &cause) && cause.Code == multicloud.CodeCanceled {
+		// Not retryable: a retried Delete would find no instance and
+		// forget the address.
+		code := multicloud.CodeConflict
+		if multicloud.CodeOf(err) == multicloud.CodeCanceled {
 			code = multicloud.CodeCanceled
 		}
 		return &multicloud.Error{Op: "Delete", Provider: ProviderCode, Region: region, Code: code,
