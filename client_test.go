@@ -386,3 +386,22 @@ func TestWaitCanceledIsCanceled(t *testing.T) {
 		t.Errorf("got %v (code %s), want CANCELED matching context.Canceled", err, multicloud.CodeOf(err))
 	}
 }
+
+func TestCreateKeepsBoundAddressWhileProviderCatchesUp(t *testing.T) {
+	c, p := newMockClient(t, multicloud.WithWaitForRunning(true, time.Second), multicloud.WithPollInterval(time.Millisecond))
+	p.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, s *multicloud.CreateSpec) ([]*multicloud.Instance, error) {
+		in := instancesFor(s, 1)[0]
+		in.Status, in.PublicIP, in.BandwidthMbps, in.Network.AddressID = multicloud.StatusPending, "47.1.2.3", 10, "eip-1"
+		return []*multicloud.Instance{in}, nil
+	})
+	// The provider's view does not show the address yet (still binding).
+	p.EXPECT().Get(gomock.Any(), gomock.Any(), gomock.Any()).Return(&multicloud.Instance{ID: "z1-i0", Status: multicloud.StatusRunning}, nil)
+	insts, err := c.CreateInstance(context.Background(), mockRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := insts[0]
+	if got.Status != multicloud.StatusRunning || got.PublicIP != "47.1.2.3" || got.Network.AddressID != "eip-1" || got.BandwidthMbps != 10 || got.Quote == nil {
+		t.Errorf("got %+v, want Running with the bound address, bandwidth and quote kept", got)
+	}
+}

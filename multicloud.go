@@ -218,11 +218,17 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 	if err != nil {
 		return nil, err
 	}
-	var warnings []string
-	quote, qerr := c.quotes.Quote(ctx, pricingRequest(r, plan))
-	if qerr != nil {
-		warnings = append(warnings, "price not quoted: "+qerr.Error())
-	}
+	// The quote (usually cached after Client.Quote) runs beside the create
+	// rather than in front of it: it adds no round trip to the create path.
+	var (
+		quote *pricing.Quote
+		qerr  error
+		qdone = make(chan struct{})
+	)
+	go func() {
+		defer close(qdone)
+		quote, qerr = c.quotes.Quote(ctx, pricingRequest(r, plan))
+	}()
 	spec := &CreateSpec{Request: r, Plan: *plan, Tags: tags, Token: token}
 	log.Info("creating instances", "plan", plan.Placement.String(), "image", plan.ImageID, "quantity", r.Quantity)
 	var insts []*Instance
@@ -238,6 +244,11 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 	})
 	if nr, ok := err.(nonRetryable); ok {
 		err = nr.err
+	}
+	<-qdone
+	var warnings []string
+	if qerr != nil {
+		warnings = append(warnings, "price not quoted: "+qerr.Error())
 	}
 	for _, in := range insts {
 		if quote != nil {
@@ -298,14 +309,20 @@ func (c *Client) waitAll(ctx context.Context, insts []*Instance) error {
 }
 
 // merge copies the fresh state of got into in, keeping what only the
-// create knows (quote, warnings) and what a listing may lack.
+// create knows (quote, warnings) and the public address it bound, which a
+// provider may not show yet while the binding completes.
 func merge(in, got *Instance) {
-	q, w := in.Quote, in.Warnings
-	addr := in.Network.AddressID
+	prev := *in
 	*in = *got
-	in.Quote, in.Warnings = q, w
-	if in.Network.AddressID == "" {
-		in.Network.AddressID = addr
+	in.Quote, in.Warnings = prev.Quote, prev.Warnings
+	if in.Network.AddressID == "" && prev.Network.AddressID != "" {
+		in.Network.AddressID = prev.Network.AddressID
+	}
+	if in.PublicIP == "" && in.Network.AddressID == prev.Network.AddressID {
+		in.PublicIP = prev.PublicIP
+		if in.BandwidthMbps == 0 {
+			in.BandwidthMode, in.BandwidthMbps = prev.BandwidthMode, prev.BandwidthMbps
+		}
 	}
 }
 
