@@ -41,8 +41,9 @@ type Options struct {
 	// BatchSize is how many changed assets are written per UpsertAssets;
 	// 0 means DefaultBatchSize.
 	BatchSize int
-	// Retry is the policy of CallFunc; zero fields take DefaultRetry's.
-	Retry RetryPolicy
+	// Retry is the policy of CallFunc: throttled and unavailable calls are
+	// retried with backoff; zero fields take multicloud.DefaultRetryPolicy's.
+	Retry multicloud.RetryPolicy
 	// Logger receives sync and account events, never secrets; nil
 	// discards them.
 	Logger *slog.Logger
@@ -81,7 +82,7 @@ func WithRateLimit(l rate.Limit, burst int) Option {
 func WithBatchSize(n int) Option { return func(o *Options) { o.BatchSize = n } }
 
 // WithRetry sets Options.Retry.
-func WithRetry(p RetryPolicy) Option { return func(o *Options) { o.Retry = p } }
+func WithRetry(p multicloud.RetryPolicy) Option { return func(o *Options) { o.Retry = p } }
 
 // WithLogger sets Options.Logger.
 func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
@@ -126,7 +127,6 @@ func New(store Store, opts ...Option) (*Service, error) {
 	if o.RateBurst == 0 {
 		o.RateBurst = 1
 	}
-	o.Retry = o.Retry.withDefaults()
 	if o.Now == nil {
 		o.Now = time.Now
 	}

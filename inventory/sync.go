@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -14,71 +13,34 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// RetryPolicy is how CallFunc retries throttled and unavailable calls:
-// up to MaxAttempts attempts in all, sleeping BaseDelay·2^n (capped at
-// MaxDelay, with full jitter) between them.
-type RetryPolicy struct {
-	MaxAttempts int
-	BaseDelay   time.Duration
-	MaxDelay    time.Duration
-}
-
-// DefaultRetryPolicy returns the policy zero RetryPolicy fields default
-// to: 5 attempts, 200ms doubling up to 10s.
-func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 5, BaseDelay: 200 * time.Millisecond, MaxDelay: 10 * time.Second}
-}
-
-func (p RetryPolicy) withDefaults() RetryPolicy {
-	d := DefaultRetryPolicy()
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = d.MaxAttempts
-	}
-	if p.BaseDelay <= 0 {
-		p.BaseDelay = d.BaseDelay
-	}
-	if p.MaxDelay <= 0 {
-		p.MaxDelay = d.MaxDelay
-	}
-	return p
-}
-
-// backoff returns the jittered sleep before attempt n+1 (n from 1).
-func (p RetryPolicy) backoff(n int) time.Duration {
-	d := p.MaxDelay
-	if n < 30 && p.BaseDelay<<(n-1) < p.MaxDelay {
-		d = p.BaseDelay << (n - 1)
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
 // callFunc returns the CallFunc of one account: its shared rate limiter,
 // the retry policy, and a counter of attempts (may be nil).
 func (s *Service) callFunc(key string, calls *atomic.Int64) CallFunc {
 	lim := s.limiter(key)
-	p := s.opts.Retry
 	return func(ctx context.Context, api string, call func(context.Context) error) error {
-		for attempt := 1; ; attempt++ {
+		p := s.opts.Retry
+		attempt := 0
+		retryable := p.Retryable
+		if retryable == nil {
+			retryable = multicloud.IsRetryable
+		}
+		p.Retryable = func(err error) bool {
+			ok := retryable(err)
+			if ok {
+				s.log.DebugContext(ctx, "retrying api call", "api", api, "attempt", attempt, "error", err)
+			}
+			return ok
+		}
+		return p.Do(ctx, func(ctx context.Context) error {
+			attempt++
 			if err := lim.Wait(ctx); err != nil {
 				return multicloud.Errorf(multicloud.CodeCanceled, "%s: wait for rate limiter: %w", api, err)
 			}
 			if calls != nil {
 				calls.Add(1)
 			}
-			err := call(ctx)
-			if err == nil || !multicloud.IsRetryable(err) || attempt >= p.MaxAttempts || ctx.Err() != nil {
-				return err
-			}
-			wait := p.backoff(attempt)
-			s.log.DebugContext(ctx, "retrying api call", "api", api, "attempt", attempt, "wait", wait, "error", err)
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return err
-			case <-t.C:
-			}
-		}
+			return call(ctx)
+		})
 	}
 }
 

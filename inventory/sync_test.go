@@ -19,7 +19,7 @@ func newService(t *testing.T, store inventory.Store, opts ...inventory.Option) *
 	t.Helper()
 	opts = append([]inventory.Option{
 		inventory.WithRateLimit(rate.Inf, 1),
-		inventory.WithRetry(inventory.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}),
+		inventory.WithRetry(multicloud.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}),
 	}, opts...)
 	s, err := inventory.New(store, opts...)
 	if err != nil {
