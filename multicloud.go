@@ -225,10 +225,16 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 		qerr  error
 		qdone = make(chan struct{})
 	)
-	go func() {
-		defer close(qdone)
-		quote, qerr = c.quotes.Quote(ctx, pricingRequest(r, plan))
-	}()
+	pr := pricingRequest(r, plan)
+	if q, ok := c.quotes.Cached(pr); ok {
+		quote = q
+		close(qdone)
+	} else {
+		go func() {
+			defer close(qdone)
+			quote, qerr = c.quotes.Quote(ctx, pr)
+		}()
+	}
 	spec := &CreateSpec{Request: r, Plan: *plan, Tags: tags, Token: token}
 	log.Info("creating instances", "plan", plan.Placement.String(), "image", plan.ImageID, "quantity", r.Quantity)
 	var insts []*Instance
@@ -285,6 +291,24 @@ func (n nonRetryable) Error() string {
 // waitAll waits for every instance to be Running and refreshes each in
 // place; instances that did not get there keep their last state.
 func (c *Client) waitAll(ctx context.Context, insts []*Instance) error {
+	pending := make([]*Instance, 0, len(insts))
+	for _, in := range insts {
+		if in.Status != StatusRunning {
+			pending = append(pending, in)
+		}
+	}
+	switch len(pending) {
+	case 0:
+		return nil
+	case 1:
+		got, err := c.Wait(ctx, pending[0].Ref(), StatusRunning, c.opts.WaitTimeout)
+		if err != nil {
+			return err
+		}
+		merge(pending[0], got)
+		return nil
+	}
+	insts = pending
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -345,14 +369,21 @@ func Token(idempotencyKey string, p Placement) string {
 // planMemo remembers the plan each token resolved to, so that the
 // client's own retries of a request (and a caller's retry within planTTL)
 // create exactly what the first try planned, even when stock moved the
-// provider's choice of zone or type in between.
+// provider's choice of zone or type in between. Entries expire in the
+// order they were added, so eviction pops from the front of a queue.
 type planMemo struct {
 	mu    sync.Mutex
 	plans map[string]memoPlan
+	order []memoKey // insertion order; front entries expire first
 }
 
 type memoPlan struct {
 	plan    Plan
+	expires time.Time
+}
+
+type memoKey struct {
+	token   string
 	expires time.Time
 }
 
@@ -379,20 +410,16 @@ func (m *planMemo) resolve(ctx context.Context, token string, fn func(context.Co
 	if m.plans == nil {
 		m.plans = make(map[string]memoPlan)
 	}
-	if len(m.plans) >= planMemoSize {
-		for k, v := range m.plans {
-			if !now.Before(v.expires) {
-				delete(m.plans, k)
-			}
-		}
-		for k := range m.plans { // still full: drop arbitrary entries
-			if len(m.plans) < planMemoSize {
-				break
-			}
-			delete(m.plans, k)
+	for len(m.order) > 0 && (len(m.plans) >= planMemoSize || !now.Before(m.order[0].expires)) {
+		k := m.order[0]
+		m.order = m.order[1:]
+		if mp, ok := m.plans[k.token]; ok && mp.expires.Equal(k.expires) {
+			delete(m.plans, k.token)
 		}
 	}
-	m.plans[token] = memoPlan{plan: *plan, expires: now.Add(planTTL)}
+	exp := now.Add(planTTL)
+	m.plans[token] = memoPlan{plan: *plan, expires: exp}
+	m.order = append(m.order, memoKey{token, exp})
 	return plan, nil
 }
 

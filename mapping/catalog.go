@@ -279,6 +279,17 @@ func (c *Catalog) GPUModels() []string {
 	return c.gpuModelsLocked()
 }
 
+// hasGPUModelLocked reports whether some type carries model, without
+// building the sorted list (Select runs on every create).
+func (c *Catalog) hasGPUModelLocked(model string) bool {
+	for _, t := range c.types {
+		if t.GPUModel == model {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Catalog) gpuModelsLocked() []string {
 	seen := make(map[string]bool)
 	for _, t := range c.types {

@@ -66,10 +66,9 @@ func (c *Catalog) Select(req Requirements) ([]InstanceType, error) {
 	model, gpuMem := "", req.GPUMemoryGiB
 	if strings.TrimSpace(req.GPUModel) != "" {
 		m, mem := parseGPUModel(req.GPUModel)
-		known := c.gpuModelsLocked()
-		if m == "" || !slices.Contains(known, m) {
+		if m == "" || !c.hasGPUModelLocked(m) {
 			return nil, multicloud.Errorf(multicloud.CodeInvalidArgument,
-				"unknown gpu model %q; known models: %s", req.GPUModel, strings.Join(known, ", "))
+				"unknown gpu model %q; known models: %s", req.GPUModel, strings.Join(c.gpuModelsLocked(), ", "))
 		}
 		model, gpuMem = m, max(gpuMem, mem)
 	}

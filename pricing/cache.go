@@ -122,14 +122,9 @@ func (c *Cache) Quote(ctx context.Context, req Request) (*Quote, error) {
 	k := key(req)
 	now := c.opts.Now()
 
-	c.mu.RLock()
-	e, ok := c.entries[k]
-	if ok && now.Before(e.expires) {
-		q := e.quote
-		c.mu.RUnlock()
-		return &q, nil
+	if q, ok := c.Cached(req); ok {
+		return q, nil
 	}
-	c.mu.RUnlock()
 
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -170,6 +165,20 @@ func (c *Cache) Quote(ctx context.Context, req Request) (*Quote, error) {
 		c.mu.Unlock()
 		return nil, ctx.Err()
 	}
+}
+
+// Cached returns a copy of the valid cached quote for req, without calling
+// the QuoteFunc; ok is false when there is none.
+func (c *Cache) Cached(req Request) (q *Quote, ok bool) {
+	now := c.opts.Now()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.entries[key(req)]
+	if !ok || !now.Before(e.expires) {
+		return nil, false
+	}
+	cp := e.quote
+	return &cp, true
 }
 
 // run makes the shared call cl and stores its result.
