@@ -92,17 +92,44 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 		}
 		stmts = append(stmts, stmt{q, args, chunk})
 	}
-	tx, err := s.writer.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	d := newCountDeltas()
 	for _, st := range stmts {
+		old, err := s.oldStates(ctx, tx, st.chunk)
+		if err != nil {
+			return err
+		}
+		for i := range st.chunk {
+			a := &st.chunk[i]
+			d.move(old[ident{a.Provider, a.Account, a.AssetType, a.AssetID}], newState(a))
+		}
 		if err := s.upsertChunk(ctx, tx, st.query, st.args, st.chunk); err != nil {
 			return err
 		}
 	}
+	if err := s.applyCounts(ctx, tx, d); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// beginWrite starts a transaction that writes assets and their counts.
+func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if s.d.lockWrite != "" {
+		if _, err := tx.ExecContext(ctx, s.d.lockWrite); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("sqlstore: lock writes: %w", err)
+		}
+	}
+	return tx, nil
 }
 
 // upsertQuery builds the INSERT ... ON CONFLICT statement of one chunk.
@@ -254,11 +281,12 @@ func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []
 	if len(assetIDs) == 0 {
 		return 0, nil
 	}
-	tx, err := s.writer.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
+	d := newCountDeltas()
 	total := 0
 	for start := 0; start < len(assetIDs); start += idChunk {
 		b := builder{d: &s.d}
@@ -271,16 +299,34 @@ func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []
 			}
 			b.write(b.arg(id))
 		}
-		b.write(")")
-		res, err := tx.ExecContext(ctx, b.sb.String(), b.args...)
+		b.write(") RETURNING zone, status, cost, discover_time, tags")
+		rows, err := tx.QueryContext(ctx, b.sb.String(), b.args...)
 		if err != nil {
 			return 0, fmt.Errorf("sqlstore: mark deleted: %w", err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return 0, err
+		for rows.Next() {
+			r := rowState{g: group{provider: sc.Provider, account: sc.Account, assetType: sc.AssetType, region: sc.Region}}
+			var tags []byte
+			if err := rows.Scan(&r.g.zone, &r.g.status, &r.cost, &r.discover, &tags); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			if err := json.Unmarshal(tags, &r.tags); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("sqlstore: mark deleted: tags: %w", err)
+			}
+			d.add(&r, -1)
+			r.g.deleted = true
+			d.add(&r, 1)
+			total++
 		}
-		total += int(n)
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("sqlstore: mark deleted: %w", err)
+		}
+	}
+	if err := s.applyCounts(ctx, tx, d); err != nil {
+		return 0, err
 	}
 	return total, tx.Commit()
 }
@@ -364,7 +410,13 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	if len(out) > 0 && len(out) < f.Limit || len(out) == 0 && f.Offset == 0 {
 		return out, f.Offset + len(out), nil
 	}
-	var total int
+	total, ok, err := s.countedTotal(ctx, tx, &f)
+	if err != nil {
+		return nil, 0, err
+	}
+	if ok {
+		return out, total, nil
+	}
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM assets a"+where, b.args[:nWhere]...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: count assets: %w", err)
 	}
@@ -400,39 +452,4 @@ func scanAsset(rows *sql.Rows) (inventory.Asset, error) {
 	a.CreateTime, a.UpdateTime, a.DiscoverTime = fromMicros(created), fromMicros(updated), fromMicros(discov)
 	a.DeletedAt = fromNullMicros(deleted)
 	return a, nil
-}
-
-// Statistics implements inventory.Store with one GROUP BY over the live
-// assets; the few resulting groups are folded in memory.
-func (s *Store) Statistics(ctx context.Context, f inventory.StatsFilter) (*inventory.Statistics, error) {
-	if err := f.Validate(); err != nil {
-		return nil, err
-	}
-	b := builder{d: &s.d}
-	b.write("SELECT provider, asset_type, region, status, COUNT(*), SUM(cost), MAX(discover_time) FROM assets WHERE deleted_at IS NULL")
-	for _, c := range []struct{ col, v string }{{"provider", f.Provider}, {"account", f.Account}, {"asset_type", f.AssetType}} {
-		if c.v != "" {
-			b.write(" AND ", c.col, " = ", b.arg(c.v))
-		}
-	}
-	b.write(" GROUP BY provider, asset_type, region, status")
-	rows, err := s.db.QueryContext(ctx, b.sb.String(), b.args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: statistics: %w", err)
-	}
-	defer rows.Close()
-	st := inventory.NewStatistics()
-	for rows.Next() {
-		var (
-			provider, typ, region, status string
-			count                         int
-			cost                          float64
-			last                          int64
-		)
-		if err := rows.Scan(&provider, &typ, &region, &status, &count, &cost, &last); err != nil {
-			return nil, err
-		}
-		st.AddGroup(provider, typ, region, status, count, cost, fromMicros(last))
-	}
-	return st, rows.Err()
 }

@@ -40,12 +40,11 @@ func postgresDSN(t testing.TB) string {
 	return dsn
 }
 
-// openPostgres opens a Store in a fresh schema of the test server, dropped
+// newPostgresSchema creates a fresh schema on the test server, dropped
 // when the test ends, so tests and packages running at once never share
 // tables.
-func openPostgres(t testing.TB) *sqlstore.Store {
+func newPostgresSchema(t testing.TB, dsn string) string {
 	t.Helper()
-	dsn := postgresDSN(t)
 	ctx := context.Background()
 	var b [6]byte
 	rand.Read(b[:])
@@ -69,6 +68,14 @@ func openPostgres(t testing.TB) *sqlstore.Store {
 			t.Errorf("drop schema: %v", err)
 		}
 	})
+	return schema
+}
+
+// openPostgres opens a Store in a fresh schema of the test server.
+func openPostgres(t testing.TB) *sqlstore.Store {
+	t.Helper()
+	dsn := postgresDSN(t)
+	schema := newPostgresSchema(t, dsn)
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatalf("parse dsn: %v", err)
@@ -76,7 +83,7 @@ func openPostgres(t testing.TB) *sqlstore.Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	s, err := sqlstore.Open(ctx, u.String())
+	s, err := sqlstore.Open(context.Background(), u.String())
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -46,12 +46,19 @@ type dialect struct {
 	contains    string // a format with two %s: haystack column, needle placeholder
 	isUnique    func(error) bool
 	lockMigrate string // statement serializing concurrent migrations; may be empty
+	// lockWrite is a statement serializing the transactions that write
+	// assets, so each reads the rows it changes before any other writer
+	// changes them and the count tables take their updates in one order;
+	// empty where writes already go through one connection.
+	lockWrite string
+	greatest  string // the two-argument maximum function
 }
 
 var sqliteDialect = dialect{
 	name:        "sqlite",
 	placeholder: func(int) string { return "?" },
 	contains:    "instr(%s, %s) > 0",
+	greatest:    "max",
 	isUnique: func(err error) bool {
 		var e *sqlite.Error
 		return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
@@ -67,6 +74,10 @@ var postgresDialect = dialect{
 		return errors.As(err, &e) && e.Code == "23505"
 	},
 	lockMigrate: "SELECT pg_advisory_xact_lock(7263540918)",
+	// Per schema: stores in different schemas of one database write
+	// independently.
+	lockWrite: "SELECT pg_advisory_xact_lock(726354091, hashtext(current_schema()))",
+	greatest:  "GREATEST",
 }
 
 // Open connects to the database dsn names, runs the schema migrations it

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inventory.Store) {
 	t.Run("HostileStrings", func(t *testing.T) { testHostile(t, newStore(t)) })
 	t.Run("Statistics", func(t *testing.T) { testStatistics(t, newStore(t)) })
 	t.Run("ConcurrentUpserts", func(t *testing.T) { testConcurrent(t, newStore(t)) })
+	t.Run("Counts", func(t *testing.T) { testCounts(t, newStore(t)) })
 }
 
 // base is a fixed instant, whole seconds in UTC, which every store keeps
@@ -630,4 +631,190 @@ func testConcurrent(t *testing.T, s inventory.Store) {
 	if _, total := query(t, s, inventory.Filter{}); total != 2*batches*per {
 		t.Errorf("after concurrent upserts: got %d assets, want %d", total, 2*batches*per)
 	}
+}
+
+// countFilters are the filters whose totals checkCounts compares: column
+// filters, one tag, one tag key, several tags, a name, with and without
+// deleted assets.
+var countFilters = []inventory.Filter{
+	{},
+	{Provider: "aws"},
+	{Account: "acct-1", Region: "cn-beijing"},
+	{AssetType: "disk", Status: "Stopped"},
+	{Zone: "cn-hangzhou-a"},
+	{Status: "Moved"},
+	{Tags: []inventory.Tag{{Key: "env", Value: "prod"}}},
+	{Tags: []inventory.Tag{{Key: "team", Value: "t2"}}, Region: "us-west-1"},
+	{TagKeys: []string{"team"}},
+	{TagKeys: []string{"extra"}},
+	{Tags: []inventory.Tag{{Key: "extra", Value: "x"}}, Provider: "aws"},
+	{Tags: []inventory.Tag{{Key: "env", Value: "dev"}, {Key: "team", Value: "t1"}}},
+	{Name: "web-00"},
+}
+
+// checkCounts compares Statistics and QueryAssets totals with what the
+// stored assets themselves say, so counts a store keeps apart from its
+// assets cannot drift unnoticed.
+func checkCounts(t *testing.T, s inventory.Store, label string) {
+	t.Helper()
+	ctx := context.Background()
+	var all []inventory.Asset
+	for off := 0; ; off += inventory.MaxLimit {
+		page, _ := query(t, s, inventory.Filter{IncludeDeleted: true, Limit: inventory.MaxLimit, Offset: off, Sort: "id"})
+		all = append(all, page...)
+		if len(page) < inventory.MaxLimit {
+			break
+		}
+	}
+	for _, f := range countFilters {
+		for _, deleted := range []bool{false, true} {
+			f.IncludeDeleted = deleted
+			want := 0
+			for i := range all {
+				if f.Matches(&all[i]) {
+					want++
+				}
+			}
+			// Limit 1 leaves the page full, so the store must count.
+			f.Limit = 1
+			if _, total := query(t, s, f); total != want {
+				t.Errorf("%s: QueryAssets(%+v): got total %d, want %d", label, f, total, want)
+			}
+		}
+	}
+	for _, f := range []inventory.StatsFilter{{}, {Provider: "aws"}, {Account: "acct-0"}, {AssetType: "ecs", Provider: "aliyun"}} {
+		want := inventory.NewStatistics()
+		for _, a := range all {
+			if a.DeletedAt != nil || f.Provider != "" && a.Provider != f.Provider ||
+				f.Account != "" && a.Account != f.Account || f.AssetType != "" && a.AssetType != f.AssetType {
+				continue
+			}
+			want.AddGroup(a.Provider, a.AssetType, a.Region, a.Status, 1, a.Cost, a.DiscoverTime)
+		}
+		got, err := s.Statistics(ctx, f)
+		if err != nil {
+			t.Fatalf("%s: Statistics(%+v): %v", label, f, err)
+		}
+		if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-6)); diff != "" {
+			t.Errorf("%s: Statistics(%+v) mismatch (-want +got):\n%s", label, f, diff)
+		}
+	}
+}
+
+// testCounts changes assets in every way a sync does and checks after
+// each step that statistics and totals still agree with the assets.
+func testCounts(t *testing.T, s inventory.Store) {
+	ctx := context.Background()
+	all := seed(t, s, 60)
+	checkCounts(t, s, "seeded")
+
+	upsert := func(label string, as ...inventory.Asset) {
+		t.Helper()
+		for i := range as {
+			as[i].Hash = inventory.ContentHash(&as[i])
+		}
+		if err := s.UpsertAssets(ctx, as); err != nil {
+			t.Fatalf("%s: UpsertAssets: %v", label, err)
+		}
+		checkCounts(t, s, label)
+	}
+	mark := func(label string, a inventory.Asset, at time.Time) {
+		t.Helper()
+		if _, err := s.MarkDeleted(ctx, a.Scope(), []string{a.AssetID}, at); err != nil {
+			t.Fatalf("%s: MarkDeleted: %v", label, err)
+		}
+		checkCounts(t, s, label)
+	}
+
+	// The asset discovered last changes status: the latest discover time
+	// of its old group falls back.
+	latest := all[59]
+	latest.Status = "Moved"
+	upsert("status change of the latest", latest)
+	moved := all[10]
+	moved.Region, moved.Zone, moved.Cost = "eu-central-1", "eu-central-1-a", 123.25
+	moved.DiscoverTime = base.Add(-time.Hour)
+	upsert("region, zone, cost and an earlier discover time", moved)
+	retag := all[11]
+	retag.Tags = []inventory.Tag{{Key: "extra", Value: "x"}, {Key: "extra", Value: "x"}, {Key: "env", Value: "prod"}}
+	upsert("tags changed, one repeated", retag)
+	untag := all[12]
+	untag.Tags = nil
+	upsert("tags removed", untag)
+	upsert("unchanged rewrite", all[13], all[14])
+	dup1, dup2 := all[15], all[15]
+	dup1.Status, dup2.Status = "First", "Moved"
+	upsert("one identity twice in a batch", dup1, dup2)
+
+	at := base.Add(48 * time.Hour)
+	mark("delete", all[20], at)
+	mark("delete the moved asset", moved, at)
+	mark("delete the latest", latest, at)
+	mark("delete again", all[20], at.Add(time.Hour))
+	back := all[20]
+	back.Status = "Moved"
+	upsert("undelete with a new status", back)
+	gone := all[21]
+	gone.DeletedAt = &at
+	upsert("upsert as deleted", gone)
+	fresh := asset(500)
+	fresh.DeletedAt = &at
+	upsert("insert as deleted", fresh)
+	zero := asset(501)
+	zero.DiscoverTime = time.Time{}
+	upsert("insert without a discover time", zero)
+
+	// Empty a whole group, then refill it.
+	var grp []inventory.Asset
+	for _, a := range all {
+		if a.Provider == "aws" && a.Account == "acct-1" && a.AssetType == "ecs" && a.Region == "cn-hangzhou" && a.DeletedAt == nil {
+			grp = append(grp, a)
+		}
+	}
+	if len(grp) == 0 {
+		t.Fatal("no asset in the group to empty")
+	}
+	for _, a := range grp {
+		if _, err := s.MarkDeleted(ctx, a.Scope(), []string{a.AssetID}, at); err != nil {
+			t.Fatalf("MarkDeleted: %v", err)
+		}
+	}
+	checkCounts(t, s, "group emptied")
+	upsert("group refilled", grp...)
+
+	// Concurrent writers overlap on identities with different states,
+	// while others mark some of them deleted.
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for w := range 4 {
+		wg.Go(func() {
+			for b := range 5 {
+				var batch []inventory.Asset
+				for i := range 12 {
+					a := asset(b*12 + i)
+					a.Status = []string{"Running", "Stopped", "Moved"}[(w+i)%3]
+					a.Cost = float64(w)
+					a.DiscoverTime = base.Add(time.Duration(w*10+b) * time.Hour)
+					a.Tags = append(a.Tags, inventory.Tag{Key: "extra", Value: fmt.Sprint(w)})
+					a.Hash = inventory.ContentHash(&a)
+					batch = append(batch, a)
+				}
+				if err := s.UpsertAssets(ctx, batch); err != nil {
+					errs <- err
+					return
+				}
+				a := batch[w]
+				if _, err := s.MarkDeleted(ctx, a.Scope(), []string{a.AssetID}, at); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent writes: %v", err)
+	}
+	checkCounts(t, s, "concurrent writes")
 }
