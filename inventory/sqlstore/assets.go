@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/multicloud-ecs/multicloud/inventory"
 )
@@ -346,7 +347,7 @@ func (s *Store) where(b *builder, f *inventory.Filter) {
 		}
 	}
 	if f.Name != "" {
-		b.write(" AND ", fmt.Sprintf(s.d.contains, "a.asset_name", b.arg(f.Name)))
+		s.nameMatch(b, f.Name)
 	}
 	for _, t := range f.Tags {
 		b.write(" AND a.id IN (SELECT t.asset FROM asset_tags t WHERE t.key = ", b.arg(t.Key),
@@ -356,6 +357,28 @@ func (s *Store) where(b *builder, f *inventory.Filter) {
 		b.write(" AND a.id IN (SELECT t.asset FROM asset_tags t WHERE t.key = ", b.arg(k), ")")
 	}
 }
+
+// nameMatch writes the condition that a.asset_name contains name. On
+// SQLite a name of three or more characters is looked up in the trigram
+// index asset_names (GLOB, which is case-sensitive, with its wildcards
+// escaped), then checked with instr; shorter ones have no trigram and
+// scan. On PostgreSQL it is a LIKE with its wildcards escaped, which the
+// pg_trgm index serves when the server has the extension.
+func (s *Store) nameMatch(b *builder, name string) {
+	if s.d.name == "postgres" {
+		b.write(" AND a.asset_name LIKE ", b.arg("%"+likeEscaper.Replace(name)+"%"), ` ESCAPE '\'`)
+		return
+	}
+	if utf8.RuneCountInString(name) >= 3 {
+		b.write(" AND a.id IN (SELECT rowid FROM asset_names WHERE asset_name GLOB ", b.arg("*"+globEscaper.Replace(name)+"*"), ")")
+	}
+	b.write(" AND ", fmt.Sprintf(s.d.contains, "a.asset_name", b.arg(name)))
+}
+
+var (
+	likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+	globEscaper = strings.NewReplacer("*", "[*]", "?", "[?]", "[", "[[]")
+)
 
 // QueryAssets implements inventory.Store. The page and the total come
 // from the same WHERE clause; the COUNT is skipped when the page itself

@@ -114,6 +114,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.d.name == "postgres" {
+		if err := s.indexNames(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	if s.d.name == "sqlite" {
 		// Gather planner statistics where they are missing or stale, so
 		// a filter on a common value does not pick a needle's index.
@@ -123,6 +129,39 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// indexNames gives PostgreSQL a pg_trgm index on asset_name, which serves
+// the Name filter's LIKE '%...%'. The extension is created in schema
+// public when missing (so dropping a store's schema never drops it for
+// others); where it cannot be created, for lack of the contrib package or
+// of privilege, the store works without the index and the Name filter
+// scans. A later Open creates the index once the extension exists.
+func (s *Store) indexNames(ctx context.Context) error {
+	// Best effort: the lookup below tells whether it exists.
+	s.db.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+	var schema string
+	err := s.db.QueryRowContext(ctx, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+		WHERE e.extname = 'pg_trgm'`).Scan(&schema)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: find pg_trgm: %w", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.d.lockMigrate); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "CREATE INDEX IF NOT EXISTS assets_name_trgm ON assets USING gin (asset_name "+
+		pgx.Identifier{schema, "gin_trgm_ops"}.Sanitize()+")"); err != nil {
+		return fmt.Errorf("sqlstore: create name index: %w", err)
+	}
+	return tx.Commit()
 }
 
 func openSQLite(dsn string) (*Store, error) {
