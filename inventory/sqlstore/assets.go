@@ -332,9 +332,24 @@ func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []
 	return total, tx.Commit()
 }
 
-// where writes the WHERE clause of f (normalized) over table alias a.
-func (s *Store) where(b *builder, f *inventory.Filter) {
-	b.write(" WHERE 1 = 1")
+// defaultDriveLimit is the most assets a tag may select for a query to
+// start from that tag's rows in asset_tags_kv; a more common tag is
+// checked per asset with EXISTS while the query walks the index that
+// suits its other filters and its sort, which stops after the page.
+const defaultDriveLimit = 4096
+
+// from writes the FROM and WHERE clauses of f (normalized) over table
+// alias a. When drive is set, the query starts from the asset_tags rows
+// of that tag (CROSS JOIN fixes SQLite's join order; one row per asset,
+// as a tag is unique per asset) and every other tag condition is an
+// EXISTS probe of asset_tags' primary key.
+func (s *Store) from(b *builder, f *inventory.Filter, drive *inventory.Tag) {
+	if drive != nil {
+		b.write(" FROM asset_tags d CROSS JOIN assets a WHERE d.key = ", b.arg(drive.Key), " AND d.value = ", b.arg(drive.Value),
+			" AND a.id = d.asset")
+	} else {
+		b.write(" FROM assets a WHERE 1 = 1")
+	}
 	if !f.IncludeDeleted {
 		b.write(" AND a.deleted_at IS NULL")
 	}
@@ -350,12 +365,37 @@ func (s *Store) where(b *builder, f *inventory.Filter) {
 		s.nameMatch(b, f.Name)
 	}
 	for _, t := range f.Tags {
-		b.write(" AND a.id IN (SELECT t.asset FROM asset_tags t WHERE t.key = ", b.arg(t.Key),
+		if drive != nil && t == *drive {
+			continue
+		}
+		b.write(" AND EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset = a.id AND t.key = ", b.arg(t.Key),
 			" AND t.value = ", b.arg(t.Value), ")")
 	}
 	for _, k := range f.TagKeys {
-		b.write(" AND a.id IN (SELECT t.asset FROM asset_tags t WHERE t.key = ", b.arg(k), ")")
+		b.write(" AND EXISTS (SELECT 1 FROM asset_tags t WHERE t.asset = a.id AND t.key = ", b.arg(k), ")")
 	}
+}
+
+// driver returns the rarest key=value tag of f when it selects at most
+// driveLimit assets (asset_tag_counts says, without other filters), else
+// nil.
+func (s *Store) driver(ctx context.Context, tx *sql.Tx, f *inventory.Filter) (*inventory.Tag, error) {
+	var best *inventory.Tag
+	bestN := s.driveLimit + 1
+	for i, t := range f.Tags {
+		q := "SELECT COALESCE(SUM(n), 0) FROM asset_tag_counts WHERE key = " + s.d.placeholder(1) + " AND value = " + s.d.placeholder(2)
+		if !f.IncludeDeleted {
+			q += " AND deleted = 0"
+		}
+		var n int64
+		if err := tx.QueryRowContext(ctx, q, t.Key, t.Value).Scan(&n); err != nil {
+			return nil, fmt.Errorf("sqlstore: count tag: %w", err)
+		}
+		if n < bestN {
+			best, bestN = &f.Tags[i], n
+		}
+	}
+	return best, nil
 }
 
 // nameMatch writes the condition that a.asset_name contains name. On
@@ -393,12 +433,21 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	if desc {
 		dir = " DESC"
 	}
+	tx, err := s.db.BeginTx(ctx, s.readTx())
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	drive, err := s.driver(ctx, tx, &f)
+	if err != nil {
+		return nil, 0, err
+	}
 	// Sort and page over IDs only, then fetch the page's rows: sorting
 	// whole rows (metadata included) of a broad filter costs far more.
 	b := builder{d: &s.d}
-	head := "SELECT a.id AS page_id, a." + col + " AS page_key FROM assets a"
+	head := "SELECT a.id AS page_id, a." + col + " AS page_key"
 	b.write(head)
-	s.where(&b, &f)
+	s.from(&b, &f, drive)
 	nWhere := len(b.args)
 	where := b.sb.String()[len(head):]
 	// The ID tie-break runs in the sort's direction, so an index on the
@@ -407,12 +456,6 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	b.write(order, " LIMIT ", b.arg(int64(f.Limit)), " OFFSET ", b.arg(int64(f.Offset)))
 	page := "SELECT " + assetColumns + " FROM (" + b.sb.String() +
 		") p JOIN assets a ON a.id = p.page_id LEFT JOIN asset_metadata m ON m.asset = a.id" + order
-
-	tx, err := s.db.BeginTx(ctx, s.readTx())
-	if err != nil {
-		return nil, 0, err
-	}
-	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, page, b.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: query assets: %w", err)
@@ -440,7 +483,7 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	if ok {
 		return out, total, nil
 	}
-	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM assets a"+where, b.args[:nWhere]...).Scan(&total); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*)"+where, b.args[:nWhere]...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: count assets: %w", err)
 	}
 	return out, total, nil

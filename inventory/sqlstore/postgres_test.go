@@ -94,3 +94,12 @@ func openPostgres(t testing.TB) *sqlstore.Store {
 func TestPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) inventory.Store { return openPostgres(t) })
 }
+
+// TestPostgresTagProbes is TestSQLiteTagProbes on PostgreSQL.
+func TestPostgresTagProbes(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) inventory.Store {
+		s := openPostgres(t)
+		sqlstore.SetDriveLimit(s, -1)
+		return s
+	})
+}

@@ -35,6 +35,9 @@ type Store struct {
 	d      dialect
 	db     *sql.DB // reads, and writes on PostgreSQL
 	writer *sql.DB // writes; the same as db on PostgreSQL and for :memory:
+	// driveLimit is the most assets a tag filter may select for a query
+	// to start from the tag; defaultDriveLimit unless a test changes it.
+	driveLimit int64
 }
 
 var _ inventory.Store = (*Store)(nil)
@@ -110,6 +113,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, err
 		}
 	}
+	s.driveLimit = defaultDriveLimit
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err

@@ -34,3 +34,13 @@ func TestSQLiteMemory(t *testing.T) {
 		return s
 	})
 }
+
+// TestSQLiteTagProbes runs the suite with every tag filter checked per
+// asset, the plan of common tags, which small stores otherwise never use.
+func TestSQLiteTagProbes(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) inventory.Store {
+		s := openSQLite(t)
+		sqlstore.SetDriveLimit(s, -1)
+		return s
+	})
+}
