@@ -420,9 +420,11 @@ var (
 	globEscaper = strings.NewReplacer("*", "[*]", "?", "[?]", "[", "[[]")
 )
 
-// QueryAssets implements inventory.Store. The page and the total come
-// from the same WHERE clause; the COUNT is skipped when the page itself
-// shows the total.
+// QueryAssets implements inventory.Store. The page and the total are read
+// in one snapshot. The total is exact: when the page itself does not show
+// it, it comes from the count tables for filters on columns and at most
+// one tag, and otherwise (a name, several tags) from a COUNT over the
+// page's own FROM and WHERE, whose cost grows with the matches.
 func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventory.Asset, int, error) {
 	f, err := f.Normalize()
 	if err != nil {
@@ -445,7 +447,14 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	// Sort and page over IDs only, then fetch the page's rows: sorting
 	// whole rows (metadata included) of a broad filter costs far more.
 	b := builder{d: &s.d}
+	// When the count tables cannot give the total, the page query counts
+	// its matches with a window over them, which it enumerates anyway to
+	// sort them: a name or tag index is then read once, not twice.
+	counted := f.Name == "" && len(f.Tags)+len(f.TagKeys) <= 1
 	head := "SELECT a.id AS page_id, a." + col + " AS page_key"
+	if !counted {
+		head += ", COUNT(*) OVER () AS page_total"
+	}
 	b.write(head)
 	s.from(&b, &f, drive)
 	nWhere := len(b.args)
@@ -454,15 +463,24 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	// sort column (which ends in the row ID) yields the order as is.
 	order := " ORDER BY a." + col + dir + ", a.id" + dir
 	b.write(order, " LIMIT ", b.arg(int64(f.Limit)), " OFFSET ", b.arg(int64(f.Offset)))
-	page := "SELECT " + assetColumns + " FROM (" + b.sb.String() +
+	cols := assetColumns
+	if !counted {
+		cols += ", p.page_total"
+	}
+	page := "SELECT " + cols + " FROM (" + b.sb.String() +
 		") p JOIN assets a ON a.id = p.page_id LEFT JOIN asset_metadata m ON m.asset = a.id" + order
 	rows, err := tx.QueryContext(ctx, page, b.args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: query assets: %w", err)
 	}
 	out := []inventory.Asset{}
+	var total int
 	for rows.Next() {
-		a, err := scanAsset(rows)
+		var extra []any
+		if !counted {
+			extra = append(extra, &total)
+		}
+		a, err := scanAsset(rows, extra...)
 		if err != nil {
 			rows.Close()
 			return nil, 0, err
@@ -476,6 +494,9 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	if len(out) > 0 && len(out) < f.Limit || len(out) == 0 && f.Offset == 0 {
 		return out, f.Offset + len(out), nil
 	}
+	if !counted && len(out) > 0 {
+		return out, total, nil
+	}
 	total, ok, err := s.countedTotal(ctx, tx, &f)
 	if err != nil {
 		return nil, 0, err
@@ -483,6 +504,7 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	if ok {
 		return out, total, nil
 	}
+	// A page past the end: count apart.
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*)"+where, b.args[:nWhere]...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: count assets: %w", err)
 	}
@@ -497,7 +519,8 @@ func (s *Store) readTx() *sql.TxOptions {
 	return nil // a SQLite read transaction is a snapshot in WAL mode
 }
 
-func scanAsset(rows *sql.Rows) (inventory.Asset, error) {
+// scanAsset reads a row of assetColumns, then extra columns into extra.
+func scanAsset(rows *sql.Rows, extra ...any) (inventory.Asset, error) {
 	var (
 		a                        inventory.Asset
 		tags                     []byte
@@ -505,8 +528,9 @@ func scanAsset(rows *sql.Rows) (inventory.Asset, error) {
 		created, updated, discov int64
 		deleted                  sql.NullInt64
 	)
-	if err := rows.Scan(&a.ID, &a.Provider, &a.Account, &a.AssetType, &a.AssetID, &a.AssetName, &a.Region, &a.Zone,
-		&a.Status, &tags, &meta, &a.Cost, &a.Hash, &created, &updated, &discov, &deleted); err != nil {
+	dest := append([]any{&a.ID, &a.Provider, &a.Account, &a.AssetType, &a.AssetID, &a.AssetName, &a.Region, &a.Zone,
+		&a.Status, &tags, &meta, &a.Cost, &a.Hash, &created, &updated, &discov, &deleted}, extra...)
+	if err := rows.Scan(dest...); err != nil {
 		return a, err
 	}
 	if err := json.Unmarshal(tags, &a.Tags); err != nil {

@@ -680,6 +680,11 @@ func checkCounts(t *testing.T, s inventory.Store, label string) {
 			if _, total := query(t, s, f); total != want {
 				t.Errorf("%s: QueryAssets(%+v): got total %d, want %d", label, f, total, want)
 			}
+			// A page past the end shows no total either.
+			f.Offset = want + 5
+			if _, total := query(t, s, f); total != want {
+				t.Errorf("%s: QueryAssets(%+v): got total %d, want %d", label, f, total, want)
+			}
 		}
 	}
 	for _, f := range []inventory.StatsFilter{{}, {Provider: "aws"}, {Account: "acct-0"}, {AssetType: "ecs", Provider: "aliyun"}} {
