@@ -39,7 +39,11 @@ func TestSQLiteMemory(t *testing.T) {
 // asset, the plan of common tags, which small stores otherwise never use.
 func TestSQLiteTagProbes(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) inventory.Store {
-		s := openSQLite(t)
+		s, err := sqlstore.Open(context.Background(), ":memory:")
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
 		sqlstore.SetDriveLimit(s, -1)
 		return s
 	})

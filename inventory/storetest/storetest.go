@@ -680,7 +680,12 @@ func checkCounts(t *testing.T, s inventory.Store, label string) {
 			if _, total := query(t, s, f); total != want {
 				t.Errorf("%s: QueryAssets(%+v): got total %d, want %d", label, f, total, want)
 			}
-			// A page past the end shows no total either.
+			// A page past the end shows no total either; stores
+			// that count names and several tags with the page must
+			// still count them.
+			if f.Name == "" && len(f.Tags)+len(f.TagKeys) < 2 {
+				continue
+			}
 			f.Offset = want + 5
 			if _, total := query(t, s, f); total != want {
 				t.Errorf("%s: QueryAssets(%+v): got total %d, want %d", label, f, total, want)
