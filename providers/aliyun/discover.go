@@ -107,9 +107,19 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, cal
 	}
 }
 
+// disk is what an asset's metadata takes of an ecs.Disk. A region's
+// disks are held for the whole listing, and ecs.Disk (680 bytes and some
+// forty strings) would cost about 1 KB a disk.
+type disk struct {
+	id, category, device, typ string
+	size                      int
+	deleteWithInstance        bool
+	encrypted                 bool
+}
+
 // disks returns region's disks by instance ID (DescribeDisks, 100 a page).
-func (d *Discoverer) disks(ctx context.Context, region string, call inventory.CallFunc) (map[string][]ecs.Disk, error) {
-	out := map[string][]ecs.Disk{}
+func (d *Discoverer) disks(ctx context.Context, region string, call inventory.CallFunc) (map[string][]disk, error) {
+	out := map[string][]disk{}
 	for page := 1; ; page++ {
 		req := ecs.CreateDescribeDisksRequest()
 		req.PageSize, req.PageNumber = requests.NewInteger(100), requests.NewInteger(page)
@@ -123,7 +133,7 @@ func (d *Discoverer) disks(ctx context.Context, region string, call inventory.Ca
 		}
 		for _, disk := range resp.Disks.Disk {
 			if disk.InstanceId != "" {
-				out[disk.InstanceId] = append(out[disk.InstanceId], disk)
+				out[disk.InstanceId] = append(out[disk.InstanceId], compactDisk(disk))
 			}
 		}
 		if len(resp.Disks.Disk) == 0 || page*100 >= resp.TotalCount {
@@ -135,7 +145,12 @@ func (d *Discoverer) disks(ctx context.Context, region string, call inventory.Ca
 // toAsset maps an instance and its disks to an asset with ECSMetadata,
 // deterministically (tags and data disks sorted) so that an unchanged
 // instance hashes the same.
-func toAsset(in *ecs.Instance, disks []ecs.Disk) (inventory.Asset, error) {
+func compactDisk(d ecs.Disk) disk {
+	return disk{id: d.DiskId, category: d.Category, device: d.Device, typ: d.Type, size: d.Size,
+		deleteWithInstance: d.DeleteWithInstance, encrypted: d.Encrypted}
+}
+
+func toAsset(in *ecs.Instance, disks []disk) (inventory.Asset, error) {
 	m := inventory.ECSMetadata{
 		InstanceID: in.InstanceId, InstanceName: in.InstanceName, Status: in.Status, Region: in.RegionId, Zone: in.ZoneId,
 		InstanceType: in.InstanceType, InstanceTypeFamily: in.InstanceTypeFamily, CPU: cmpOrInt(in.Cpu, in.CPU), Memory: in.Memory,
@@ -159,14 +174,14 @@ func toAsset(in *ecs.Instance, disks []ecs.Disk) (inventory.Asset, error) {
 	if exp := parseTime(in.ExpiredTime); !exp.IsZero() && exp.Year() < 2099 {
 		m.ExpiredTime = exp
 	}
-	slices.SortFunc(disks, func(a, b ecs.Disk) int { return strings.Compare(a.DiskId, b.DiskId) })
+	slices.SortFunc(disks, func(a, b disk) int { return strings.Compare(a.id, b.id) })
 	for _, d := range disks {
-		if d.Type == "system" {
-			m.SystemDiskCategory, m.SystemDiskSize = d.Category, d.Size
+		if d.typ == "system" {
+			m.SystemDiskCategory, m.SystemDiskSize = d.category, d.size
 			continue
 		}
-		m.DataDisks = append(m.DataDisks, inventory.DataDisk{DiskID: d.DiskId, Category: d.Category, Size: d.Size,
-			Device: d.Device, DeleteWithInstance: d.DeleteWithInstance, Encrypted: d.Encrypted})
+		m.DataDisks = append(m.DataDisks, inventory.DataDisk{DiskID: d.id, Category: d.category, Size: d.size,
+			Device: d.device, DeleteWithInstance: d.deleteWithInstance, Encrypted: d.encrypted})
 	}
 	for _, t := range in.Tags.Tag {
 		m.Tags = append(m.Tags, inventory.Tag{Key: cmpOr(t.TagKey, t.Key), Value: cmpOr(t.TagValue, t.Value)})
