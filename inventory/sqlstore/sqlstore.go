@@ -174,7 +174,7 @@ func openSQLite(dsn string) (*Store, error) {
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "sqlstore: sqlite path %q is empty or holds ? or #", path)
 	}
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)"
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-4096)&_pragma=temp_store(MEMORY)"
 	open := func(txlock string, conns int) (*sql.DB, error) {
 		c, err := sqlite.NewConnector("file:" + path + "?" + pragmas + "&_txlock=" + txlock)
 		if err != nil {
