@@ -45,6 +45,18 @@ type CloudAccount struct {
 	UpdateTime time.Time `json:"update_time"`
 }
 
+// MarshalJSON writes the account with access_key_secret set to
+// MaskSecret's mask of its key ID, whatever the field holds, so a secret
+// can never leave through JSON; "****" plus the key ID's last four
+// characters tells which key is stored.
+func (a CloudAccount) MarshalJSON() ([]byte, error) {
+	type plain CloudAccount // without this method
+	return json.Marshal(struct {
+		plain
+		AccessKeySecret string `json:"access_key_secret"`
+	}{plain(a), MaskSecret(a.AccessKeyID).Reveal()})
+}
+
 // AccountConfig says how an account is synced.
 type AccountConfig struct {
 	EnableAutoSync bool

@@ -181,6 +181,26 @@ type ECSMetadata struct {
 	KeyPairName             string     `json:"key_pair_name"`
 }
 
+// MarshalJSON writes m with every list present: an instance without a
+// public IP, security group, data disk or tag shows [], not null, so
+// readers of the metadata need no null checks.
+func (m ECSMetadata) MarshalJSON() ([]byte, error) {
+	type plain ECSMetadata // without this method
+	p := plain(m)
+	for _, l := range []*[]string{&p.PublicIP, &p.PrivateIP, &p.SecurityGroups} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if p.DataDisks == nil {
+		p.DataDisks = []DataDisk{}
+	}
+	if p.Tags == nil {
+		p.Tags = []Tag{}
+	}
+	return json.Marshal(p)
+}
+
 // DataDisk is a data disk attached to an ECS instance.
 type DataDisk struct {
 	DiskID             string `json:"disk_id"`
