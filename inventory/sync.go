@@ -127,7 +127,11 @@ type SyncReport struct {
 // reappeared assets are upserted, unchanged ones are not written. In
 // SyncFull mode, the stored live assets of a scope whose listing
 // completed but missed them get DeletedAt; a scope whose listing failed
-// marks nothing, and other scopes carry on.
+// marks nothing deleted and leaves every asset it did not reach as it was,
+// and other scopes carry on. The pages a failed listing did read are
+// written: they are what the cloud reported, and writes are streamed in
+// batches (a scope is never held whole in memory), so holding them back
+// would cost memory and lose true observations.
 //
 // The report is non-nil once listing started. The error is non-nil when
 // the target cannot be resolved, the region list fails, or any scope
