@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/multicloud-ecs/multicloud/inventory"
 )
@@ -98,7 +97,7 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 		return err
 	}
 	defer tx.Rollback()
-	d := newCountDeltas()
+	d := s.newCountDeltas()
 	for _, st := range stmts {
 		old, err := s.oldStates(ctx, tx, st.chunk)
 		if err != nil {
@@ -287,7 +286,7 @@ func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []
 		return 0, err
 	}
 	defer tx.Rollback()
-	d := newCountDeltas()
+	d := s.newCountDeltas()
 	total := 0
 	for start := 0; start < len(assetIDs); start += idChunk {
 		b := builder{d: &s.d}
@@ -339,11 +338,11 @@ func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []
 const defaultDriveLimit = 4096
 
 // from writes the FROM and WHERE clauses of f (normalized) over table
-// alias a. When drive is set, the query starts from the asset_tags rows
+// alias a; probe is namePlan's choice for f.Name. When drive is set, the query starts from the asset_tags rows
 // of that tag (CROSS JOIN fixes SQLite's join order; one row per asset,
 // as a tag is unique per asset) and every other tag condition is an
 // EXISTS probe of asset_tags' primary key.
-func (s *Store) from(b *builder, f *inventory.Filter, drive *inventory.Tag) {
+func (s *Store) from(b *builder, f *inventory.Filter, drive *inventory.Tag, probe *nameProbe) {
 	if drive != nil {
 		b.write(" FROM asset_tags d CROSS JOIN assets a WHERE d.key = ", b.arg(drive.Key), " AND d.value = ", b.arg(drive.Value),
 			" AND a.id = d.asset")
@@ -362,7 +361,7 @@ func (s *Store) from(b *builder, f *inventory.Filter, drive *inventory.Tag) {
 		}
 	}
 	if f.Name != "" {
-		s.nameMatch(b, f.Name)
+		s.nameMatch(b, f.Name, probe)
 	}
 	for _, t := range f.Tags {
 		if drive != nil && t == *drive {
@@ -398,28 +397,6 @@ func (s *Store) driver(ctx context.Context, tx *sql.Tx, f *inventory.Filter) (*i
 	return best, nil
 }
 
-// nameMatch writes the condition that a.asset_name contains name. On
-// SQLite a name of three or more characters is looked up in the trigram
-// index asset_names (GLOB, which is case-sensitive, with its wildcards
-// escaped), then checked with instr; shorter ones have no trigram and
-// scan. On PostgreSQL it is a LIKE with its wildcards escaped, which the
-// pg_trgm index serves when the server has the extension.
-func (s *Store) nameMatch(b *builder, name string) {
-	if s.d.name == "postgres" {
-		b.write(" AND a.asset_name LIKE ", b.arg("%"+likeEscaper.Replace(name)+"%"), ` ESCAPE '\'`)
-		return
-	}
-	if utf8.RuneCountInString(name) >= 3 {
-		b.write(" AND a.id IN (SELECT rowid FROM asset_names WHERE asset_name GLOB ", b.arg("*"+globEscaper.Replace(name)+"*"), ")")
-	}
-	b.write(" AND ", fmt.Sprintf(s.d.contains, "a.asset_name", b.arg(name)))
-}
-
-var (
-	likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
-	globEscaper = strings.NewReplacer("*", "[*]", "?", "[?]", "[", "[[]")
-)
-
 // QueryAssets implements inventory.Store. The page and the total are read
 // in one snapshot. The total is exact: when the page itself does not show
 // it, it comes from the count tables for filters on columns and at most
@@ -444,6 +421,10 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 	if err != nil {
 		return nil, 0, err
 	}
+	probe, err := s.namePlan(ctx, tx, f.Name)
+	if err != nil {
+		return nil, 0, err
+	}
 	// Sort and page over IDs only, then fetch the page's rows: sorting
 	// whole rows (metadata included) of a broad filter costs far more.
 	b := builder{d: &s.d}
@@ -456,7 +437,7 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 		head += ", COUNT(*) OVER () AS page_total"
 	}
 	b.write(head)
-	s.from(&b, &f, drive)
+	s.from(&b, &f, drive, probe)
 	nWhere := len(b.args)
 	where := b.sb.String()[len(head):]
 	// The ID tie-break runs in the sort's direction, so an index on the

@@ -62,10 +62,15 @@ type tagGroup struct {
 type countDeltas struct {
 	groups map[group]*groupDelta
 	tags   map[tagGroup]int64
+	// trigrams are the changes to name_trigram_counts; foldASCII says
+	// whether names are counted lower-cased (see nameTrigrams).
+	trigrams  map[string]int64
+	foldASCII bool
 }
 
-func newCountDeltas() *countDeltas {
-	return &countDeltas{groups: map[group]*groupDelta{}, tags: map[tagGroup]int64{}}
+func (s *Store) newCountDeltas() *countDeltas {
+	return &countDeltas{groups: map[group]*groupDelta{}, tags: map[tagGroup]int64{}, trigrams: map[string]int64{},
+		foldASCII: s.d.foldTrigrams}
 }
 
 // rowState is what the counts need of an asset row.
@@ -74,6 +79,7 @@ type rowState struct {
 	cost     float64
 	discover int64
 	tags     []inventory.Tag
+	name     string
 }
 
 // add counts the row in (sign 1) or out (sign -1) of its groups.
@@ -97,12 +103,16 @@ func (d *countDeltas) add(r *rowState, sign int64) {
 			d.tags[tagGroup{t.Key, t.Value, r.g}] += sign
 		}
 	}
+	for _, t := range nameTrigrams(r.name, d.foldASCII) {
+		d.trigrams[t] += sign
+	}
 }
 
 // move records that a row changed from old (nil when it is new) to new.
 func (d *countDeltas) move(old, new *rowState) {
 	if old != nil {
-		if old.g == new.g && old.cost == new.cost && old.discover == new.discover && slices.Equal(old.tags, new.tags) {
+		if old.g == new.g && old.cost == new.cost && old.discover == new.discover && slices.Equal(old.tags, new.tags) &&
+			old.name == new.name {
 			return
 		}
 		d.add(old, -1)
@@ -173,6 +183,9 @@ func (s *Store) applyCounts(ctx context.Context, tx *sql.Tx, d *countDeltas) err
 			return fmt.Errorf("sqlstore: update tag counts: %w", err)
 		}
 	}
+	if err := s.applyTrigramCounts(ctx, tx, d.trigrams); err != nil {
+		return err
+	}
 	// Emptied groups go, so the tables hold only groups that exist; a
 	// group emptied and refilled later starts again from exact zeros.
 	if len(keys) > 0 {
@@ -204,7 +217,7 @@ func flag(b bool) int {
 func (s *Store) oldStates(ctx context.Context, tx *sql.Tx, chunk []inventory.Asset) (map[ident]*rowState, error) {
 	b := builder{d: &s.d, args: make([]any, 0, 4*len(chunk))}
 	b.write("SELECT a.provider, a.account, a.asset_type, a.asset_id, a.region, a.zone, a.status, a.deleted_at IS NOT NULL,",
-		" a.cost, a.discover_time, a.tags FROM assets a WHERE (a.provider, a.account, a.asset_type, a.asset_id) IN (VALUES ")
+		" a.cost, a.discover_time, a.tags, a.asset_name FROM assets a WHERE (a.provider, a.account, a.asset_type, a.asset_id) IN (VALUES ")
 	for i := range chunk {
 		a := &chunk[i]
 		if i > 0 {
@@ -226,7 +239,7 @@ func (s *Store) oldStates(ctx context.Context, tx *sql.Tx, chunk []inventory.Ass
 			tags []byte
 		)
 		if err := rows.Scan(&r.g.provider, &r.g.account, &r.g.assetType, &k.assetID, &r.g.region, &r.g.zone, &r.g.status,
-			&r.g.deleted, &r.cost, &r.discover, &tags); err != nil {
+			&r.g.deleted, &r.cost, &r.discover, &tags, &r.name); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(tags, &r.tags); err != nil {
@@ -242,7 +255,7 @@ func (s *Store) oldStates(ctx context.Context, tx *sql.Tx, chunk []inventory.Ass
 func newState(a *inventory.Asset) *rowState {
 	return &rowState{
 		g:    group{a.Provider, a.Account, a.AssetType, a.Region, a.Zone, a.Status, a.DeletedAt != nil},
-		cost: a.Cost, discover: toMicros(a.DiscoverTime), tags: a.Tags,
+		cost: a.Cost, discover: toMicros(a.DiscoverTime), tags: a.Tags, name: a.AssetName,
 	}
 }
 

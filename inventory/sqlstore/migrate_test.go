@@ -128,6 +128,7 @@ func checkMigrated(t *testing.T, s *sqlstore.Store, assets []inventory.Asset) {
 			t.Errorf("QueryAssets(%+v) after migration: got total %d, want %d", f, got, want)
 		}
 	}
+	checkTrigramCounts(t, s, "after migration")
 }
 
 func TestMigrateFromV1SQLite(t *testing.T) {

@@ -55,6 +55,11 @@ type dialect struct {
 	// empty where writes already go through one connection.
 	lockWrite string
 	greatest  string // the two-argument maximum function
+	// foldTrigrams says whether name_trigram_counts counts the trigrams
+	// of names with ASCII letters lower-cased, as pg_trgm indexes them,
+	// rather than as they are, as SQLite's case-sensitive trigram
+	// tokenizer does.
+	foldTrigrams bool
 }
 
 var sqliteDialect = dialect{
@@ -79,8 +84,9 @@ var postgresDialect = dialect{
 	lockMigrate: "SELECT pg_advisory_xact_lock(7263540918)",
 	// Per schema: stores in different schemas of one database write
 	// independently.
-	lockWrite: "SELECT pg_advisory_xact_lock(726354091, hashtext(current_schema()))",
-	greatest:  "GREATEST",
+	lockWrite:    "SELECT pg_advisory_xact_lock(726354091, hashtext(current_schema()))",
+	greatest:     "GREATEST",
+	foldTrigrams: true,
 }
 
 // Open connects to the database dsn names, runs the schema migrations it

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inventory.Store) {
 	t.Run("Statistics", func(t *testing.T) { testStatistics(t, newStore(t)) })
 	t.Run("ConcurrentUpserts", func(t *testing.T) { testConcurrent(t, newStore(t)) })
 	t.Run("Counts", func(t *testing.T) { testCounts(t, newStore(t)) })
+	t.Run("NameSearch", func(t *testing.T) { testNameSearch(t, newStore(t)) })
 }
 
 // base is a fixed instant, whole seconds in UTC, which every store keeps
@@ -827,4 +828,78 @@ func testCounts(t *testing.T, s inventory.Store) {
 		t.Errorf("concurrent writes: %v", err)
 	}
 	checkCounts(t, s, "concurrent writes")
+}
+
+// nameNeedles are Name filters over nameSearchNames: repeated and
+// overlapping trigrams, case, unicode, LIKE and GLOB wildcards, quotes,
+// backslashes and names sharing long prefixes.
+var nameNeedles = []string{
+	"aaa", "aaaa", "aaaaaaa", "abab", "bab", "ababab", "web", "Web", "WEB", "eb-0", "0001", "web-0001",
+	"日本語", "本語サ", "サーバー日本", "école", "ÉCO", "cole", "% _", "_x_", "100%", `\pa`, `\`, `h\`,
+	`a"b`, `"b"`, `"`, "prefix-common-long-00", "prefix-common-long-001", "long-0010", "-0010", "*y?", "[z]",
+	"x*y", "ab", "b", "é", "nomatch", "café-ü", "fé-ü", "🚀🚀🚀", "🚀🚀", "e 🚀", "'; --", "  ",
+}
+
+var nameSearchNames = []string{
+	"web-0001", "aaaaaa", "aaa", "abababab", "Web-0001", "WEB-0001", "日本語サーバー日本", "ÉCOLE école",
+	`100% _x_ \path\`, `a"b"c`, "prefix-common-long-0001", "prefix-common-long-0002", "prefix-common-long-0010",
+	"x*y?[z]", "", "ab", "café-ü", "rocket 🚀🚀🚀", "'; -- drop", "two  spaces",
+}
+
+func testNameSearch(t *testing.T, s inventory.Store) {
+	ctx := context.Background()
+	var assets []inventory.Asset
+	for i, name := range nameSearchNames {
+		a := asset(i)
+		a.AssetName = name
+		a.Hash = inventory.ContentHash(&a)
+		assets = append(assets, a)
+	}
+	check := func(label string) {
+		t.Helper()
+		for _, deleted := range []bool{false, true} {
+			for _, needle := range nameNeedles {
+				f := inventory.Filter{Name: needle, IncludeDeleted: deleted, Limit: inventory.MaxLimit}
+				var want []string
+				for i := range assets {
+					if f.Matches(&assets[i]) {
+						want = append(want, assets[i].AssetID)
+					}
+				}
+				got, total := query(t, s, f)
+				var gotIDs []string
+				for _, a := range got {
+					gotIDs = append(gotIDs, a.AssetID)
+				}
+				slices.Sort(want)
+				slices.Sort(gotIDs)
+				if diff := cmp.Diff(want, gotIDs, cmpopts.EquateEmpty()); diff != "" || total != len(want) {
+					t.Errorf("%s: QueryAssets(Name %q, IncludeDeleted %v): total %d, want %d, mismatch (-want +got):\n%s",
+						label, needle, deleted, total, len(want), diff)
+				}
+			}
+		}
+	}
+	if err := s.UpsertAssets(ctx, assets); err != nil {
+		t.Fatalf("UpsertAssets: %v", err)
+	}
+	check("after insert")
+	// Renames move names between needles; a deleted asset keeps its name.
+	for i := range assets {
+		if i%3 == 0 {
+			assets[i].AssetName = nameSearchNames[(i+5)%len(nameSearchNames)] + "-renamed"
+			assets[i].Hash = inventory.ContentHash(&assets[i])
+		}
+	}
+	if err := s.UpsertAssets(ctx, assets); err != nil {
+		t.Fatalf("UpsertAssets(renamed): %v", err)
+	}
+	at := base.Add(time.Hour)
+	a := assets[1]
+	if _, err := s.MarkDeleted(ctx, inventory.Scope{Provider: a.Provider, Account: a.Account, Region: a.Region, AssetType: a.AssetType},
+		[]string{a.AssetID}, at); err != nil {
+		t.Fatalf("MarkDeleted: %v", err)
+	}
+	assets[1].DeletedAt = &at
+	check("after renames")
 }
