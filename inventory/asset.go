@@ -62,6 +62,14 @@ func (a *Asset) Scope() Scope {
 // SetMetadata stores v (for instance an ECSMetadata) as the asset's JSON
 // metadata. It returns the json.Marshal error, if any.
 func (a *Asset) SetMetadata(v any) error {
+	switch m := v.(type) {
+	case ECSMetadata:
+		v = m.withLists()
+	case *ECSMetadata:
+		if m != nil {
+			v = m.withLists()
+		}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -181,24 +189,22 @@ type ECSMetadata struct {
 	KeyPairName             string     `json:"key_pair_name"`
 }
 
-// MarshalJSON writes m with every list present: an instance without a
+// withLists returns m with every list present: an instance without a
 // public IP, security group, data disk or tag shows [], not null, so
 // readers of the metadata need no null checks.
-func (m ECSMetadata) MarshalJSON() ([]byte, error) {
-	type plain ECSMetadata // without this method
-	p := plain(m)
-	for _, l := range []*[]string{&p.PublicIP, &p.PrivateIP, &p.SecurityGroups} {
+func (m ECSMetadata) withLists() ECSMetadata {
+	for _, l := range []*[]string{&m.PublicIP, &m.PrivateIP, &m.SecurityGroups} {
 		if *l == nil {
 			*l = []string{}
 		}
 	}
-	if p.DataDisks == nil {
-		p.DataDisks = []DataDisk{}
+	if m.DataDisks == nil {
+		m.DataDisks = []DataDisk{}
 	}
-	if p.Tags == nil {
-		p.Tags = []Tag{}
+	if m.Tags == nil {
+		m.Tags = []Tag{}
 	}
-	return json.Marshal(p)
+	return m
 }
 
 // DataDisk is a data disk attached to an ECS instance.

@@ -9,10 +9,11 @@ import (
 )
 
 func TestECSMetadataListsNeverNull(t *testing.T) {
-	b, err := json.Marshal(inventory.ECSMetadata{InstanceID: "i-1"})
-	if err != nil {
+	var a inventory.Asset
+	if err := a.SetMetadata(inventory.ECSMetadata{InstanceID: "i-1"}); err != nil {
 		t.Fatal(err)
 	}
+	b := a.Metadata
 	for _, field := range []string{"public_ip", "private_ip", "security_groups", "data_disks", "tags"} {
 		if !strings.Contains(string(b), `"`+field+`":[]`) {
 			t.Errorf("metadata JSON %s: got no empty list for %s, want []", b, field)
