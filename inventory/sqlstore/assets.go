@@ -171,7 +171,7 @@ func (s *Store) upsertQuery(chunk []inventory.Asset) (string, []any, error) {
 
 // upsertChunk runs one chunk's upsert and replaces its tags.
 func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, query string, args []any, chunk []inventory.Asset) error {
-	rows, err := tx.QueryContext(ctx, query, args...)
+	rows, err := s.txQuery(ctx, tx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: upsert assets: %w", err)
 	}
@@ -197,6 +197,15 @@ func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, query string, args 
 
 // upsertMetadata writes the chunk's metadata rows.
 func (s *Store) upsertMetadata(ctx context.Context, tx *sql.Tx, chunk []inventory.Asset, ids map[ident]int64) error {
+	q, args := s.metadataQuery(chunk, ids)
+	if _, err := s.txExec(ctx, tx, q, args...); err != nil {
+		return fmt.Errorf("sqlstore: upsert metadata: %w", err)
+	}
+	return nil
+}
+
+// metadataQuery builds the upsert of the chunk's metadata rows.
+func (s *Store) metadataQuery(chunk []inventory.Asset, ids map[ident]int64) (string, []any) {
 	b := builder{d: &s.d, args: make([]any, 0, 2*len(chunk))}
 	b.write("INSERT INTO asset_metadata (asset, metadata) VALUES ")
 	for i := range chunk {
@@ -211,10 +220,7 @@ func (s *Store) upsertMetadata(ctx context.Context, tx *sql.Tx, chunk []inventor
 		b.write("(", b.arg(ids[ident{a.Provider, a.Account, a.AssetType, a.AssetID}]), ", ", b.arg(meta), ")")
 	}
 	b.write(" ON CONFLICT (asset) DO UPDATE SET metadata = excluded.metadata")
-	if _, err := tx.ExecContext(ctx, b.sb.String(), b.args...); err != nil {
-		return fmt.Errorf("sqlstore: upsert metadata: %w", err)
-	}
-	return nil
+	return b.sb.String(), b.args
 }
 
 // replaceTags deletes the tag rows of the chunk's assets and inserts
@@ -225,16 +231,8 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, chunk []inventory.A
 		all = append(all, id)
 	}
 	for start := 0; start < len(all); start += idChunk {
-		b := builder{d: &s.d}
-		b.write("DELETE FROM asset_tags WHERE asset IN (")
-		for i, id := range all[start:min(start+idChunk, len(all))] {
-			if i > 0 {
-				b.write(", ")
-			}
-			b.write(b.arg(id))
-		}
-		b.write(")")
-		if _, err := tx.ExecContext(ctx, b.sb.String(), b.args...); err != nil {
+		q, args := s.deleteTagsQuery(all[start:min(start+idChunk, len(all))])
+		if _, err := s.txExec(ctx, tx, q, args...); err != nil {
 			return fmt.Errorf("sqlstore: delete tags: %w", err)
 		}
 	}
@@ -274,6 +272,62 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, chunk []inventory.A
 		}
 	}
 	return flush()
+}
+
+// deleteTagsQuery builds the deletion of the tag rows of the assets ids.
+func (s *Store) deleteTagsQuery(ids []int64) (string, []any) {
+	b := builder{d: &s.d, args: make([]any, 0, len(ids))}
+	b.write("DELETE FROM asset_tags WHERE asset IN (")
+	for i, id := range ids {
+		if i > 0 {
+			b.write(", ")
+		}
+		b.write(b.arg(id))
+	}
+	b.write(")")
+	return b.sb.String(), b.args
+}
+
+// prepareWrites prepares, on SQLite's writer connection, the statements
+// that every full chunk of UpsertAssets runs with the same text, so a
+// chunk binds its arguments instead of compiling some 8,000 placeholders
+// again. The statements' text does not depend on the values, so a chunk
+// of zero assets builds it.
+func (s *Store) prepareWrites(ctx context.Context) error {
+	chunk := make([]inventory.Asset, upsertChunk)
+	upsert, _, err := s.upsertQuery(chunk)
+	if err != nil {
+		return err
+	}
+	old, _ := s.oldStatesQuery(chunk)
+	meta, _ := s.metadataQuery(chunk, nil)
+	del, _ := s.deleteTagsQuery(make([]int64, min(upsertChunk, idChunk)))
+	s.stmts = map[string]*sql.Stmt{}
+	for _, q := range []string{upsert, old, meta, del} {
+		st, err := s.writer.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("sqlstore: prepare writes: %w", err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
+}
+
+// txQuery runs query in tx, through the writer's prepared statement of
+// that text when there is one.
+func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st := s.stmts[query]; st != nil {
+		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
+// txExec is txQuery for a statement that returns no rows.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st := s.stmts[query]; st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
 }
 
 // MarkDeleted implements inventory.Store.

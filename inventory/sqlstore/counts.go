@@ -215,18 +215,8 @@ func flag(b bool) int {
 // oldStates reads the stored state of the chunk's assets that exist,
 // keyed by identity.
 func (s *Store) oldStates(ctx context.Context, tx *sql.Tx, chunk []inventory.Asset) (map[ident]*rowState, error) {
-	b := builder{d: &s.d, args: make([]any, 0, 4*len(chunk))}
-	b.write("SELECT a.provider, a.account, a.asset_type, a.asset_id, a.region, a.zone, a.status, a.deleted_at IS NOT NULL,",
-		" a.cost, a.discover_time, a.tags, a.asset_name FROM assets a WHERE (a.provider, a.account, a.asset_type, a.asset_id) IN (VALUES ")
-	for i := range chunk {
-		a := &chunk[i]
-		if i > 0 {
-			b.write(", ")
-		}
-		b.write("(", b.arg(a.Provider), ", ", b.arg(a.Account), ", ", b.arg(a.AssetType), ", ", b.arg(a.AssetID), ")")
-	}
-	b.write(")")
-	rows, err := tx.QueryContext(ctx, b.sb.String(), b.args...)
+	q, args := s.oldStatesQuery(chunk)
+	rows, err := s.txQuery(ctx, tx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: read stored assets: %w", err)
 	}
@@ -249,6 +239,22 @@ func (s *Store) oldStates(ctx context.Context, tx *sql.Tx, chunk []inventory.Ass
 		out[k] = &r
 	}
 	return out, rows.Err()
+}
+
+// oldStatesQuery builds the read of oldStates.
+func (s *Store) oldStatesQuery(chunk []inventory.Asset) (string, []any) {
+	b := builder{d: &s.d, args: make([]any, 0, 4*len(chunk))}
+	b.write("SELECT a.provider, a.account, a.asset_type, a.asset_id, a.region, a.zone, a.status, a.deleted_at IS NOT NULL,",
+		" a.cost, a.discover_time, a.tags, a.asset_name FROM assets a WHERE (a.provider, a.account, a.asset_type, a.asset_id) IN (VALUES ")
+	for i := range chunk {
+		a := &chunk[i]
+		if i > 0 {
+			b.write(", ")
+		}
+		b.write("(", b.arg(a.Provider), ", ", b.arg(a.Account), ", ", b.arg(a.AssetType), ", ", b.arg(a.AssetID), ")")
+	}
+	b.write(")")
+	return b.sb.String(), b.args
 }
 
 // newState is the state an upsert gives a's row.

@@ -38,6 +38,9 @@ type Store struct {
 	// driveLimit is the most assets a tag filter may select for a query
 	// to start from the tag; defaultDriveLimit unless a test changes it.
 	driveLimit int64
+	// stmts are the writer's prepared statements by text (SQLite only;
+	// see prepareWrites), read-only after Open.
+	stmts map[string]*sql.Stmt
 }
 
 var _ inventory.Store = (*Store)(nil)
@@ -137,6 +140,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			s.Close()
 			return nil, fmt.Errorf("sqlstore: optimize: %w", err)
 		}
+		if err := s.prepareWrites(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -218,7 +225,11 @@ func (s *Store) Close() error {
 	if s.d.name == "sqlite" {
 		s.writer.Exec("PRAGMA optimize")
 	}
-	err := s.db.Close()
+	var err error
+	for _, st := range s.stmts {
+		err = errors.Join(err, st.Close())
+	}
+	err = errors.Join(err, s.db.Close())
 	if s.writer != s.db {
 		err = errors.Join(err, s.writer.Close())
 	}
