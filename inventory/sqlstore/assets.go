@@ -107,7 +107,7 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 			a := &st.chunk[i]
 			d.move(old[ident{a.Provider, a.Account, a.AssetType, a.AssetID}], newState(a))
 		}
-		if err := s.upsertChunk(ctx, tx, st.query, st.args, st.chunk); err != nil {
+		if err := s.upsertChunk(ctx, tx, st.query, st.args, st.chunk, old); err != nil {
 			return err
 		}
 	}
@@ -169,8 +169,10 @@ func (s *Store) upsertQuery(chunk []inventory.Asset) (string, []any, error) {
 	return b.sb.String(), b.args, nil
 }
 
-// upsertChunk runs one chunk's upsert and replaces its tags.
-func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, query string, args []any, chunk []inventory.Asset) error {
+// upsertChunk runs one chunk's upsert and replaces its tags; old holds
+// the chunk's assets that were stored before it.
+func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, query string, args []any, chunk []inventory.Asset,
+	old map[ident]*rowState) error {
 	rows, err := s.txQuery(ctx, tx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: upsert assets: %w", err)
@@ -192,7 +194,7 @@ func (s *Store) upsertChunk(ctx context.Context, tx *sql.Tx, query string, args 
 	if err := s.upsertMetadata(ctx, tx, chunk, ids); err != nil {
 		return err
 	}
-	return s.replaceTags(ctx, tx, chunk, ids)
+	return s.replaceTags(ctx, tx, chunk, ids, old)
 }
 
 // upsertMetadata writes the chunk's metadata rows.
@@ -224,11 +226,15 @@ func (s *Store) metadataQuery(chunk []inventory.Asset, ids map[ident]int64) (str
 }
 
 // replaceTags deletes the tag rows of the chunk's assets and inserts
-// their current tags.
-func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, chunk []inventory.Asset, ids map[ident]int64) error {
-	all := make([]int64, 0, len(ids))
-	for _, id := range ids {
-		all = append(all, id)
+// their current tags. Only the assets in old were stored before the
+// chunk, so only they can have tag rows to delete.
+func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, chunk []inventory.Asset, ids map[ident]int64,
+	old map[ident]*rowState) error {
+	all := make([]int64, 0, len(old))
+	for k, id := range ids {
+		if old[k] != nil {
+			all = append(all, id)
+		}
 	}
 	for start := 0; start < len(all); start += idChunk {
 		q, args := s.deleteTagsQuery(all[start:min(start+idChunk, len(all))])
