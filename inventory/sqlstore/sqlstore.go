@@ -189,7 +189,7 @@ func openSQLite(dsn string) (*Store, error) {
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-4096)&_pragma=temp_store(MEMORY)"
 	open := func(txlock string, conns int) (*sql.DB, error) {
-		c, err := sqlite.NewConnector("file:" + path + "?" + pragmas + "&_txlock=" + txlock)
+		c, err := sqlite.NewConnector("file:" + path + "?" + pragmas + "&_pragma=wal_autocheckpoint(4000)&_txlock=" + txlock)
 		if err != nil {
 			return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "sqlstore: sqlite dsn: %w", err)
 		}
