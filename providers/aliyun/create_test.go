@@ -304,6 +304,28 @@ func TestPartialStock(t *testing.T) {
 	}
 }
 
+// TestDeleteRightAfterCreateReleasesAddress deletes an instance whose
+// elastic IP is still Associating, which DescribeInstances does not show
+// yet: the address must be found and released all the same.
+func TestDeleteRightAfterCreateReleasesAddress(t *testing.T) {
+	srv := newServer(t, aliyuntest.WithTransitionDelay(300*time.Millisecond))
+	p := newProvider(t, srv)
+	c := newClient(t, p, multicloud.WithWaitForRunning(false, 0))
+	insts, err := c.CreateInstance(testCtx(t), request("tenant", "user-quick-del", multicloud.WithPublicIP(5, multicloud.Traffic)))
+	if err != nil {
+		t.Fatalf("CreateInstance: %v", err)
+	}
+	if a := srv.Audit(); a.EIPsByStatus["Associating"] != 1 {
+		t.Fatalf("setup: EIPs by status %v, want one Associating", a.EIPsByStatus)
+	}
+	if err := c.Delete(testCtx(t), insts[0].Ref(), true); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if a := srv.Audit(); a.EIPs != 0 || a.Instances != 0 {
+		t.Errorf("audit after Delete: got %d instances, %d eips (%v), want 0 and 0", a.Instances, a.EIPs, a.EIPsByStatus)
+	}
+}
+
 // TestDeleteReleasesAddress deletes an instance with a bound elastic IP:
 // the address is released with it.
 func TestDeleteReleasesAddress(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 
 	"github.com/multicloud-ecs/multicloud"
 )
@@ -189,13 +190,22 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) er
 	if err != nil {
 		return err
 	}
+	// DescribeInstances shows an EIP only once it is InUse; one still
+	// Associating (an instance deleted right after its create) is found
+	// by asking for the EIPs bound to the instance, before the instance,
+	// and with it the binding, is gone.
+	addr, ip := in.EipAddress.AllocationId, in.EipAddress.IpAddress
+	if addr == "" {
+		if addr, ip, err = p.boundAddress(ctx, region, id); err != nil {
+			return err
+		}
+	}
 	req := ecs.CreateDeleteInstanceRequest()
 	req.InstanceId = id
 	req.Force = requests.NewBoolean(force)
 	if err := p.do(ctx, region, productECS, req, ecs.CreateDeleteInstanceResponse()); err != nil {
 		return err
 	}
-	addr := in.EipAddress.AllocationId
 	if addr == "" {
 		return nil
 	}
@@ -212,7 +222,24 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) er
 			code = multicloud.CodeCanceled
 		}
 		return &multicloud.Error{Op: "Delete", Provider: ProviderCode, Region: region, Code: code,
-			Message: fmt.Sprintf("instance %s deleted but its elastic ip %s (%s) was not released", id, addr, in.EipAddress.IpAddress), Err: err}
+			Message: fmt.Sprintf("instance %s deleted but its elastic ip %s (%s) was not released", id, addr, ip), Err: err}
 	}
 	return nil
+}
+
+// boundAddress returns the allocation ID and IP of the EIP bound (or
+// being bound) to an instance, or empty strings when there is none.
+func (p *Provider) boundAddress(ctx context.Context, region, instanceID string) (id, ip string, err error) {
+	req := vpc.CreateDescribeEipAddressesRequest()
+	req.AssociatedInstanceType, req.AssociatedInstanceId = "EcsInstance", instanceID
+	resp := vpc.CreateDescribeEipAddressesResponse()
+	if err := p.do(ctx, region, productVPC, req, resp); err != nil {
+		return "", "", err
+	}
+	for _, e := range resp.EipAddresses.EipAddress {
+		if e.InstanceId == instanceID {
+			return e.AllocationId, e.IpAddress, nil
+		}
+	}
+	return "", "", nil
 }
