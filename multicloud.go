@@ -207,14 +207,7 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 	if err != nil {
 		return nil, err
 	}
-	token := Token(r.IdempotencyKey, pl)
-	plan, err := c.plans.resolve(ctx, token, func(ctx context.Context) (plan *Plan, err error) {
-		err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
-			plan, err = prov.Resolve(ctx, r, pl)
-			return err
-		})
-		return plan, err
-	})
+	plan, token, err := c.resolve(ctx, prov, r, pl)
 	if err != nil {
 		return nil, err
 	}
@@ -276,6 +269,22 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 		log.Info("created instances", "count", len(insts), "plan", plan.Placement.String())
 	}
 	return insts, err
+}
+
+// resolve returns the plan of request r at placement pl and the
+// placement's idempotency token. A plan resolved for the same token
+// before (a retry, or a Quote of the same request) is reused, so what is
+// created is what was planned and priced.
+func (c *Client) resolve(ctx context.Context, prov Provider, r *CreateInstanceRequest, pl Placement) (*Plan, string, error) {
+	token := Token(r.IdempotencyKey, pl)
+	plan, err := c.plans.resolve(ctx, token, func(ctx context.Context) (plan *Plan, err error) {
+		err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
+			plan, err = prov.Resolve(ctx, r, pl)
+			return err
+		})
+		return plan, err
+	})
+	return plan, token, err
 }
 
 // nonRetryable stops RetryPolicy.Do from retrying an error.
@@ -458,11 +467,7 @@ func (c *Client) Quote(ctx context.Context, req *CreateInstanceRequest) (*pricin
 			errs = append(errs, err)
 			continue
 		}
-		var plan *Plan
-		err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
-			plan, err = prov.Resolve(ctx, r, pl)
-			return err
-		})
+		plan, _, err := c.resolve(ctx, prov, r, pl)
 		if err != nil {
 			if !IsCapacity(err) {
 				return nil, wrap(op, pl.Provider, pl.Region, err)

@@ -81,5 +81,3 @@ func (p RetryPolicy) Do(ctx context.Context, fn func(ctx context.Context) error)
 		}
 	}
 }
-
-func joinErrs(errs []error) error { return errors.Join(errs...) }

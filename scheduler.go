@@ -2,6 +2,7 @@ package multicloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -82,7 +83,7 @@ func (s FailoverScheduler) Schedule(ctx context.Context, req *CreateInstanceRequ
 	}
 	if len(out) == 0 {
 		return nil, &Error{Op: "Schedule", Code: CodeNoPlacement,
-			Message: fmt.Sprintf("none of %d placements is usable", len(s.Placements)), Err: joinErrs(skipped)}
+			Message: fmt.Sprintf("none of %d placements is usable", len(s.Placements)), Err: errors.Join(skipped...)}
 	}
 	return out, nil
 }
