@@ -19,7 +19,7 @@ var fastRetry = multicloud.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Milliseco
 
 // newMockClient returns a Client over one mock provider "mock" that resolves
 // every placement to itself with zone z1 and type t1 and quotes a fixed price.
-func newMockClient(t *testing.T, opts ...multicloud.Option) (*multicloud.Client, *multicloudmock.MockProvider) {
+func newMockClient(t *testing.T, opts ...multicloud.ClientOption) (*multicloud.Client, *multicloudmock.MockProvider) {
 	t.Helper()
 	ctrl := gomock.NewController(t)
 	p := multicloudmock.NewMockProvider(ctrl)
@@ -41,7 +41,7 @@ func newMockClient(t *testing.T, opts ...multicloud.Option) (*multicloud.Client,
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts = append([]multicloud.Option{multicloud.WithRetryPolicy(fastRetry), multicloud.WithWaitForRunning(false, 0)}, opts...)
+	opts = append([]multicloud.ClientOption{multicloud.UseRetryPolicy(fastRetry), multicloud.UseWaitForRunning(false, 0)}, opts...)
 	c, err := multicloud.New(reg, opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func TestCreateDoesNotRetryPermanentErrors(t *testing.T) {
 func TestFailover(t *testing.T) {
 	sched := multicloud.FailoverScheduler{Placements: []multicloud.Placement{{Zone: "z1"}, {Zone: "z2"}, {Zone: "z3"}}}
 	t.Run("second placement takes it", func(t *testing.T) {
-		c, p := newMockClient(t, multicloud.WithScheduler(sched))
+		c, p := newMockClient(t, multicloud.UseScheduler(sched))
 		var zones []string
 		p.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, s *multicloud.CreateSpec) ([]*multicloud.Instance, error) {
 			zones = append(zones, s.Plan.Zone)
@@ -178,7 +178,7 @@ func TestFailover(t *testing.T) {
 		}
 	})
 	t.Run("all out lists every attempt", func(t *testing.T) {
-		c, p := newMockClient(t, multicloud.WithScheduler(sched))
+		c, p := newMockClient(t, multicloud.UseScheduler(sched))
 		p.EXPECT().Create(gomock.Any(), gomock.Any()).Return(nil, &multicloud.Error{Code: multicloud.CodeNoStock}).Times(3)
 		_, err := c.CreateInstance(context.Background(), mockRequest())
 		if !errors.Is(err, multicloud.ErrNoStock) {
@@ -191,7 +191,7 @@ func TestFailover(t *testing.T) {
 		}
 	})
 	t.Run("non-capacity error stops", func(t *testing.T) {
-		c, p := newMockClient(t, multicloud.WithScheduler(sched))
+		c, p := newMockClient(t, multicloud.UseScheduler(sched))
 		p.EXPECT().Create(gomock.Any(), gomock.Any()).Return(nil, &multicloud.Error{Code: multicloud.CodeInvalidArgument}).Times(1)
 		if _, err := c.CreateInstance(context.Background(), mockRequest()); !errors.Is(err, multicloud.ErrInvalidArgument) {
 			t.Errorf("got %v, want ErrInvalidArgument", err)
@@ -246,7 +246,7 @@ func TestQuoteUsesCache(t *testing.T) {
 }
 
 func TestWait(t *testing.T) {
-	c, p := newMockClient(t, multicloud.WithPollInterval(time.Millisecond))
+	c, p := newMockClient(t, multicloud.UsePollInterval(time.Millisecond))
 	ref := multicloud.InstanceRef{Provider: "mock", Region: "r", ID: "i-1"}
 	states := []multicloud.Status{multicloud.StatusPending, multicloud.StatusStarting, multicloud.StatusRunning}
 	var n int
@@ -260,14 +260,14 @@ func TestWait(t *testing.T) {
 		t.Fatalf("Wait = %v, %v; want Running", in, err)
 	}
 
-	c, p = newMockClient(t, multicloud.WithPollInterval(time.Millisecond))
+	c, p = newMockClient(t, multicloud.UsePollInterval(time.Millisecond))
 	p.EXPECT().Get(gomock.Any(), "r", "i-1").Return(&multicloud.Instance{ID: "i-1", Status: multicloud.StatusStopping}, nil).MinTimes(1)
 	_, err = c.Wait(context.Background(), ref, multicloud.StatusStopped, 20*time.Millisecond)
 	if !errors.Is(err, multicloud.ErrConflict) || !strings.Contains(err.Error(), "still Stopping") {
 		t.Errorf("got %v, want a timeout naming the stuck state", err)
 	}
 
-	c, p = newMockClient(t, multicloud.WithPollInterval(time.Millisecond))
+	c, p = newMockClient(t, multicloud.UsePollInterval(time.Millisecond))
 	p.EXPECT().Get(gomock.Any(), "r", "i-1").Return(nil, &multicloud.Error{Code: multicloud.CodeNotFound}).Times(1)
 	in, err = c.Wait(context.Background(), ref, multicloud.StatusDeleted, time.Second)
 	if err != nil || in.Status != multicloud.StatusDeleted {
@@ -301,12 +301,12 @@ func TestListAcrossPages(t *testing.T) {
 func TestLifecycleClassifiesAndValidatesRefs(t *testing.T) {
 	c, p := newMockClient(t)
 	p.EXPECT().Stop(gomock.Any(), "r", "i-1", true).Return(&multicloud.Error{Code: multicloud.CodeConflict, Message: "instance i-1 is Stopped"})
-	err := c.Stop(context.Background(), multicloud.InstanceRef{Provider: "mock", Region: "r", ID: "i-1"}, true)
+	err := c.Stop(context.Background(), multicloud.InstanceRef{Provider: "mock", Region: "r", ID: "i-1"}, multicloud.Force())
 	var e *multicloud.Error
 	if !errors.Is(err, multicloud.ErrConflict) || !errors.As(err, &e) || e.Op != "Stop" || e.Provider != "mock" || e.Region != "r" {
 		t.Errorf("got %#v, want ErrConflict with op, provider and region", err)
 	}
-	if err := c.Delete(context.Background(), multicloud.InstanceRef{Provider: "mock"}, false); !errors.Is(err, multicloud.ErrInvalidArgument) {
+	if err := c.Delete(context.Background(), multicloud.InstanceRef{Provider: "mock"}); !errors.Is(err, multicloud.ErrInvalidArgument) {
 		t.Errorf("Delete with incomplete ref: got %v, want ErrInvalidArgument", err)
 	}
 }
@@ -354,7 +354,7 @@ func TestRetriedRequestKeepsItsPlan(t *testing.T) {
 		return instancesFor(s, 1), nil
 	}).Times(3)
 	reg, _ := multicloud.NewRegistry(p)
-	c, _ := multicloud.New(reg, multicloud.WithRetryPolicy(fastRetry), multicloud.WithWaitForRunning(false, 0))
+	c, _ := multicloud.New(reg, multicloud.UseRetryPolicy(fastRetry), multicloud.UseWaitForRunning(false, 0))
 	req := mockRequest()
 	req.IdempotencyKey = "order-1001"
 	for range 2 {
@@ -375,7 +375,7 @@ func TestRetriedRequestKeepsItsPlan(t *testing.T) {
 }
 
 func TestWaitCanceledIsCanceled(t *testing.T) {
-	c, p := newMockClient(t, multicloud.WithPollInterval(time.Millisecond))
+	c, p := newMockClient(t, multicloud.UsePollInterval(time.Millisecond))
 	ctx, cancel := context.WithCancel(context.Background())
 	p.EXPECT().Get(gomock.Any(), "r", "i-1").DoAndReturn(func(context.Context, string, string) (*multicloud.Instance, error) {
 		cancel()
@@ -388,7 +388,7 @@ func TestWaitCanceledIsCanceled(t *testing.T) {
 }
 
 func TestCreateKeepsBoundAddressWhileProviderCatchesUp(t *testing.T) {
-	c, p := newMockClient(t, multicloud.WithWaitForRunning(true, time.Second), multicloud.WithPollInterval(time.Millisecond))
+	c, p := newMockClient(t, multicloud.UseWaitForRunning(true, time.Second), multicloud.UsePollInterval(time.Millisecond))
 	p.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, s *multicloud.CreateSpec) ([]*multicloud.Instance, error) {
 		in := instancesFor(s, 1)[0]
 		in.Status, in.PublicIP, in.BandwidthMbps, in.Network.AddressID = multicloud.StatusPending, "47.1.2.3", 10, "eip-1"

@@ -11,12 +11,12 @@ import (
 )
 
 // newExampleClient returns a client over a fresh fake cloud.
-func newExampleClient(cloud *fake.Provider, opts ...multicloud.Option) *multicloud.Client {
+func newExampleClient(cloud *fake.Provider, opts ...multicloud.ClientOption) *multicloud.Client {
 	reg, err := multicloud.NewRegistry(cloud)
 	if err != nil {
 		panic(err)
 	}
-	client, err := multicloud.New(reg, append([]multicloud.Option{multicloud.WithPollInterval(time.Millisecond)}, opts...)...)
+	client, err := multicloud.New(reg, append([]multicloud.ClientOption{multicloud.UsePollInterval(time.Millisecond)}, opts...)...)
 	if err != nil {
 		panic(err)
 	}
@@ -31,7 +31,7 @@ func a100Request() *multicloud.CreateInstanceRequest {
 		multicloud.WithName("train-01"),
 		multicloud.WithImage("pytorch-1.12"),
 		multicloud.WithGPU("A100", 1),
-		multicloud.WithPorts(22, 80, 443, 8888),
+		multicloud.AddPorts(22, 80, 443, 8888),
 		multicloud.WithPublicIP(10, multicloud.Traffic),
 	)
 }
@@ -71,7 +71,7 @@ func ExampleCreateInstanceRequest_Validate() {
 	req := multicloud.NewCreateInstanceRequest(
 		multicloud.WithOwner("tenant-acme", ""),
 		multicloud.WithName("9lives"),
-		multicloud.WithTag("Owner", "someone-else"),
+		multicloud.AddTag("Owner", "someone-else"),
 	)
 	req.Normalize()
 	err := req.Validate()
@@ -96,7 +96,7 @@ func ExampleFailoverScheduler() {
 	ctx := context.Background()
 	cloud := fake.New()
 	cloud.SetStock("cn-hangzhou", "cn-hangzhou-h", "ecs.gn7-c12g1.3xlarge", 0) // sold out
-	client := newExampleClient(cloud, multicloud.WithScheduler(multicloud.FailoverScheduler{
+	client := newExampleClient(cloud, multicloud.UseScheduler(multicloud.FailoverScheduler{
 		Placements: []multicloud.Placement{{Zone: "cn-hangzhou-h"}, {Zone: "cn-hangzhou-i"}},
 	}))
 

@@ -45,23 +45,48 @@ func (c *Client) Start(ctx context.Context, ref InstanceRef) error {
 	return c.act(ctx, "Start", ref, func(ctx context.Context, p Provider) error { return p.Start(ctx, ref.Region, ref.ID) })
 }
 
-// Stop stops a running instance; force skips the guest's own shutdown. An
-// instance that is not Running is ErrConflict.
-func (c *Client) Stop(ctx context.Context, ref InstanceRef, force bool) error {
-	return c.act(ctx, "Stop", ref, func(ctx context.Context, p Provider) error { return p.Stop(ctx, ref.Region, ref.ID, force) })
+// ActionOptions are the settings of Stop, Reboot and Delete.
+type ActionOptions struct {
+	// Force skips the guest's own shutdown (Stop, Reboot) or releases a
+	// running instance (Delete).
+	Force bool
 }
 
-// Reboot restarts a running instance; force skips the guest's own
+// ActionOption edits the ActionOptions of one Stop, Reboot or Delete call.
+type ActionOption func(*ActionOptions)
+
+// Force skips the guest's own shutdown on Stop and Reboot, and lets Delete
+// release a running instance.
+func Force() ActionOption { return func(o *ActionOptions) { o.Force = true } }
+
+func actionOptions(opts []ActionOption) ActionOptions {
+	var o ActionOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// Stop stops a running instance; with Force it skips the guest's own
 // shutdown. An instance that is not Running is ErrConflict.
-func (c *Client) Reboot(ctx context.Context, ref InstanceRef, force bool) error {
-	return c.act(ctx, "Reboot", ref, func(ctx context.Context, p Provider) error { return p.Reboot(ctx, ref.Region, ref.ID, force) })
+func (c *Client) Stop(ctx context.Context, ref InstanceRef, opts ...ActionOption) error {
+	o := actionOptions(opts)
+	return c.act(ctx, "Stop", ref, func(ctx context.Context, p Provider) error { return p.Stop(ctx, ref.Region, ref.ID, o.Force) })
+}
+
+// Reboot restarts a running instance; with Force it skips the guest's own
+// shutdown. An instance that is not Running is ErrConflict.
+func (c *Client) Reboot(ctx context.Context, ref InstanceRef, opts ...ActionOption) error {
+	o := actionOptions(opts)
+	return c.act(ctx, "Reboot", ref, func(ctx context.Context, p Provider) error { return p.Reboot(ctx, ref.Region, ref.ID, o.Force) })
 }
 
 // Delete releases an instance and the public address that was allocated
-// for it. Without force a running instance is ErrConflict: stop it first.
+// for it. Without Force a running instance is ErrConflict: stop it first.
 // Deleting an instance that no longer exists is ErrNotFound.
-func (c *Client) Delete(ctx context.Context, ref InstanceRef, force bool) error {
-	return c.act(ctx, "Delete", ref, func(ctx context.Context, p Provider) error { return p.Delete(ctx, ref.Region, ref.ID, force) })
+func (c *Client) Delete(ctx context.Context, ref InstanceRef, opts ...ActionOption) error {
+	o := actionOptions(opts)
+	return c.act(ctx, "Delete", ref, func(ctx context.Context, p Provider) error { return p.Delete(ctx, ref.Region, ref.ID, o.Force) })
 }
 
 func (c *Client) act(ctx context.Context, op string, ref InstanceRef, fn func(context.Context, Provider) error) error {

@@ -36,24 +36,26 @@ type Options struct {
 	QuoteTTL time.Duration
 }
 
-// Option edits the Options of a Client.
-type Option func(*Options)
+// ClientOption edits the Options of a Client. Client options are named
+// Use*, to tell them from the request options (With*, Add*) that edit a
+// CreateInstanceRequest.
+type ClientOption func(*Options)
 
-// WithScheduler sets the scheduler.
-func WithScheduler(s Scheduler) Option { return func(o *Options) { o.Scheduler = s } }
+// UseScheduler sets the scheduler.
+func UseScheduler(s Scheduler) ClientOption { return func(o *Options) { o.Scheduler = s } }
 
-// WithLogger sets the logger.
-func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
+// UseLogger sets the logger.
+func UseLogger(l *slog.Logger) ClientOption { return func(o *Options) { o.Logger = l } }
 
-// WithRetryPolicy sets the retry policy.
-func WithRetryPolicy(p RetryPolicy) Option { return func(o *Options) { o.Retry = p } }
+// UseRetryPolicy sets the retry policy.
+func UseRetryPolicy(p RetryPolicy) ClientOption { return func(o *Options) { o.Retry = p } }
 
-// WithPollInterval sets the first polling interval of Wait.
-func WithPollInterval(d time.Duration) Option { return func(o *Options) { o.PollInterval = d } }
+// UsePollInterval sets the first polling interval of Wait.
+func UsePollInterval(d time.Duration) ClientOption { return func(o *Options) { o.PollInterval = d } }
 
-// WithWaitForRunning sets whether CreateInstance waits for Running, and
+// UseWaitForRunning sets whether CreateInstance waits for Running, and
 // for how long at most.
-func WithWaitForRunning(wait bool, timeout time.Duration) Option {
+func UseWaitForRunning(wait bool, timeout time.Duration) ClientOption {
 	return func(o *Options) { o.WaitForRunning, o.WaitTimeout = wait, timeout }
 }
 
@@ -68,7 +70,7 @@ type Client struct {
 }
 
 // New returns a Client over reg. A nil registry is ErrInvalidArgument.
-func New(reg *Registry, opts ...Option) (*Client, error) {
+func New(reg *Registry, opts ...ClientOption) (*Client, error) {
 	if reg == nil {
 		return nil, &Error{Op: "New", Code: CodeInvalidArgument, Message: "nil registry"}
 	}

@@ -197,8 +197,8 @@ func WithPublicIPMode(m PublicIPMode) RequestOption {
 	return func(r *CreateInstanceRequest) { r.PublicIPMode = m }
 }
 
-// WithPorts adds inbound TCP ports to open.
-func WithPorts(ports ...int) RequestOption {
+// AddPorts appends inbound TCP ports to open to those already set.
+func AddPorts(ports ...int) RequestOption {
 	return func(r *CreateInstanceRequest) { r.OpenPorts = append(r.OpenPorts, ports...) }
 }
 
@@ -227,8 +227,8 @@ func WithDescription(d string) RequestOption {
 	return func(r *CreateInstanceRequest) { r.Description = d }
 }
 
-// WithTag adds or replaces a user tag.
-func WithTag(key, value string) RequestOption {
+// AddTag adds a user tag to those already set, replacing one of the same key.
+func AddTag(key, value string) RequestOption {
 	return func(r *CreateInstanceRequest) {
 		if r.Tags == nil {
 			r.Tags = map[string]string{}
@@ -237,8 +237,9 @@ func WithTag(key, value string) RequestOption {
 	}
 }
 
-// WithExtension sets a provider-specific setting, keyed "<provider>.<name>".
-func WithExtension(key, value string) RequestOption {
+// AddExtension adds a provider-specific setting, keyed "<provider>.<name>",
+// to those already set, replacing one of the same key.
+func AddExtension(key, value string) RequestOption {
 	return func(r *CreateInstanceRequest) {
 		if r.Extensions == nil {
 			r.Extensions = map[string]string{}

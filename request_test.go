@@ -22,7 +22,7 @@ func validRequest() *multicloud.CreateInstanceRequest {
 		multicloud.WithName("train-01"),
 		multicloud.WithImage("pytorch-1.12"),
 		multicloud.WithGPU("A100", 1),
-		multicloud.WithPorts(22, 80, 443, 8888),
+		multicloud.AddPorts(22, 80, 443, 8888),
 		multicloud.WithPublicIP(10, multicloud.Traffic),
 	)
 	r.Normalize()
@@ -175,8 +175,8 @@ func TestNormalizeDefaults(t *testing.T) {
 func TestOptionsLastWins(t *testing.T) {
 	r := multicloud.NewCreateInstanceRequest(
 		multicloud.WithName("first"), multicloud.WithName("second"),
-		multicloud.WithTag("team", "a"), multicloud.WithTag("team", "b"),
-		multicloud.WithPorts(22), multicloud.WithPorts(80),
+		multicloud.AddTag("team", "a"), multicloud.AddTag("team", "b"),
+		multicloud.AddPorts(22), multicloud.AddPorts(80),
 		multicloud.WithPrepaid(3), multicloud.WithQuantity(2),
 	)
 	if r.InstanceName != "second" || r.Tags["team"] != "b" || r.Duration != 3 || r.InstanceChargeMode != multicloud.Prepaid || r.Quantity != 2 {

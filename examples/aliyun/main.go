@@ -62,7 +62,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	client, err := multicloud.New(reg, multicloud.WithPollInterval(poll))
+	client, err := multicloud.New(reg, multicloud.UsePollInterval(poll))
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func run(ctx context.Context) error {
 		multicloud.WithName("quickstart-01"),
 		multicloud.WithImage("ubuntu-22.04"),
 		multicloud.WithInstanceType(instanceType),
-		multicloud.WithPorts(22, 80, 443, 8888),
+		multicloud.AddPorts(22, 80, 443, 8888),
 		multicloud.WithPublicIP(5, multicloud.Traffic),
 	)
 
@@ -111,7 +111,7 @@ func run(ctx context.Context) error {
 
 	step("4. stop, start, delete")
 	for _, in := range created {
-		if err := client.Stop(ctx, in.Ref(), false); err != nil {
+		if err := client.Stop(ctx, in.Ref()); err != nil {
 			return err
 		}
 		if _, err := client.Wait(ctx, in.Ref(), multicloud.StatusStopped, 5*time.Minute); err != nil {
@@ -147,7 +147,7 @@ func cleanup(c *multicloud.Client, insts []*multicloud.Instance) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	for _, in := range insts {
-		if err := c.Delete(ctx, in.Ref(), true); err != nil {
+		if err := c.Delete(ctx, in.Ref(), multicloud.Force()); err != nil {
 			fmt.Printf("   delete %s: %v (delete it by hand)\n", in.ID, err)
 			continue
 		}

@@ -32,7 +32,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	client, err := multicloud.New(reg, multicloud.WithPollInterval(20*time.Millisecond))
+	client, err := multicloud.New(reg, multicloud.UsePollInterval(20*time.Millisecond))
 	if err != nil {
 		return err
 	}
@@ -44,9 +44,9 @@ func run(ctx context.Context) error {
 		multicloud.WithName("train-a100-01"),
 		multicloud.WithImage("pytorch-1.12"),
 		multicloud.WithGPU("A100", 1),
-		multicloud.WithPorts(22, 80, 443, 8888),
+		multicloud.AddPorts(22, 80, 443, 8888),
 		multicloud.WithPublicIP(10, multicloud.Traffic),
-		multicloud.WithTag("order", "ord-1001"),
+		multicloud.AddTag("order", "ord-1001"),
 	)
 
 	step("1. quote")
@@ -85,7 +85,7 @@ func run(ctx context.Context) error {
 		do   func() error
 		want multicloud.Status
 	}{
-		{"stop", func() error { return client.Stop(ctx, first.Ref(), false) }, multicloud.StatusStopped},
+		{"stop", func() error { return client.Stop(ctx, first.Ref()) }, multicloud.StatusStopped},
 		{"start", func() error { return client.Start(ctx, first.Ref()) }, multicloud.StatusRunning},
 	} {
 		if err := op.do(); err != nil {
@@ -100,7 +100,7 @@ func run(ctx context.Context) error {
 
 	step("5. delete both (their public IPs are released)")
 	for _, in := range []*multicloud.Instance{first, second} {
-		if err := client.Delete(ctx, in.Ref(), true); err != nil {
+		if err := client.Delete(ctx, in.Ref(), multicloud.Force()); err != nil {
 			return err
 		}
 		if _, err := client.Wait(ctx, in.Ref(), multicloud.StatusDeleted, 10*time.Second); err != nil {

@@ -28,7 +28,7 @@ func benchCreate(b *testing.B, warm bool) {
 		if warm {
 			user = "user-warm"
 		}
-		return request("tenant-b", user, multicloud.WithPublicIP(5, multicloud.Traffic), multicloud.WithPorts(22, 80, 443, 8888),
+		return request("tenant-b", user, multicloud.WithPublicIP(5, multicloud.Traffic), multicloud.AddPorts(22, 80, 443, 8888),
 			multicloud.WithIdempotencyKey(fmt.Sprintf("order-%d", i)))
 	}
 	if warm {

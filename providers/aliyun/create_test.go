@@ -131,7 +131,7 @@ func TestCreateCriticalPath(t *testing.T) {
 	srv := newServer(t, aliyuntest.WithLatency(20*time.Millisecond))
 	rec := newRecorder()
 	p := newProvider(t, srv, func(o *aliyun.Options) { o.Transport = rec })
-	req := request("tenant-a", "user-path", multicloud.WithPublicIP(5, multicloud.Traffic), multicloud.WithPorts(22, 80, 443, 8888))
+	req := request("tenant-a", "user-path", multicloud.WithPublicIP(5, multicloud.Traffic), multicloud.AddPorts(22, 80, 443, 8888))
 
 	for _, tc := range []struct {
 		name string
@@ -172,7 +172,7 @@ func TestConcurrentColdCreates(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				req := request("tenant-c", fmt.Sprintf("user-%d", u), multicloud.WithName(fmt.Sprintf("vm-%d-%d", u, i)),
-					multicloud.WithPublicIP(5, multicloud.Traffic), multicloud.WithPorts(22, 8888))
+					multicloud.WithPublicIP(5, multicloud.Traffic), multicloud.AddPorts(22, 8888))
 				insts, err := c.CreateInstance(testCtx(t), req)
 				switch {
 				case err != nil:
@@ -210,7 +210,7 @@ func TestConcurrentColdCreates(t *testing.T) {
 func TestCreatesUnderThrottling(t *testing.T) {
 	srv := newServer(t, aliyuntest.WithRandSeed(7))
 	p := newProvider(t, srv)
-	c := newClient(t, p, multicloud.WithRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 30, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}))
+	c := newClient(t, p, multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 30, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}))
 	srv.InjectFault(aliyuntest.Fault{Code: "Throttling.User", Rate: 0.3})
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
@@ -219,7 +219,7 @@ func TestCreatesUnderThrottling(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			req := request("tenant-t", fmt.Sprintf("user-%d", i%4), multicloud.WithName(fmt.Sprintf("vm-%d", i)),
-				multicloud.WithPublicIP(5, multicloud.Fixed), multicloud.WithPorts(22))
+				multicloud.WithPublicIP(5, multicloud.Fixed), multicloud.AddPorts(22))
 			insts, err := c.CreateInstance(testCtx(t), req)
 			if err != nil {
 				errs <- err
@@ -310,7 +310,7 @@ func TestPartialStock(t *testing.T) {
 func TestDeleteRightAfterCreateReleasesAddress(t *testing.T) {
 	srv := newServer(t, aliyuntest.WithTransitionDelay(300*time.Millisecond))
 	p := newProvider(t, srv)
-	c := newClient(t, p, multicloud.WithWaitForRunning(false, 0))
+	c := newClient(t, p, multicloud.UseWaitForRunning(false, 0))
 	insts, err := c.CreateInstance(testCtx(t), request("tenant", "user-quick-del", multicloud.WithPublicIP(5, multicloud.Traffic)))
 	if err != nil {
 		t.Fatalf("CreateInstance: %v", err)
@@ -318,7 +318,7 @@ func TestDeleteRightAfterCreateReleasesAddress(t *testing.T) {
 	if a := srv.Audit(); a.EIPsByStatus["Associating"] != 1 {
 		t.Fatalf("setup: EIPs by status %v, want one Associating", a.EIPsByStatus)
 	}
-	if err := c.Delete(testCtx(t), insts[0].Ref(), true); err != nil {
+	if err := c.Delete(testCtx(t), insts[0].Ref(), multicloud.Force()); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	if a := srv.Audit(); a.EIPs != 0 || a.Instances != 0 {
@@ -340,13 +340,13 @@ func TestDeleteReleasesAddress(t *testing.T) {
 	if in.Network.AddressID == "" {
 		t.Fatalf("created instance has no address: %+v", in)
 	}
-	if err := c.Delete(testCtx(t), in.Ref(), true); err != nil {
+	if err := c.Delete(testCtx(t), in.Ref(), multicloud.Force()); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	if a := srv.Audit(); a.EIPs != 0 || a.Instances != 0 {
 		t.Errorf("audit after Delete: got %d instances, %d eips, want 0 and 0", a.Instances, a.EIPs)
 	}
-	if err := c.Delete(testCtx(t), in.Ref(), true); !errors.Is(err, multicloud.ErrNotFound) {
+	if err := c.Delete(testCtx(t), in.Ref(), multicloud.Force()); !errors.Is(err, multicloud.ErrNotFound) {
 		t.Errorf("second Delete: got %v, want ErrNotFound", err)
 	}
 }

@@ -41,16 +41,16 @@ func newProvider(t testing.TB, srv *aliyuntest.Server, edits ...func(*aliyun.Opt
 }
 
 // newClient returns a Client over p with fast polls and patient retries.
-func newClient(t testing.TB, p multicloud.Provider, opts ...multicloud.Option) *multicloud.Client {
+func newClient(t testing.TB, p multicloud.Provider, opts ...multicloud.ClientOption) *multicloud.Client {
 	t.Helper()
 	reg, err := multicloud.NewRegistry(p)
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)
 	}
-	c, err := multicloud.New(reg, append([]multicloud.Option{
-		multicloud.WithPollInterval(5 * time.Millisecond),
-		multicloud.WithRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 12, BaseDelay: 2 * time.Millisecond, MaxDelay: 50 * time.Millisecond}),
-		multicloud.WithWaitForRunning(true, 30*time.Second),
+	c, err := multicloud.New(reg, append([]multicloud.ClientOption{
+		multicloud.UsePollInterval(5 * time.Millisecond),
+		multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 12, BaseDelay: 2 * time.Millisecond, MaxDelay: 50 * time.Millisecond}),
+		multicloud.UseWaitForRunning(true, 30*time.Second),
 	}, opts...)...)
 	if err != nil {
 		t.Fatalf("multicloud.New: %v", err)

@@ -18,13 +18,13 @@ import (
 func BenchmarkCreateInstance(b *testing.B) {
 	b.Run("warm", func(b *testing.B) { benchCreate(b, gpuRequest("bench-user")) })
 	b.Run("ports+address", func(b *testing.B) {
-		benchCreate(b, gpuRequest("bench-user", multicloud.WithPorts(22, 8888), multicloud.WithPublicIP(5, multicloud.Traffic)))
+		benchCreate(b, gpuRequest("bench-user", multicloud.AddPorts(22, 8888), multicloud.WithPublicIP(5, multicloud.Traffic)))
 	})
 }
 
 func benchCreate(b *testing.B, req *multicloud.CreateInstanceRequest) {
 	p := fake.New(func(o *fake.Options) { o.DefaultStock, o.AddressQuota = 1<<40, 1<<40 })
-	c := newClient(b, p, multicloud.WithWaitForRunning(true, 0))
+	c := newClient(b, p, multicloud.UseWaitForRunning(true, 0))
 	ctx := context.Background()
 	createOne(b, c, req.Clone()) // warm: network provisioned and cached, quote cached
 	b.ReportAllocs()

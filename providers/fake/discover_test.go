@@ -45,7 +45,7 @@ func TestDiscovererSyncsIntoInventory(t *testing.T) {
 	}
 
 	// A deleted instance is marked deleted by the next full sync.
-	if err := client.Delete(ctx, insts[0].Ref(), true); err != nil {
+	if err := client.Delete(ctx, insts[0].Ref(), multicloud.Force()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Sync(ctx, target, inventory.SyncOptions{}); err != nil {

@@ -30,7 +30,7 @@ func Example() {
 		multicloud.WithImage("pytorch-1.12"),
 		multicloud.WithGPU("A10", 1),
 		multicloud.WithPublicIP(10, multicloud.Traffic),
-		multicloud.WithPorts(22, 8888),
+		multicloud.AddPorts(22, 8888),
 		multicloud.WithQuantity(2),
 	))
 	if err != nil {
@@ -60,7 +60,7 @@ func ExampleProvider_InjectFault() {
 	cloud := fake.New()
 	cloud.InjectFault(fake.Fault{Op: "Create", Code: multicloud.CodeThrottled, Count: 2})
 	reg, _ := multicloud.NewRegistry(cloud)
-	client, _ := multicloud.New(reg, multicloud.WithRetryPolicy(multicloud.RetryPolicy{BaseDelay: 1}))
+	client, _ := multicloud.New(reg, multicloud.UseRetryPolicy(multicloud.RetryPolicy{BaseDelay: 1}))
 
 	insts, err := client.CreateInstance(context.Background(), multicloud.NewCreateInstanceRequest(
 		multicloud.WithProvider("fake"), multicloud.WithPlacement("cn-shanghai", ""),

@@ -193,7 +193,7 @@ func TestDeleteReleasesAddress(t *testing.T) {
 	if got := p.Audit().Addresses; !cmp.Equal(got, map[network.Status]int{network.StatusInUse: 1}) {
 		t.Fatalf("addresses before delete: got %v, want one InUse", got)
 	}
-	if err := c.Delete(testCtx(t), in.Ref(), true); err != nil {
+	if err := c.Delete(testCtx(t), in.Ref(), multicloud.Force()); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	if got := p.Audit(); len(got.Addresses) != 0 || got.UnboundAddresses != 0 {
@@ -254,7 +254,7 @@ func TestPortsOpenedInOneCall(t *testing.T) {
 	p := fake.New()
 	c := newClient(t, p)
 	for i := range 3 {
-		in := createOne(t, c, gpuRequest("mia", multicloud.WithPorts(22, 8888, 6006)))
+		in := createOne(t, c, gpuRequest("mia", multicloud.AddPorts(22, 8888, 6006)))
 		if got := p.CallCount("AuthorizePorts"); got != i+1 {
 			t.Errorf("after create %d: AuthorizePorts calls got %d, want %d", i+1, got, i+1)
 		}

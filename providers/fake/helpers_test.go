@@ -10,15 +10,15 @@ import (
 )
 
 // newClient returns a Client over p with fast polling and retries.
-func newClient(t testing.TB, p *fake.Provider, opts ...multicloud.Option) *multicloud.Client {
+func newClient(t testing.TB, p *fake.Provider, opts ...multicloud.ClientOption) *multicloud.Client {
 	t.Helper()
 	reg, err := multicloud.NewRegistry(p)
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)
 	}
-	c, err := multicloud.New(reg, append([]multicloud.Option{
-		multicloud.WithPollInterval(time.Millisecond),
-		multicloud.WithRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}),
+	c, err := multicloud.New(reg, append([]multicloud.ClientOption{
+		multicloud.UsePollInterval(time.Millisecond),
+		multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}),
 	}, opts...)...)
 	if err != nil {
 		t.Fatalf("multicloud.New: %v", err)

@@ -18,7 +18,7 @@ func TestStateMachine(t *testing.T) {
 	clock := fake.NewManualClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 	const d = time.Minute
 	p := fake.New(func(o *fake.Options) { o.Clock, o.TransitionDelay = clock, d })
-	c := newClient(t, p, multicloud.WithWaitForRunning(false, 0))
+	c := newClient(t, p, multicloud.UseWaitForRunning(false, 0))
 	ctx := testCtx(t)
 
 	// The user's VPC is Pending until the clock moves: provision the
@@ -203,7 +203,7 @@ func TestPartialStock(t *testing.T) {
 
 	// Once the instances are gone, a retry of the order says so.
 	for _, in := range insts {
-		if err := c.Delete(testCtx(t), in.Ref(), true); err != nil {
+		if err := c.Delete(testCtx(t), in.Ref(), multicloud.Force()); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 	}
@@ -226,7 +226,7 @@ func TestFailover(t *testing.T) {
 	t.Run("second placement", func(t *testing.T) {
 		p := fake.New()
 		p.SetStock("cn-hangzhou", zones[0], typ, 0)
-		c := newClient(t, p, multicloud.WithScheduler(sched))
+		c := newClient(t, p, multicloud.UseScheduler(sched))
 		in := createOne(t, c, gpuRequest("dave"))
 		if in.Zone != zones[1] {
 			t.Errorf("zone: got %s, want %s", in.Zone, zones[1])
@@ -238,7 +238,7 @@ func TestFailover(t *testing.T) {
 		for _, z := range zones {
 			p.SetStock("cn-hangzhou", z, typ, 0)
 		}
-		c := newClient(t, p, multicloud.WithScheduler(sched))
+		c := newClient(t, p, multicloud.UseScheduler(sched))
 		insts, err := c.CreateInstance(testCtx(t), gpuRequest("dave"))
 		if len(insts) != 0 || !errors.Is(err, multicloud.ErrNoStock) {
 			t.Fatalf("got %d instances, %v; want none and ErrNoStock", len(insts), err)
@@ -269,7 +269,7 @@ func TestConcurrentCreates(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			insts, err := c.CreateInstance(testCtx(t), gpuRequest(user, multicloud.WithPorts(22, 8888)))
+			insts, err := c.CreateInstance(testCtx(t), gpuRequest(user, multicloud.AddPorts(22, 8888)))
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -322,7 +322,7 @@ func TestListPages(t *testing.T) {
 		t.Fatalf("create: %v", err)
 	}
 	other := createOne(t, c, gpuRequest("frank"))
-	if err := c.Stop(testCtx(t), other.Ref(), false); err != nil {
+	if err := c.Stop(testCtx(t), other.Ref()); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
 

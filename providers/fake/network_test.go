@@ -116,7 +116,7 @@ func TestAddressStates(t *testing.T) {
 			clock.Advance(d)
 		}
 	}
-	c := newClient(t, p, multicloud.WithWaitForRunning(false, 0))
+	c := newClient(t, p, multicloud.UseWaitForRunning(false, 0))
 	in := createOne(t, c, gpuRequest("omar", multicloud.WithPlacement("cn-hangzhou", "cn-hangzhou-h"), multicloud.WithOwner("t1", "omar")))
 
 	addr, err := p.AllocateAddress(ctx, scope, network.AddressSpec{BandwidthMbps: 5, ChargeMode: "TRAFFIC"}, "tok-a")

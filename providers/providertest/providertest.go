@@ -48,7 +48,7 @@ type Harness struct {
 	ResourceTags func(t *testing.T, p multicloud.Provider, owner string) []map[string]string
 	// ClientOptions are applied after the suite's own (a 5ms poll
 	// interval, retries with millisecond backoff, a 30s wait for Running).
-	ClientOptions []multicloud.Option
+	ClientOptions []multicloud.ClientOption
 }
 
 // Run runs the conformance suite against h as parallel subtests of t.
@@ -101,10 +101,10 @@ func (s *suite) client(t *testing.T, p multicloud.Provider) *multicloud.Client {
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)
 	}
-	opts := append([]multicloud.Option{
-		multicloud.WithPollInterval(5 * time.Millisecond),
-		multicloud.WithRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}),
-		multicloud.WithWaitForRunning(true, 30*time.Second),
+	opts := append([]multicloud.ClientOption{
+		multicloud.UsePollInterval(5 * time.Millisecond),
+		multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}),
+		multicloud.UseWaitForRunning(true, 30*time.Second),
 	}, s.h.ClientOptions...)
 	c, err := multicloud.New(reg, opts...)
 	if err != nil {
@@ -202,7 +202,7 @@ func (s *suite) testLifecycle(t *testing.T) {
 	}
 
 	ref := in.Ref()
-	if err := e.c.Stop(ctx(t), ref, false); err != nil {
+	if err := e.c.Stop(ctx(t), ref); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
 	s.wait(t, e, in, multicloud.StatusStopped)
@@ -210,15 +210,15 @@ func (s *suite) testLifecycle(t *testing.T) {
 		t.Fatalf("Start: %v", err)
 	}
 	s.wait(t, e, in, multicloud.StatusRunning)
-	if err := e.c.Reboot(ctx(t), ref, false); err != nil {
+	if err := e.c.Reboot(ctx(t), ref); err != nil {
 		t.Fatalf("Reboot: %v", err)
 	}
 	s.wait(t, e, in, multicloud.StatusRunning)
-	if err := e.c.Stop(ctx(t), ref, false); err != nil {
+	if err := e.c.Stop(ctx(t), ref); err != nil {
 		t.Fatalf("Stop before delete: %v", err)
 	}
 	s.wait(t, e, in, multicloud.StatusStopped)
-	if err := e.c.Delete(ctx(t), ref, false); err != nil {
+	if err := e.c.Delete(ctx(t), ref); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	s.wait(t, e, in, multicloud.StatusDeleted)
@@ -261,9 +261,9 @@ func (s *suite) testNotFound(t *testing.T) {
 	}{
 		{"Get", func() error { _, err := e.c.Get(ctx(t), ref); return err }},
 		{"Start", func() error { return e.c.Start(ctx(t), ref) }},
-		{"Stop", func() error { return e.c.Stop(ctx(t), ref, false) }},
-		{"Reboot", func() error { return e.c.Reboot(ctx(t), ref, false) }},
-		{"Delete", func() error { return e.c.Delete(ctx(t), ref, true) }},
+		{"Stop", func() error { return e.c.Stop(ctx(t), ref) }},
+		{"Reboot", func() error { return e.c.Reboot(ctx(t), ref) }},
+		{"Delete", func() error { return e.c.Delete(ctx(t), ref, multicloud.Force()) }},
 	} {
 		if err := tc.fn(); !errors.Is(err, multicloud.ErrNotFound) {
 			t.Errorf("%s of a missing instance: got %v, want an error matching ErrNotFound", tc.op, err)
@@ -329,7 +329,7 @@ func (s *suite) testConcurrentNetwork(t *testing.T) {
 func (s *suite) testReservedTags(t *testing.T) {
 	e := s.env(t)
 	const tenant, user = "tenant-tags", "user-tags"
-	insts := s.create(t, e, s.request(e.p, tenant, user, multicloud.WithTag("team", "vision"),
+	insts := s.create(t, e, s.request(e.p, tenant, user, multicloud.AddTag("team", "vision"),
 		multicloud.WithPublicIP(5, multicloud.Traffic), multicloud.WithQuantity(2)), 2)
 	want := map[string]string{multicloud.TagTenant: tenant, multicloud.TagOwner: user, multicloud.TagCreatedBy: multicloud.CreatedByValue}
 	for _, in := range insts {
@@ -359,7 +359,7 @@ func (s *suite) testReservedTagRejected(t *testing.T) {
 	cp := &countingProvider{Provider: p}
 	c := s.client(t, cp)
 	for _, key := range []string{multicloud.TagOwner, multicloud.TagTenant, multicloud.TagCreatedBy, "owner"} {
-		req := s.request(p, "tenant-a", "user-evil", multicloud.WithTag(key, "someone-else"))
+		req := s.request(p, "tenant-a", "user-evil", multicloud.AddTag(key, "someone-else"))
 		insts, err := c.CreateInstance(ctx(t), req)
 		if !errors.Is(err, multicloud.ErrInvalidArgument) || len(insts) != 0 {
 			t.Errorf("request tagging %q: got %d instances, %v, want none and ErrInvalidArgument", key, len(insts), err)
@@ -373,14 +373,14 @@ func (s *suite) testReservedTagRejected(t *testing.T) {
 func (s *suite) testStopStopped(t *testing.T) {
 	e := s.env(t)
 	in := s.create(t, e, s.request(e.p, "tenant-a", "user-stop"), 1)[0]
-	if err := e.c.Stop(ctx(t), in.Ref(), false); err != nil {
+	if err := e.c.Stop(ctx(t), in.Ref()); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
 	s.wait(t, e, in, multicloud.StatusStopped)
-	if err := e.c.Stop(ctx(t), in.Ref(), false); !errors.Is(err, multicloud.ErrConflict) {
+	if err := e.c.Stop(ctx(t), in.Ref()); !errors.Is(err, multicloud.ErrConflict) {
 		t.Errorf("Stop of a stopped instance: got %v, want an error matching ErrConflict", err)
 	}
-	if err := e.c.Delete(ctx(t), in.Ref(), false); err != nil {
+	if err := e.c.Delete(ctx(t), in.Ref()); err != nil {
 		t.Errorf("Delete of a stopped instance: %v", err)
 	}
 }
