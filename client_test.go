@@ -121,8 +121,8 @@ func TestCreateFixedSchedulerNeedsProvider(t *testing.T) {
 	req = mockRequest()
 	req.Provider = "nope"
 	_, err = c.CreateInstance(context.Background(), req)
-	if !errors.Is(err, multicloud.ErrProviderUnavailable) || !strings.Contains(err.Error(), "mock") {
-		t.Errorf("got %v, want ErrProviderUnavailable naming the registered provider", err)
+	if !errors.Is(err, multicloud.ErrProviderUnknown) || !strings.Contains(err.Error(), "mock") {
+		t.Errorf("got %v, want ErrProviderUnknown naming the registered provider", err)
 	}
 }
 
@@ -263,7 +263,7 @@ func TestWait(t *testing.T) {
 	c, p = newMockClient(t, multicloud.UsePollInterval(time.Millisecond))
 	p.EXPECT().Get(gomock.Any(), "r", "i-1").Return(&multicloud.Instance{ID: "i-1", Status: multicloud.StatusStopping}, nil).MinTimes(1)
 	_, err = c.Wait(context.Background(), ref, multicloud.StatusStopped, 20*time.Millisecond)
-	if !errors.Is(err, multicloud.ErrConflict) || !strings.Contains(err.Error(), "still Stopping") {
+	if !errors.Is(err, multicloud.ErrWaitTimeout) || !strings.Contains(err.Error(), "still Stopping") {
 		t.Errorf("got %v, want a timeout naming the stuck state", err)
 	}
 

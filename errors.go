@@ -32,6 +32,8 @@ const (
 	CodeCreateFailed     Code = "CREATE_FAILED"                  // ErrCreateFailed
 	CodePriceFailed      Code = "CALCULATE_PRICE_FAILED"         // ErrPriceFailed
 	CodeCanceled         Code = "CANCELED"                       // ErrCanceled: the context was cancelled or its deadline passed
+	CodeWaitTimeout      Code = "WAIT_TIMEOUT"                   // ErrWaitTimeout: a wait's own time limit ran out before the state was reached
+	CodeProviderUnknown  Code = "PROVIDER_UNKNOWN"               // ErrProviderUnknown: no provider is registered under the code
 )
 
 // Sentinels for errors.Is. An *Error matches the sentinel of its Code;
@@ -55,6 +57,8 @@ var (
 	ErrCreateFailed        = &sentinel{CodeCreateFailed, "create failed"}
 	ErrPriceFailed         = &sentinel{CodePriceFailed, "price calculation failed"}
 	ErrCanceled            = &sentinel{CodeCanceled, "canceled"}
+	ErrWaitTimeout         = &sentinel{CodeWaitTimeout, "wait timed out"}
+	ErrProviderUnknown     = &sentinel{CodeProviderUnknown, "unknown provider"}
 )
 
 // sentinel is the type of the exported Err* values: comparable by identity,
@@ -148,7 +152,8 @@ func (e *Error) Is(target error) bool {
 func sentinelOf(c Code) *sentinel {
 	for _, s := range []*sentinel{ErrUnknown, ErrInvalidArgument, ErrNotFound, ErrAlreadyExists, ErrNoStock,
 		ErrQuotaExceeded, ErrThrottled, ErrUnavailable, ErrConflict, ErrPermissionDenied, ErrIdempotencyMismatch,
-		ErrNoPlacement, ErrProviderUnavailable, ErrNetwork, ErrCreateFailed, ErrPriceFailed, ErrCanceled} {
+		ErrNoPlacement, ErrProviderUnavailable, ErrNetwork, ErrCreateFailed, ErrPriceFailed, ErrCanceled,
+		ErrWaitTimeout, ErrProviderUnknown} {
 		if s.code == c {
 			return s
 		}

@@ -123,7 +123,7 @@ func ExampleFixedScheduler() {
 	req := a100Request()
 	req.Provider = "aws"
 	_, err := client.CreateInstance(context.Background(), req)
-	fmt.Println(errors.Is(err, multicloud.ErrProviderUnavailable))
+	fmt.Println(errors.Is(err, multicloud.ErrProviderUnknown))
 	// Output:
 	// true
 }

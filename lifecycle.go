@@ -105,8 +105,8 @@ func (c *Client) act(ctx context.Context, op string, ref InstanceRef, fn func(co
 // Wait polls an instance until it reaches want, ctx ends or maxWait
 // passes, and returns its last state. Waiting for StatusDeleted succeeds
 // when the instance is gone. An instance that disappears while waiting for
-// another state is ErrNotFound; running out of maxWait is ErrConflict with
-// the state it was stuck in; ctx ending first is ErrCanceled (and matches
+// another state is ErrNotFound; running out of maxWait is ErrWaitTimeout
+// naming the state it was stuck in; ctx ending first is ErrCanceled (and matches
 // ctx's error). maxWait <= 0 waits until ctx ends.
 func (c *Client) Wait(ctx context.Context, ref InstanceRef, want Status, maxWait time.Duration) (*Instance, error) {
 	const op = "Wait"
@@ -143,7 +143,7 @@ func (c *Client) Wait(ctx context.Context, ref InstanceRef, want Status, maxWait
 			if last != nil {
 				state = last.Status
 			}
-			code := CodeConflict // maxWait ran out
+			code := CodeWaitTimeout // maxWait ran out
 			if parent.Err() != nil {
 				code = CodeCanceled // the caller gave up
 			}

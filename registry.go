@@ -53,17 +53,18 @@ func (r *Registry) Register(p Provider) error {
 	return nil
 }
 
-// Get returns the provider registered under code. An unknown code is an
-// *Error of CodeProviderUnavail, which also matches ErrNotFound, naming the
-// known codes.
+// Get returns the provider registered under code. An unknown code is
+// ErrProviderUnknown naming the known codes; it is never ErrNotFound, so
+// that a reconciler cannot mistake a configuration error for instances
+// that are gone.
 func (r *Registry) Get(code string) (Provider, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if p, ok := r.providers[strings.ToLower(strings.TrimSpace(code))]; ok {
 		return p, nil
 	}
-	return nil, &Error{Op: "Registry.Get", Provider: code, Code: CodeProviderUnavail,
-		Message: fmt.Sprintf("unknown provider %q; registered: %s", code, r.knownLocked()), Err: ErrNotFound}
+	return nil, &Error{Op: "Registry.Get", Provider: code, Code: CodeProviderUnknown,
+		Message: fmt.Sprintf("unknown provider %q; registered: %s", code, r.knownLocked())}
 }
 
 // Codes returns the registered codes in registration order.

@@ -30,8 +30,8 @@ func TestRegistry(t *testing.T) {
 		}
 	}
 	_, err = reg.Get("aws")
-	if !errors.Is(err, multicloud.ErrNotFound) || !errors.Is(err, multicloud.ErrProviderUnavailable) || !strings.Contains(err.Error(), "aliyun, fake") {
-		t.Errorf("Get(aws) = %v, want a not-found error naming the known codes", err)
+	if !errors.Is(err, multicloud.ErrProviderUnknown) || errors.Is(err, multicloud.ErrNotFound) || !strings.Contains(err.Error(), "aliyun, fake") {
+		t.Errorf("Get(aws) = %v, want ErrProviderUnknown (not ErrNotFound) naming the known codes", err)
 	}
 	if err := reg.Register(mockNamed(t, "ALIYUN")); !errors.Is(err, multicloud.ErrInvalidArgument) {
 		t.Errorf("duplicate Register = %v, want ErrInvalidArgument", err)
@@ -61,7 +61,7 @@ func TestRegistryCheck(t *testing.T) {
 	down := errors.New("connection refused")
 	reg, _ := multicloud.NewRegistry(mockNamed(t, "plain"), healthyProvider{mockNamed(t, "up"), nil}, healthyProvider{mockNamed(t, "down"), down})
 	ctx := context.Background()
-	for code, want := range map[string]error{"plain": nil, "up": nil, "down": multicloud.ErrProviderUnavailable, "missing": multicloud.ErrNotFound} {
+	for code, want := range map[string]error{"plain": nil, "up": nil, "down": multicloud.ErrProviderUnavailable, "missing": multicloud.ErrProviderUnknown} {
 		err := reg.Check(ctx, code)
 		if (want == nil) != (err == nil) || (want != nil && !errors.Is(err, want)) {
 			t.Errorf("Check(%s) = %v, want %v", code, err, want)
@@ -85,8 +85,8 @@ func TestSchedulers(t *testing.T) {
 	}
 	req2 := req.Clone()
 	req2.Provider = "gcp"
-	if _, err := (multicloud.FixedScheduler{}).Schedule(ctx, req2, reg); !errors.Is(err, multicloud.ErrProviderUnavailable) {
-		t.Errorf("Fixed with unknown provider = %v, want ErrProviderUnavailable", err)
+	if _, err := (multicloud.FixedScheduler{}).Schedule(ctx, req2, reg); !errors.Is(err, multicloud.ErrProviderUnknown) {
+		t.Errorf("Fixed with unknown provider = %v, want ErrProviderUnknown", err)
 	}
 
 	fo := multicloud.FailoverScheduler{Placements: []multicloud.Placement{

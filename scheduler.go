@@ -35,7 +35,7 @@ func (FixedScheduler) CheckRequest(req *CreateInstanceRequest) []*FieldError {
 }
 
 // Schedule returns the request's own placement. A provider that is not
-// registered is ErrProviderUnavailable (SCHEDULER_PROVIDER_UNAVAILABLE).
+// registered is ErrProviderUnknown.
 func (FixedScheduler) Schedule(ctx context.Context, req *CreateInstanceRequest, reg *Registry) ([]Placement, error) {
 	if req.Provider == "" {
 		return nil, &Error{Op: "Schedule", Code: CodeInvalidArgument, Message: "provider is required by the fixed scheduler"}
