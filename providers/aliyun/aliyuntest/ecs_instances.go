@@ -33,6 +33,8 @@ type instance struct {
 	started            int64
 	expired            int64 // unix seconds; 0 = pay-as-you-go
 	life               lifecycle
+	userData           string // base64, as given to RunInstances
+	ramRole            string
 }
 
 // diskSpec is one disk attached to an instance.
@@ -86,63 +88,181 @@ func ecsTagsJSON(ts []tag) ecsTags {
 }
 
 type instanceJSON struct {
-	InstanceId              string  `json:"InstanceId"`
-	InstanceName            string  `json:"InstanceName"`
-	HostName                string  `json:"HostName"`
-	Description             string  `json:"Description"`
-	Status                  string  `json:"Status"`
-	RegionId                string  `json:"RegionId"`
-	ZoneId                  string  `json:"ZoneId"`
-	InstanceType            string  `json:"InstanceType"`
-	InstanceTypeFamily      string  `json:"InstanceTypeFamily"`
-	Cpu                     int     `json:"Cpu"`
-	Memory                  int     `json:"Memory"`
-	GPUAmount               int     `json:"GPUAmount"`
-	GPUSpec                 string  `json:"GPUSpec"`
-	OSName                  string  `json:"OSName"`
-	OSNameEn                string  `json:"OSNameEn"`
-	OSType                  string  `json:"OSType"`
-	ImageId                 string  `json:"ImageId"`
-	InstanceChargeType      string  `json:"InstanceChargeType"`
-	InternetChargeType      string  `json:"InternetChargeType"`
-	InternetMaxBandwidthOut int     `json:"InternetMaxBandwidthOut"`
-	InternetMaxBandwidthIn  int     `json:"InternetMaxBandwidthIn"`
-	InstanceNetworkType     string  `json:"InstanceNetworkType"`
-	CreationTime            string  `json:"CreationTime"`
-	StartTime               string  `json:"StartTime"`
-	ExpiredTime             string  `json:"ExpiredTime"`
-	KeyPairName             string  `json:"KeyPairName"`
-	SpotStrategy            string  `json:"SpotStrategy"`
-	SpotPriceLimit          float64 `json:"SpotPriceLimit"`
-	StoppedMode             string  `json:"StoppedMode"`
-	DeletionProtection      bool    `json:"DeletionProtection"`
-	IoOptimized             bool    `json:"IoOptimized"`
-	VpcAttributes           struct {
-		VpcId            string `json:"VpcId"`
-		VSwitchId        string `json:"VSwitchId"`
-		NatIpAddress     string `json:"NatIpAddress"`
-		PrivateIpAddress ipList `json:"PrivateIpAddress"`
-	} `json:"VpcAttributes"`
-	PublicIpAddress ipList `json:"PublicIpAddress"`
-	InnerIpAddress  ipList `json:"InnerIpAddress"`
-	EipAddress      struct {
+	AdditionalInfo struct {
+		EnableHighDensityMode bool `json:"EnableHighDensityMode"`
+	} `json:"AdditionalInfo"`
+	AutoReleaseTime string `json:"AutoReleaseTime"`
+	ClockOptions    struct {
+		PtpStatus string `json:"PtpStatus"`
+	} `json:"ClockOptions"`
+	ClusterId  string `json:"ClusterId"`
+	Cpu        int    `json:"Cpu"`
+	CpuOptions struct {
+		CoreCount      int    `json:"CoreCount"`
+		EnableVISST    bool   `json:"EnableVISST"`
+		EnableVRDT     bool   `json:"EnableVRDT"`
+		Numa           string `json:"Numa"`
+		ThreadsPerCore int    `json:"ThreadsPerCore"`
+		TopologyType   string `json:"TopologyType"`
+		TurboMode      string `json:"TurboMode"`
+	} `json:"CpuOptions"`
+	CreationTime           string `json:"CreationTime"`
+	CreditSpecification    string `json:"CreditSpecification"`
+	DedicatedHostAttribute struct {
+		DedicatedHostClusterId string `json:"DedicatedHostClusterId"`
+		DedicatedHostId        string `json:"DedicatedHostId"`
+		DedicatedHostName      string `json:"DedicatedHostName"`
+	} `json:"DedicatedHostAttribute"`
+	DedicatedInstanceAttribute struct {
+		Affinity string `json:"Affinity"`
+		Tenancy  string `json:"Tenancy"`
+	} `json:"DedicatedInstanceAttribute"`
+	DeletionProtection         bool   `json:"DeletionProtection"`
+	DeploymentSetGroupNo       int    `json:"DeploymentSetGroupNo"`
+	DeploymentSetId            string `json:"DeploymentSetId"`
+	Description                string `json:"Description"`
+	DeviceAvailable            bool   `json:"DeviceAvailable"`
+	EcsCapacityReservationAttr struct {
+		CapacityReservationId         string `json:"CapacityReservationId"`
+		CapacityReservationPreference string `json:"CapacityReservationPreference"`
+	} `json:"EcsCapacityReservationAttr"`
+	EipAddress struct {
 		AllocationId         string `json:"AllocationId"`
-		IpAddress            string `json:"IpAddress"`
 		Bandwidth            int    `json:"Bandwidth"`
 		InternetChargeType   string `json:"InternetChargeType"`
+		IpAddress            string `json:"IpAddress"`
 		IsSupportUnassociate bool   `json:"IsSupportUnassociate"`
 	} `json:"EipAddress"`
+	EnableNVS          bool   `json:"EnableNVS"`
+	ExpiredTime        string `json:"ExpiredTime"`
+	GPUAmount          int    `json:"GPUAmount"`
+	GPUSpec            string `json:"GPUSpec"`
+	HibernationOptions struct {
+		Configured bool `json:"Configured"`
+	} `json:"HibernationOptions"`
+	HostName     string `json:"HostName"`
+	HpcClusterId string `json:"HpcClusterId"`
+	ISP          string `json:"ISP"`
+	ImageId      string `json:"ImageId"`
+	ImageOptions struct {
+		CurrentOSNVMeSupported bool `json:"CurrentOSNVMeSupported"`
+		LoginAsNonRoot         bool `json:"LoginAsNonRoot"`
+	} `json:"ImageOptions"`
+	InnerIpAddress          ipList `json:"InnerIpAddress"`
+	InstanceChargeType      string `json:"InstanceChargeType"`
+	InstanceId              string `json:"InstanceId"`
+	InstanceName            string `json:"InstanceName"`
+	InstanceNetworkType     string `json:"InstanceNetworkType"`
+	InstanceType            string `json:"InstanceType"`
+	InstanceTypeFamily      string `json:"InstanceTypeFamily"`
+	InternetChargeType      string `json:"InternetChargeType"`
+	InternetMaxBandwidthIn  int    `json:"InternetMaxBandwidthIn"`
+	InternetMaxBandwidthOut int    `json:"InternetMaxBandwidthOut"`
+	IoOptimized             bool   `json:"IoOptimized"`
+	KeyPairName             string `json:"KeyPairName"`
+	LocalStorageAmount      int    `json:"LocalStorageAmount"`
+	LocalStorageCapacity    int64  `json:"LocalStorageCapacity"`
+	Memory                  int    `json:"Memory"`
+	MetadataOptions         struct {
+		HttpEndpoint            string `json:"HttpEndpoint"`
+		HttpPutResponseHopLimit int    `json:"HttpPutResponseHopLimit"`
+		HttpTokens              string `json:"HttpTokens"`
+	} `json:"MetadataOptions"`
+	NetworkInterfaces struct {
+		NetworkInterface []instanceENIJSON `json:"NetworkInterface"`
+	} `json:"NetworkInterfaces"`
+	OSName         string `json:"OSName"`
+	OSNameEn       string `json:"OSNameEn"`
+	OSType         string `json:"OSType"`
+	OperationLocks struct {
+		LockReason []lockReasonJSON `json:"LockReason"`
+	} `json:"OperationLocks"`
+	PrivateDnsNameOptions struct {
+		EnableInstanceIdDnsAAAARecord bool   `json:"EnableInstanceIdDnsAAAARecord"`
+		EnableInstanceIdDnsARecord    bool   `json:"EnableInstanceIdDnsARecord"`
+		EnableIpDnsARecord            bool   `json:"EnableIpDnsARecord"`
+		EnableIpDnsPtrRecord          bool   `json:"EnableIpDnsPtrRecord"`
+		HostnameType                  string `json:"HostnameType"`
+	} `json:"PrivateDnsNameOptions"`
+	PublicIpAddress  ipList `json:"PublicIpAddress"`
+	RdmaIpAddress    ipList `json:"RdmaIpAddress"`
+	Recyclable       bool   `json:"Recyclable"`
+	RegionId         string `json:"RegionId"`
+	ResourceGroupId  string `json:"ResourceGroupId"`
+	SaleCycle        string `json:"SaleCycle"`
 	SecurityGroupIds struct {
 		SecurityGroupId []string `json:"SecurityGroupId"`
 	} `json:"SecurityGroupIds"`
-	Tags           ecsTags `json:"Tags"`
-	OperationLocks struct {
-		LockReason []struct{} `json:"LockReason"`
-	} `json:"OperationLocks"`
+	SerialNumber             string  `json:"SerialNumber"`
+	SpotDuration             int     `json:"SpotDuration"`
+	SpotInterruptionBehavior string  `json:"SpotInterruptionBehavior"`
+	SpotPriceLimit           float64 `json:"SpotPriceLimit"`
+	SpotStrategy             string  `json:"SpotStrategy"`
+	StartTime                string  `json:"StartTime"`
+	Status                   string  `json:"Status"`
+	StoppedMode              string  `json:"StoppedMode"`
+	Tags                     ecsTags `json:"Tags"`
+	VlanId                   string  `json:"VlanId"`
+	VpcAttributes            struct {
+		NatIpAddress     string `json:"NatIpAddress"`
+		PrivateIpAddress ipList `json:"PrivateIpAddress"`
+		VSwitchId        string `json:"VSwitchId"`
+		VpcId            string `json:"VpcId"`
+	} `json:"VpcAttributes"`
+	ZoneId string `json:"ZoneId"`
+}
+
+type lockReasonJSON struct {
+	LockMsg    string `json:"LockMsg"`
+	LockReason string `json:"LockReason"`
+}
+
+// instanceENIJSON is an instance's network interface as DescribeInstances shows it.
+type instanceENIJSON struct {
+	Ipv4PrefixSets struct {
+		Ipv4PrefixSet []ipv4PrefixJSON `json:"Ipv4PrefixSet"`
+	} `json:"Ipv4PrefixSets"`
+	Ipv6PrefixSets struct {
+		Ipv6PrefixSet []ipv6PrefixJSON `json:"Ipv6PrefixSet"`
+	} `json:"Ipv6PrefixSets"`
+	Ipv6Sets struct {
+		Ipv6Set []ipv6AddressJSON `json:"Ipv6Set"`
+	} `json:"Ipv6Sets"`
+	MacAddress         string `json:"MacAddress"`
+	NetworkInterfaceId string `json:"NetworkInterfaceId"`
+	PrimaryIpAddress   string `json:"PrimaryIpAddress"`
+	PrivateIpSets      struct {
+		PrivateIpSet []instancePrivateIPJSON `json:"PrivateIpSet"`
+	} `json:"PrivateIpSets"`
+	Type string `json:"Type"`
+}
+
+type ipv4PrefixJSON struct {
+	Ipv4Prefix string `json:"Ipv4Prefix"`
+}
+
+type ipv6PrefixJSON struct {
+	Ipv6Prefix string `json:"Ipv6Prefix"`
+}
+
+type ipv6AddressJSON struct {
+	Ipv6Address string `json:"Ipv6Address"`
+}
+
+type instancePrivateIPJSON struct {
+	Primary          bool   `json:"Primary"`
+	PrivateDnsName   string `json:"PrivateDnsName"`
+	PrivateIpAddress string `json:"PrivateIpAddress"`
 }
 
 // neverExpires is the ExpiredTime of pay-as-you-go instances.
 const neverExpires = "2099-12-31T15:59Z"
+
+// privateDNSName is the instance-ID based private DNS name of an address
+// (format as in the reference's example; not confirmed per region).
+func (in *instance) privateDNSName() string {
+	return in.id + "." + in.rg.id + ".ecs.internal"
+}
 
 func (s *Server) instanceJSON(in *instance, now time.Time) instanceJSON {
 	j := instanceJSON{
@@ -154,20 +274,36 @@ func (s *Server) instanceJSON(in *instance, now time.Time) instanceJSON {
 		InternetMaxBandwidthOut: int(in.bwOut), InternetMaxBandwidthIn: int(in.bwIn), InstanceNetworkType: "vpc",
 		CreationTime: formatTime(time.Unix(in.created, 0)), StartTime: formatTime(time.Unix(in.started, 0)),
 		ExpiredTime: neverExpires, KeyPairName: in.keyPair, SpotStrategy: "NoSpot",
-		DeletionProtection: in.deletionProtection, IoOptimized: true,
+		DeletionProtection: in.deletionProtection, IoOptimized: true, DeviceAvailable: true,
+		ResourceGroupId: defaultResourceGroupID, SerialNumber: in.serialNumber(), Recyclable: false,
+		CreditSpecification: "",
 	}
+	// Two threads per core on every type the emulator sells; not confirmed per family.
+	j.CpuOptions.CoreCount = max(1, in.typ.cpu/2)
+	j.CpuOptions.ThreadsPerCore = min(2, in.typ.cpu)
+	j.CpuOptions.Numa = ""
+	j.MetadataOptions.HttpEndpoint = "enabled"
+	j.MetadataOptions.HttpTokens = "optional"
+	j.MetadataOptions.HttpPutResponseHopLimit = 1
+	j.PrivateDnsNameOptions.HostnameType = "Custom"
+	j.EcsCapacityReservationAttr.CapacityReservationPreference = "open"
 	if in.prepaid {
 		j.InstanceChargeType = "PrePaid"
 		j.ExpiredTime = formatTime(time.Unix(in.expired, 0))
+		j.SaleCycle = "Month"
 	}
 	if in.payByBW {
 		j.InternetChargeType = "PayByBandwidth"
+	}
+	if in.publicIP != 0 {
+		j.ISP = "BGP"
 	}
 	j.VpcAttributes.VpcId = in.vsw.vpc.id
 	j.VpcAttributes.VSwitchId = in.vsw.id
 	j.VpcAttributes.PrivateIpAddress = ips(in.privateIP)
 	j.PublicIpAddress = ips(in.publicIP)
 	j.InnerIpAddress = ips(0)
+	j.RdmaIpAddress = ips(0)
 	if e := in.boundEIP(now, s.delay); e != nil {
 		j.EipAddress.AllocationId = e.id
 		j.EipAddress.IpAddress = ipString(e.ip)
@@ -175,9 +311,16 @@ func (s *Server) instanceJSON(in *instance, now time.Time) instanceJSON {
 		j.EipAddress.InternetChargeType = e.internetChargeType
 		j.EipAddress.IsSupportUnassociate = true
 	}
+	eni := instanceENIJSON{MacAddress: in.macAddress(), NetworkInterfaceId: in.eniID(),
+		PrimaryIpAddress: ipString(in.privateIP), Type: "Primary"}
+	eni.Ipv4PrefixSets.Ipv4PrefixSet = []ipv4PrefixJSON{}
+	eni.Ipv6PrefixSets.Ipv6PrefixSet = []ipv6PrefixJSON{}
+	eni.Ipv6Sets.Ipv6Set = []ipv6AddressJSON{}
+	eni.PrivateIpSets.PrivateIpSet = []instancePrivateIPJSON{{Primary: true, PrivateDnsName: in.privateDNSName(), PrivateIpAddress: ipString(in.privateIP)}}
+	j.NetworkInterfaces.NetworkInterface = []instanceENIJSON{eni}
 	j.SecurityGroupIds.SecurityGroupId = in.sgIDs
 	j.Tags = ecsTagsJSON(in.tags)
-	j.OperationLocks.LockReason = []struct{}{}
+	j.OperationLocks.LockReason = []lockReasonJSON{}
 	return j
 }
 

@@ -28,6 +28,7 @@ type runSpec struct {
 	period                                     int
 	periodUnit                                 string
 	bwOut, bwIn                                int
+	userData, ramRole                          string
 }
 
 // parseRun validates everything that does not depend on other resources.
@@ -103,6 +104,10 @@ func parseRun(p params) (*runSpec, error) {
 	if sp.deletionProtection, err = p.boolv("DeletionProtection"); err != nil {
 		return nil, err
 	}
+	if sp.userData, err = checkUserData(p.str("UserData")); err != nil {
+		return nil, err
+	}
+	sp.ramRole = p.str("RamRoleName")
 	return sp, nil
 }
 
@@ -307,6 +312,7 @@ func (st *state) newInstance(rg *region, vsw *vswitch, sp *runSpec, now time.Tim
 		sgIDs: sp.sgIDs, tags: sp.tags, disks: sp.disks, privateIP: vsw.allocIP(),
 		prepaid: sp.prepaid, payByBW: sp.payByBW, deletionProtection: sp.deletionProtection,
 		bwOut: int32(sp.bwOut), bwIn: int32(sp.bwIn), created: now.Unix(), started: now.Unix(),
+		userData: sp.userData, ramRole: sp.ramRole,
 	}
 	if sp.bwOut > 0 {
 		in.publicIP = rg.allocPublicIP()

@@ -14,7 +14,8 @@ type securityGroup struct {
 	tags                       []tag
 	created                    int64
 	rules                      []sgRule
-	instances                  int // instances using the group
+	instances                  int    // instances using the group
+	innerPolicy                string // "" means Accept
 }
 
 // sgRule is one ingress rule, normalized.
@@ -334,7 +335,7 @@ func (s *Server) describeSecurityGroupAttribute(c *call) (response, error) {
 		return nil, errSGNotFound
 	}
 	r := &describeSGAttrResp{SecurityGroupId: g.id, SecurityGroupName: g.name, Description: g.description,
-		VpcId: g.vpcID, RegionId: g.rg.id, InnerAccessPolicy: "Accept"}
+		VpcId: g.vpcID, RegionId: g.rg.id, InnerAccessPolicy: g.innerAccessPolicy()}
 	r.Permissions.Permission = []permissionJSON{}
 	if dir == "egress" {
 		return r, nil

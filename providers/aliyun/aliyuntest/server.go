@@ -395,6 +395,16 @@ func (s *Server) routes() map[string]map[string]handler {
 		"DeleteSecurityGroup":            {fn: s.deleteSecurityGroup},
 		"TagResources":                   {fn: s.ecsTagResources},
 		"ListTagResources":               {fn: s.ecsListTagResources},
+		// Read-back and clean-up actions infrastructure tools call.
+		"UntagResources":                        {fn: s.ecsUntagResources},
+		"RevokeSecurityGroup":                   {fn: s.revokeSecurityGroup},
+		"ModifySecurityGroupPolicy":             {fn: s.modifySecurityGroupPolicy},
+		"DescribeInstanceAttribute":             {fn: s.describeInstanceAttribute, global: true},
+		"DescribeUserData":                      {fn: s.describeUserData},
+		"DescribeInstanceRamRole":               {fn: s.describeInstanceRamRole},
+		"DescribeInstanceMaintenanceAttributes": {fn: s.describeInstanceMaintenanceAttributes},
+		"DescribeInstanceAttachmentAttributes":  {fn: s.describeInstanceAttachmentAttributes},
+		"DescribeNetworkInterfaces":             {fn: s.describeNetworkInterfaces},
 	}
 	vpc := map[string]handler{
 		"CreateVpc":             {fn: s.createVpc},
@@ -411,6 +421,13 @@ func (s *Server) routes() map[string]map[string]handler {
 		"TagResources":          {fn: s.vpcTagResources},
 		"ListTagResources":      {fn: s.vpcListTagResources},
 		"DescribeRegions":       {fn: s.describeRegions, global: true},
+		// Read-back and update actions infrastructure tools call.
+		"UnTagResources":            {fn: s.vpcUnTagResources},
+		"DescribeVpcAttribute":      {fn: s.describeVpcAttribute},
+		"ModifyVpcAttribute":        {fn: s.modifyVpcAttribute},
+		"DescribeVSwitchAttributes": {fn: s.describeVSwitchAttributes},
+		"ModifyVSwitchAttribute":    {fn: s.modifyVSwitchAttribute},
+		"DescribeRouteTableList":    {fn: s.describeRouteTableList},
 	}
 	return map[string]map[string]handler{ECSVersion: ecs, VPCVersion: vpc}
 }

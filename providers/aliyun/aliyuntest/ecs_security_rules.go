@@ -1,0 +1,97 @@
+package aliyuntest
+
+import "strconv"
+
+// innerAccessPolicy is the group's policy between its own members.
+func (g *securityGroup) innerAccessPolicy() string {
+	if g.innerPolicy == "" {
+		return "Accept"
+	}
+	return g.innerPolicy
+}
+
+// revokeSecurityGroup removes ingress rules named by SecurityGroupRuleId.N,
+// by Permissions.N.* or by the single-rule parameters, matched as
+// AuthorizeSecurityGroup normalizes them. Naming a rule the group does not
+// have succeeds without change (the reference lists no error for it; not
+// confirmed); an unknown SecurityGroupRuleId fails.
+func (s *Server) revokeSecurityGroup(c *call) (response, error) {
+	id, err := c.p.required("SecurityGroupId")
+	if err != nil {
+		return nil, err
+	}
+	ruleIDs := c.p.list("SecurityGroupRuleId")
+	var rules []sgRule
+	switch {
+	case len(ruleIDs) > 0:
+	case c.p.has("Permissions.1.IpProtocol"):
+		for i := 1; c.p.has("Permissions." + strconv.Itoa(i) + ".IpProtocol"); i++ {
+			r, err := parseRule(c.p, "Permissions."+strconv.Itoa(i)+".")
+			if err != nil {
+				return nil, err
+			}
+			rules = append(rules, r)
+		}
+	default:
+		r, err := parseRule(c.p, "")
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, r)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.st.sgs[id]
+	if g == nil || g.rg != c.region {
+		return nil, errSGNotFound
+	}
+	for _, rid := range ruleIDs {
+		found := false
+		for _, have := range g.rules {
+			found = found || have.id == rid
+		}
+		if !found {
+			return nil, errCode(404, "InvalidSecurityGroupRuleId.NotFound", "The specified SecurityGroupRuleId does not exist.")
+		}
+	}
+	if err := c.p.dryRun(); err != nil {
+		return nil, err
+	}
+	kept := g.rules[:0:0]
+	for _, have := range g.rules {
+		drop := contains(ruleIDs, have.id)
+		for _, r := range rules {
+			drop = drop || have.same(r)
+		}
+		if !drop {
+			kept = append(kept, have)
+		}
+	}
+	g.rules = kept
+	return &respBase{}, nil
+}
+
+// modifySecurityGroupPolicy sets InnerAccessPolicy (Accept or Drop).
+func (s *Server) modifySecurityGroupPolicy(c *call) (response, error) {
+	id, err := c.p.required("SecurityGroupId")
+	if err != nil {
+		return nil, err
+	}
+	pol, err := c.p.required("InnerAccessPolicy")
+	if err != nil {
+		return nil, err
+	}
+	switch pol {
+	case "Accept", "Drop":
+	default:
+		return nil, errInvalid("InnerAccessPolicy", pol)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.st.sgs[id]
+	if g == nil || g.rg != c.region {
+		return nil, errSGNotFound
+	}
+	g.innerPolicy = pol
+	return &respBase{}, nil
+}

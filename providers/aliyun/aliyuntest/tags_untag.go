@@ -1,0 +1,54 @@
+package aliyuntest
+
+import "strconv"
+
+func (s *Server) ecsUntagResources(c *call) (response, error) { return s.untagResources(c, false, 50) }
+func (s *Server) vpcUnTagResources(c *call) (response, error) { return s.untagResources(c, true, 50) }
+
+// untagResources removes the tags TagKey.N, or every tag with All=true, from
+// each ResourceId.N. Keys a resource does not have are ignored.
+func (s *Server) untagResources(c *call, vpcAPI bool, maxIDs int) (response, error) {
+	typ, err := resourceType(c, vpcAPI)
+	if err != nil {
+		return nil, err
+	}
+	ids := c.p.list("ResourceId")
+	if len(ids) == 0 {
+		return nil, errMissing("ResourceId.1")
+	}
+	if len(ids) > maxIDs {
+		return nil, errCode(400, "InvalidParameter", "At most "+strconv.Itoa(maxIDs)+" ResourceId.N may be specified.")
+	}
+	all, err := c.p.boolv("All")
+	if err != nil {
+		return nil, err
+	}
+	keys := c.p.list("TagKey")
+	if len(keys) == 0 && !all {
+		return nil, errMissing("TagKey.1")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.st.taggables(&region{}, typ); !ok {
+		return nil, errInvalid("ResourceType", typ)
+	}
+	targets := make([]taggable, 0, len(ids))
+	for _, id := range ids {
+		t, ok := s.st.lookupTaggable(c.region, typ, id)
+		if !ok {
+			return nil, errCode(404, "InvalidResourceId.NotFound", "The specified ResourceId "+id+" is not found.")
+		}
+		targets = append(targets, t)
+	}
+	for _, t := range targets {
+		// Build a new slice: tag slices may be shared between seeded resources.
+		var kept []tag
+		for _, tg := range *t.tags {
+			if !all && !contains(keys, tg.Key) {
+				kept = append(kept, tg)
+			}
+		}
+		*t.tags = kept
+	}
+	return &respBase{}, nil
+}
