@@ -154,6 +154,15 @@ func WithRandSeed(seed uint64) Option {
 
 // NewServer starts an emulator on a loopback httptest server. Call Close to stop it.
 func NewServer(opts ...Option) *Server {
+	s := New(opts...)
+	s.ts = httptest.NewServer(s)
+	return s
+}
+
+// New returns an emulator that is not listening yet: serve it with Serve (HTTP,
+// HTTPS and proxy requests on one listener) or use it as an http.Handler.
+// URL, Host and Client are empty until a test listener exists (NewServer).
+func New(opts ...Option) *Server {
 	c := &config{
 		keys:     map[string]string{DefaultAccessKeyID: DefaultAccessKeySecret},
 		regions:  DefaultRegions(),
@@ -183,21 +192,35 @@ func NewServer(opts ...Option) *Server {
 		st:     newState(c.regions, c.vpcQuota, c.eipQuota),
 	}
 	s.handlers = s.routes()
-	s.ts = httptest.NewServer(s)
 	return s
 }
 
-// Close shuts the server down and blocks until all requests have completed.
-func (s *Server) Close() { s.ts.Close() }
+// Close shuts the test listener down and blocks until all its requests have
+// completed. It does nothing for a Server from New (cancel Serve's context).
+func (s *Server) Close() {
+	if s.ts != nil {
+		s.ts.Close()
+	}
+}
 
-// URL returns the base URL, e.g. "http://127.0.0.1:PORT".
-func (s *Server) URL() string { return s.ts.URL }
+// URL returns the base URL, e.g. "http://127.0.0.1:PORT"; "" without a test listener.
+func (s *Server) URL() string {
+	if s.ts == nil {
+		return ""
+	}
+	return s.ts.URL
+}
 
 // Host returns "127.0.0.1:PORT", the value for an SDK client's Domain.
-func (s *Server) Host() string { return strings.TrimPrefix(s.ts.URL, "http://") }
+func (s *Server) Host() string { return strings.TrimPrefix(s.URL(), "http://") }
 
-// Client returns an HTTP client that talks to the server directly.
-func (s *Server) Client() *http.Client { return s.ts.Client() }
+// Client returns an HTTP client that talks to the test listener directly.
+func (s *Server) Client() *http.Client {
+	if s.ts == nil {
+		return http.DefaultClient
+	}
+	return s.ts.Client()
+}
 
 // handler serves one action. It returns a response value embedding respBase,
 // or an *apiError.
