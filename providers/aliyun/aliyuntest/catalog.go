@@ -1,6 +1,7 @@
 package aliyuntest
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -119,6 +120,35 @@ type describeRegionsResp struct {
 	} `json:"Regions"`
 }
 
+type vpcRegionJSON struct {
+	LocalName      string `json:"LocalName"`
+	RegionEndpoint string `json:"RegionEndpoint"`
+	RegionId       string `json:"RegionId"`
+}
+
+type vpcDescribeRegionsResp struct {
+	respBase
+	Regions struct {
+		Region []vpcRegionJSON `json:"Region"`
+	} `json:"Regions"`
+}
+
+// vpcDescribeRegions is the VPC API's DescribeRegions: its table has no
+// Status, and the endpoints are the VPC ones (their form per region is not
+// confirmed).
+func (s *Server) vpcDescribeRegions(c *call) (response, error) {
+	r := &vpcDescribeRegionsResp{}
+	r.Regions.Region = []vpcRegionJSON{}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, rg := range s.st.regionList {
+		r.Regions.Region = append(r.Regions.Region, vpcRegionJSON{
+			RegionId: rg.id, LocalName: rg.localName, RegionEndpoint: "vpc." + rg.id + ".aliyuncs.com",
+		})
+	}
+	return r, nil
+}
+
 func (s *Server) describeRegions(c *call) (response, error) {
 	r := &describeRegionsResp{}
 	r.Regions.Region = []regionJSON{}
@@ -133,21 +163,54 @@ func (s *Server) describeRegions(c *call) (response, error) {
 }
 
 type zoneJSON struct {
-	ZoneId                    string `json:"ZoneId"`
-	LocalName                 string `json:"LocalName"`
-	ZoneType                  string `json:"ZoneType"`
-	AvailableResourceCreation struct {
-		ResourceTypes []string `json:"ResourceTypes"`
-	} `json:"AvailableResourceCreation"`
-	AvailableInstanceTypes struct {
-		InstanceTypes []string `json:"InstanceTypes"`
-	} `json:"AvailableInstanceTypes"`
+	AvailableDedicatedHostTypes struct {
+		DedicatedHostType []string `json:"DedicatedHostType"`
+	} `json:"AvailableDedicatedHostTypes"`
 	AvailableDiskCategories struct {
 		DiskCategories []string `json:"DiskCategories"`
 	} `json:"AvailableDiskCategories"`
+	AvailableInstanceTypes struct {
+		InstanceTypes []string `json:"InstanceTypes"`
+	} `json:"AvailableInstanceTypes"`
+	AvailableResourceCreation struct {
+		ResourceTypes []string `json:"ResourceTypes"`
+	} `json:"AvailableResourceCreation"`
+	AvailableResources struct {
+		ResourcesInfo []resourcesInfoJSON `json:"ResourcesInfo"`
+	} `json:"AvailableResources"`
+	AvailableVolumeCategories struct {
+		VolumeCategories []string `json:"VolumeCategories"`
+	} `json:"AvailableVolumeCategories"`
+	DedicatedHostGenerations struct {
+		DedicatedHostGeneration []string `json:"DedicatedHostGeneration"`
+	} `json:"DedicatedHostGenerations"`
+	LocalName string `json:"LocalName"`
+	ZoneId    string `json:"ZoneId"`
+	ZoneType  string `json:"ZoneType"`
+}
+
+// resourcesInfoJSON is one entry of AvailableResources; the lower-case
+// member names are the documented ones.
+type resourcesInfoJSON struct {
+	DataDiskCategories struct {
+		SupportedDataDiskCategory []string `json:"supportedDataDiskCategory"`
+	} `json:"DataDiskCategories"`
+	InstanceGenerations struct {
+		SupportedInstanceGeneration []string `json:"supportedInstanceGeneration"`
+	} `json:"InstanceGenerations"`
+	InstanceTypeFamilies struct {
+		SupportedInstanceTypeFamily []string `json:"supportedInstanceTypeFamily"`
+	} `json:"InstanceTypeFamilies"`
+	InstanceTypes struct {
+		SupportedInstanceType []string `json:"supportedInstanceType"`
+	} `json:"InstanceTypes"`
+	IoOptimized  bool `json:"IoOptimized"`
 	NetworkTypes struct {
-		NetworkType []string `json:"NetworkType"`
+		SupportedNetworkCategory []string `json:"supportedNetworkCategory"`
 	} `json:"NetworkTypes"`
+	SystemDiskCategories struct {
+		SupportedSystemDiskCategory []string `json:"supportedSystemDiskCategory"`
+	} `json:"SystemDiskCategories"`
 }
 
 type describeZonesResp struct {
@@ -163,33 +226,125 @@ func (s *Server) describeZones(c *call) (response, error) {
 	r := &describeZonesResp{}
 	r.Zones.Zone = []zoneJSON{}
 	types := make([]string, len(instanceTypes))
+	var families []string
 	for i, t := range instanceTypes {
 		types[i] = t.id
+		if !contains(families, t.family) {
+			families = append(families, t.family)
+		}
 	}
 	for _, z := range c.region.zones {
 		zj := zoneJSON{ZoneId: z, LocalName: z, ZoneType: "AvZone"}
 		zj.AvailableResourceCreation.ResourceTypes = []string{"VSwitch", "IoOptimized", "Instance", "Disk", "DedicatedHost"}
 		zj.AvailableInstanceTypes.InstanceTypes = types
 		zj.AvailableDiskCategories.DiskCategories = diskCategories
-		zj.NetworkTypes.NetworkType = []string{"vpc"}
+		zj.AvailableDedicatedHostTypes.DedicatedHostType = []string{}
+		zj.AvailableVolumeCategories.VolumeCategories = []string{}
+		zj.DedicatedHostGenerations.DedicatedHostGeneration = []string{}
+		var ri resourcesInfoJSON
+		ri.IoOptimized = true
+		ri.DataDiskCategories.SupportedDataDiskCategory = diskCategories
+		ri.SystemDiskCategories.SupportedSystemDiskCategory = diskCategories
+		// The catalog does not model instance generations.
+		ri.InstanceGenerations.SupportedInstanceGeneration = []string{}
+		ri.InstanceTypeFamilies.SupportedInstanceTypeFamily = families
+		ri.InstanceTypes.SupportedInstanceType = types
+		ri.NetworkTypes.SupportedNetworkCategory = []string{"vpc"}
+		zj.AvailableResources.ResourcesInfo = []resourcesInfoJSON{ri}
 		r.Zones.Zone = append(r.Zones.Zone, zj)
 	}
 	return r, nil
 }
 
 type instanceTypeJSON struct {
-	InstanceTypeId       string  `json:"InstanceTypeId"`
-	InstanceTypeFamily   string  `json:"InstanceTypeFamily"`
-	CpuCoreCount         int     `json:"CpuCoreCount"`
-	MemorySize           float64 `json:"MemorySize"`
-	GPUAmount            int     `json:"GPUAmount"`
-	GPUSpec              string  `json:"GPUSpec"`
-	GPUMemorySize        float64 `json:"GPUMemorySize"`
-	CpuArchitecture      string  `json:"CpuArchitecture"`
-	InstanceCategory     string  `json:"InstanceCategory"`
-	InstanceFamilyLevel  string  `json:"InstanceFamilyLevel"`
-	EniQuantity          int     `json:"EniQuantity"`
-	LocalStorageCapacity int64   `json:"LocalStorageCapacity"`
+	Attributes struct {
+		Attribute []typeAttributeJSON `json:"Attribute"`
+	} `json:"Attributes"`
+	BaselineCredit int `json:"BaselineCredit"`
+	Clock          struct {
+		PtpSupport string `json:"PtpSupport"`
+	} `json:"Clock"`
+	CpuArchitecture string `json:"CpuArchitecture"`
+	CpuCoreCount    int    `json:"CpuCoreCount"`
+	CpuOptions      struct {
+		Core                     int  `json:"Core"`
+		CoreFactor               int  `json:"CoreFactor"`
+		HyperThreadingAdjustable bool `json:"HyperThreadingAdjustable"`
+		SupportedTopologyTypes   struct {
+			SupportedTopologyType []string `json:"SupportedTopologyType"`
+		} `json:"SupportedTopologyTypes"`
+		ThreadsPerCore int `json:"ThreadsPerCore"`
+	} `json:"CpuOptions"`
+	CpuSpeedFrequency float64 `json:"CpuSpeedFrequency"`
+	CpuTurboFrequency float64 `json:"CpuTurboFrequency"`
+	DiskQuantity      int     `json:"DiskQuantity"`
+	EnhancedNetwork   struct {
+		RssSupport          bool `json:"RssSupport"`
+		SriovSupport        bool `json:"SriovSupport"`
+		VfQueueNumberPerEni int  `json:"VfQueueNumberPerEni"`
+	} `json:"EnhancedNetwork"`
+	EniIpv6AddressQuantity      int     `json:"EniIpv6AddressQuantity"`
+	EniPrivateIpAddressQuantity int     `json:"EniPrivateIpAddressQuantity"`
+	EniQuantity                 int     `json:"EniQuantity"`
+	EniTotalQuantity            int     `json:"EniTotalQuantity"`
+	EniTrunkSupported           bool    `json:"EniTrunkSupported"`
+	EriQuantity                 int     `json:"EriQuantity"`
+	GPUAmount                   int     `json:"GPUAmount"`
+	GPUMemorySize               float64 `json:"GPUMemorySize"`
+	GPUSpec                     string  `json:"GPUSpec"`
+	InitialCredit               int     `json:"InitialCredit"`
+	InstanceBandwidthRx         int     `json:"InstanceBandwidthRx"`
+	InstanceBandwidthTx         int     `json:"InstanceBandwidthTx"`
+	InstanceCategory            string  `json:"InstanceCategory"`
+	InstanceFamilyLevel         string  `json:"InstanceFamilyLevel"`
+	InstancePpsRx               int64   `json:"InstancePpsRx"`
+	InstancePpsTx               int64   `json:"InstancePpsTx"`
+	InstanceTypeFamily          string  `json:"InstanceTypeFamily"`
+	InstanceTypeId              string  `json:"InstanceTypeId"`
+	JumboFrameSupport           bool    `json:"JumboFrameSupport"`
+	LocalStorageAmount          int     `json:"LocalStorageAmount"`
+	LocalStorageCapacity        int64   `json:"LocalStorageCapacity"`
+	LocalStorageCategory        string  `json:"LocalStorageCategory"`
+	MaximumQueueNumberPerEni    int     `json:"MaximumQueueNumberPerEni"`
+	MemorySize                  float64 `json:"MemorySize"`
+	NetworkCardQuantity         int     `json:"NetworkCardQuantity"`
+	NetworkCards                struct {
+		NetworkCardInfo []networkCardJSON `json:"NetworkCardInfo"`
+	} `json:"NetworkCards"`
+	NetworkEncryptionSupport bool `json:"NetworkEncryptionSupport"`
+	NetworkInfo              struct {
+		BandwidthWeighting struct {
+			WeightingInfos struct {
+				WeightingInfo []weightingInfoJSON `json:"WeightingInfo"`
+			} `json:"WeightingInfos"`
+		} `json:"BandwidthWeighting"`
+	} `json:"NetworkInfo"`
+	NvmeSupport             string `json:"NvmeSupport"`
+	PhysicalProcessorModel  string `json:"PhysicalProcessorModel"`
+	PrimaryEniQueueNumber   int    `json:"PrimaryEniQueueNumber"`
+	QueuePairNumber         int    `json:"QueuePairNumber"`
+	SecondaryEniQueueNumber int    `json:"SecondaryEniQueueNumber"`
+	SupportedBootModes      struct {
+		SupportedBootMode []string `json:"SupportedBootMode"`
+	} `json:"SupportedBootModes"`
+	TotalEniQueueQuantity int `json:"TotalEniQueueQuantity"`
+}
+
+type typeAttributeJSON struct {
+	Name  string `json:"Name"`
+	Value string `json:"Value"`
+}
+
+type networkCardJSON struct {
+	NetworkCardIndex int `json:"NetworkCardIndex"`
+}
+
+type weightingInfoJSON struct {
+	EbsBandwidth      int64  `json:"EbsBandwidth"`
+	EbsBurstBandwidth int64  `json:"EbsBurstBandwidth"`
+	Name              string `json:"Name"`
+	VpcBandwidth      int64  `json:"VpcBandwidth"`
+	VpcBurstBandwidth int64  `json:"VpcBurstBandwidth"`
 }
 
 type describeInstanceTypesResp struct {
@@ -205,11 +360,23 @@ func (t *instanceType) json() instanceTypeJSON {
 	if t.gpus > 0 {
 		cat = "GPU-accelerated"
 	}
-	return instanceTypeJSON{
+	// Fields the catalog does not model (bandwidth, PPS, queue counts,
+	// processor model and frequencies) are reported as zero values.
+	j := instanceTypeJSON{
 		InstanceTypeId: t.id, InstanceTypeFamily: t.family, CpuCoreCount: t.cpu, MemorySize: t.memGiB,
 		GPUAmount: t.gpus, GPUSpec: t.gpuSpec, GPUMemorySize: t.gpuMemGiB, CpuArchitecture: "X86",
 		InstanceCategory: cat, InstanceFamilyLevel: "EnterpriseLevel", EniQuantity: t.eni,
+		EniTotalQuantity: t.eni, NetworkCardQuantity: 1, DiskQuantity: 17, NvmeSupport: "unsupported",
 	}
+	j.Attributes.Attribute = []typeAttributeJSON{}
+	j.CpuOptions.Core = max(1, t.cpu/2)
+	j.CpuOptions.ThreadsPerCore = min(2, t.cpu)
+	j.CpuOptions.CoreFactor = 1
+	j.CpuOptions.SupportedTopologyTypes.SupportedTopologyType = []string{}
+	j.NetworkCards.NetworkCardInfo = []networkCardJSON{{NetworkCardIndex: 0}}
+	j.NetworkInfo.BandwidthWeighting.WeightingInfos.WeightingInfo = []weightingInfoJSON{}
+	j.SupportedBootModes.SupportedBootMode = []string{"BIOS", "UEFI"}
+	return j
 }
 
 func (s *Server) describeInstanceTypes(c *call) (response, error) {
@@ -254,24 +421,92 @@ func contains(list []string, s string) bool {
 }
 
 type imageJSON struct {
-	ImageId              string `json:"ImageId"`
-	ImageName            string `json:"ImageName"`
-	ImageFamily          string `json:"ImageFamily"`
-	ImageVersion         string `json:"ImageVersion"`
-	OSName               string `json:"OSName"`
-	OSNameEn             string `json:"OSNameEn"`
-	OSType               string `json:"OSType"`
-	Platform             string `json:"Platform"`
-	Architecture         string `json:"Architecture"`
-	Size                 int    `json:"Size"`
-	Status               string `json:"Status"`
-	ImageOwnerAlias      string `json:"ImageOwnerAlias"`
-	IsPublic             bool   `json:"IsPublic"`
-	IsSupportCloudinit   bool   `json:"IsSupportCloudinit"`
-	IsSupportIoOptimized bool   `json:"IsSupportIoOptimized"`
-	Usage                string `json:"Usage"`
-	CreationTime         string `json:"CreationTime"`
-	Description          string `json:"Description"`
+	Architecture     string `json:"Architecture"`
+	BootMode         string `json:"BootMode"`
+	CreationTime     string `json:"CreationTime"`
+	Description      string `json:"Description"`
+	DetectionOptions struct {
+		Items struct {
+			Item []detectionItemJSON `json:"Item"`
+		} `json:"Items"`
+		Status string `json:"Status"`
+	} `json:"DetectionOptions"`
+	DiskDeviceMappings struct {
+		DiskDeviceMapping []diskDeviceMappingJSON `json:"DiskDeviceMapping"`
+	} `json:"DiskDeviceMappings"`
+	Features struct {
+		CpuOnlineDowngrade    string `json:"CpuOnlineDowngrade"`
+		CpuOnlineUpgrade      string `json:"CpuOnlineUpgrade"`
+		ImdsSupport           string `json:"ImdsSupport"`
+		MemoryOnlineDowngrade string `json:"MemoryOnlineDowngrade"`
+		MemoryOnlineUpgrade   string `json:"MemoryOnlineUpgrade"`
+		NvmeSupport           string `json:"NvmeSupport"`
+	} `json:"Features"`
+	ImageFamily             string  `json:"ImageFamily"`
+	ImageId                 string  `json:"ImageId"`
+	ImageName               string  `json:"ImageName"`
+	ImageOwnerAlias         string  `json:"ImageOwnerAlias"`
+	ImageOwnerId            int64   `json:"ImageOwnerId"`
+	ImageVersion            string  `json:"ImageVersion"`
+	IsCopied                bool    `json:"IsCopied"`
+	IsPublic                bool    `json:"IsPublic"`
+	IsSelfShared            string  `json:"IsSelfShared"`
+	IsSubscribed            bool    `json:"IsSubscribed"`
+	IsSupportCloudinit      bool    `json:"IsSupportCloudinit"`
+	IsSupportIoOptimized    bool    `json:"IsSupportIoOptimized"`
+	LicenseType             string  `json:"LicenseType"`
+	LoginAsNonRootSupported bool    `json:"LoginAsNonRootSupported"`
+	OSName                  string  `json:"OSName"`
+	OSNameEn                string  `json:"OSNameEn"`
+	OSType                  string  `json:"OSType"`
+	Platform                string  `json:"Platform"`
+	ProductCode             string  `json:"ProductCode"`
+	Progress                string  `json:"Progress"`
+	ResourceGroupId         string  `json:"ResourceGroupId"`
+	Size                    int     `json:"Size"`
+	Status                  string  `json:"Status"`
+	SupplierName            string  `json:"SupplierName"`
+	Tags                    ecsTags `json:"Tags"`
+	Usage                   string  `json:"Usage"`
+}
+
+type detectionItemJSON struct {
+	Name      string `json:"Name"`
+	RiskCode  string `json:"RiskCode"`
+	RiskLevel string `json:"RiskLevel"`
+	Value     string `json:"Value"`
+}
+
+type diskDeviceMappingJSON struct {
+	Device          string `json:"Device"`
+	Encrypted       bool   `json:"Encrypted"`
+	Format          string `json:"Format"`
+	ImportOSSBucket string `json:"ImportOSSBucket"`
+	ImportOSSObject string `json:"ImportOSSObject"`
+	Progress        string `json:"Progress"`
+	RemainTime      int    `json:"RemainTime"`
+	Size            string `json:"Size"`
+	SnapshotId      string `json:"SnapshotId"`
+	Type            string `json:"Type"`
+}
+
+// imageJSON renders a system image of the catalog.
+func (im *image) json() imageJSON {
+	j := imageJSON{
+		ImageId: im.id, ImageName: im.id, ImageFamily: im.family, ImageVersion: im.id[strings.LastIndex(im.id, "_")+1 : len(im.id)-4],
+		OSName: im.osName, OSNameEn: im.osNameEn, OSType: "linux", Platform: im.platform, Architecture: "x86_64",
+		Size: im.sizeGiB, Status: "Available", ImageOwnerAlias: "system", IsPublic: true, IsSupportCloudinit: true,
+		IsSupportIoOptimized: true, Usage: "instance", CreationTime: imageCreationTime, Description: im.osNameEn,
+		BootMode: "BIOS", LicenseType: "Auto", LoginAsNonRootSupported: true, Progress: "100%",
+		Tags: ecsTagsJSON(nil),
+	}
+	j.DetectionOptions.Items.Item = []detectionItemJSON{}
+	j.DetectionOptions.Status = "Finished"
+	j.DiskDeviceMappings.DiskDeviceMapping = []diskDeviceMappingJSON{{Device: "/dev/xvda", Format: "", Progress: "100%",
+		Size: strconv.Itoa(im.sizeGiB), Type: "system"}}
+	j.Features.ImdsSupport = "v2"
+	j.Features.NvmeSupport = "unsupported"
+	return j
 }
 
 type describeImagesResp struct {
@@ -309,12 +544,7 @@ func (s *Server) describeImages(c *call) (response, error) {
 			arch != "" && arch != "x86_64" {
 			continue
 		}
-		match = append(match, imageJSON{
-			ImageId: im.id, ImageName: im.id, ImageFamily: im.family, ImageVersion: im.id[strings.LastIndex(im.id, "_")+1 : len(im.id)-4],
-			OSName: im.osName, OSNameEn: im.osNameEn, OSType: "linux", Platform: im.platform, Architecture: "x86_64",
-			Size: im.sizeGiB, Status: "Available", ImageOwnerAlias: "system", IsPublic: true, IsSupportCloudinit: true,
-			IsSupportIoOptimized: true, Usage: "instance", CreationTime: imageCreationTime, Description: im.osNameEn,
-		})
+		match = append(match, im.json())
 	}
 	r := &describeImagesResp{RegionId: c.region.id, TotalCount: len(match), PageNumber: pg.number, PageSize: pg.size}
 	r.Images.Image = append([]imageJSON{}, paginate(match, pg)...)

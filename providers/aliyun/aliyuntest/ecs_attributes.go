@@ -39,8 +39,11 @@ func checkUserData(s string) (string, error) {
 }
 
 // serialNumber is a stable UUID-formatted serial number per instance.
-func (in *instance) serialNumber() string {
-	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(in.id)).String()
+func (in *instance) serialNumber() string { return serialNumberOf(in.id) }
+
+// serialNumberOf derives a stable UUID-formatted serial number from an ID.
+func serialNumberOf(id string) string {
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(id)).String()
 }
 
 // eniID is the ID of the instance's primary elastic network interface.

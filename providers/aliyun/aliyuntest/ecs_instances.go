@@ -275,8 +275,7 @@ func (s *Server) instanceJSON(in *instance, now time.Time) instanceJSON {
 		CreationTime: formatTime(time.Unix(in.created, 0)), StartTime: formatTime(time.Unix(in.started, 0)),
 		ExpiredTime: neverExpires, KeyPairName: in.keyPair, SpotStrategy: "NoSpot",
 		DeletionProtection: in.deletionProtection, IoOptimized: true, DeviceAvailable: true,
-		ResourceGroupId: defaultResourceGroupID, SerialNumber: in.serialNumber(), Recyclable: false,
-		CreditSpecification: "",
+		ResourceGroupId: defaultResourceGroupID, SerialNumber: in.serialNumber(),
 	}
 	// Two threads per core on every type the emulator sells; not confirmed per family.
 	j.CpuOptions.CoreCount = max(1, in.typ.cpu/2)

@@ -221,15 +221,30 @@ func (s *Server) authorizeSecurityGroup(c *call) (response, error) {
 }
 
 type sgJSON struct {
-	SecurityGroupId   string  `json:"SecurityGroupId"`
-	SecurityGroupName string  `json:"SecurityGroupName"`
-	Description       string  `json:"Description"`
-	SecurityGroupType string  `json:"SecurityGroupType"`
-	VpcId             string  `json:"VpcId"`
-	CreationTime      string  `json:"CreationTime"`
-	EcsCount          int     `json:"EcsCount"`
-	RuleCount         int     `json:"RuleCount"`
-	Tags              ecsTags `json:"Tags"`
+	AvailableInstanceAmount int     `json:"AvailableInstanceAmount"`
+	CreationTime            string  `json:"CreationTime"`
+	Description             string  `json:"Description"`
+	EcsCount                int     `json:"EcsCount"`
+	GroupToGroupRuleCount   int     `json:"GroupToGroupRuleCount"`
+	ResourceGroupId         string  `json:"ResourceGroupId"`
+	RuleCount               int     `json:"RuleCount"`
+	SecurityGroupId         string  `json:"SecurityGroupId"`
+	SecurityGroupName       string  `json:"SecurityGroupName"`
+	SecurityGroupType       string  `json:"SecurityGroupType"`
+	ServiceID               int64   `json:"ServiceID"`
+	ServiceManaged          bool    `json:"ServiceManaged"`
+	Tags                    ecsTags `json:"Tags"`
+	VpcId                   string  `json:"VpcId"`
+}
+
+// sgCapacity is the number of instances a basic security group can hold
+// (private IPs of instances); the documented limit is 2000 for basic groups
+// and 65536 for enterprise groups.
+func (g *securityGroup) capacity() int {
+	if g.typ == "enterprise" {
+		return 65536
+	}
+	return 2000
 }
 
 type describeSGsResp struct {
@@ -289,37 +304,57 @@ func (s *Server) describeSecurityGroups(c *call) (response, error) {
 		r.SecurityGroups.SecurityGroup = append(r.SecurityGroups.SecurityGroup, sgJSON{
 			SecurityGroupId: g.id, SecurityGroupName: g.name, Description: g.description, SecurityGroupType: g.typ,
 			VpcId: g.vpcID, CreationTime: formatTimeSec(time.Unix(g.created, 0)), EcsCount: g.instances,
-			RuleCount: len(g.rules), Tags: ecsTagsJSON(g.tags),
+			RuleCount: len(g.rules), Tags: ecsTagsJSON(g.tags), ResourceGroupId: defaultResourceGroupID,
+			AvailableInstanceAmount: g.available(), GroupToGroupRuleCount: g.groupRules(),
 		})
 	}
 	return r, nil
 }
 
 type permissionJSON struct {
-	SecurityGroupRuleId string `json:"SecurityGroupRuleId"`
-	Direction           string `json:"Direction"`
-	IpProtocol          string `json:"IpProtocol"`
-	PortRange           string `json:"PortRange"`
-	SourceCidrIp        string `json:"SourceCidrIp"`
-	SourceGroupId       string `json:"SourceGroupId"`
-	Policy              string `json:"Policy"`
-	Priority            string `json:"Priority"`
-	NicType             string `json:"NicType"`
-	Description         string `json:"Description"`
-	CreateTime          string `json:"CreateTime"`
+	CreateTime              string `json:"CreateTime"`
+	Description             string `json:"Description"`
+	DestCidrIp              string `json:"DestCidrIp"`
+	DestGroupId             string `json:"DestGroupId"`
+	DestGroupName           string `json:"DestGroupName"`
+	DestGroupOwnerAccount   string `json:"DestGroupOwnerAccount"`
+	DestPrefixListId        string `json:"DestPrefixListId"`
+	DestPrefixListName      string `json:"DestPrefixListName"`
+	Direction               string `json:"Direction"`
+	IpProtocol              string `json:"IpProtocol"`
+	Ipv6DestCidrIp          string `json:"Ipv6DestCidrIp"`
+	Ipv6SourceCidrIp        string `json:"Ipv6SourceCidrIp"`
+	NicType                 string `json:"NicType"`
+	Policy                  string `json:"Policy"`
+	PortRange               string `json:"PortRange"`
+	PortRangeListId         string `json:"PortRangeListId"`
+	PortRangeListName       string `json:"PortRangeListName"`
+	Priority                string `json:"Priority"`
+	SecurityGroupRuleId     string `json:"SecurityGroupRuleId"`
+	SourceCidrIp            string `json:"SourceCidrIp"`
+	SourceGroupId           string `json:"SourceGroupId"`
+	SourceGroupName         string `json:"SourceGroupName"`
+	SourceGroupOwnerAccount string `json:"SourceGroupOwnerAccount"`
+	SourcePortRange         string `json:"SourcePortRange"`
+	SourcePrefixListId      string `json:"SourcePrefixListId"`
+	SourcePrefixListName    string `json:"SourcePrefixListName"`
 }
 
 type describeSGAttrResp struct {
 	respBase
-	SecurityGroupId   string `json:"SecurityGroupId"`
-	SecurityGroupName string `json:"SecurityGroupName"`
 	Description       string `json:"Description"`
-	VpcId             string `json:"VpcId"`
-	RegionId          string `json:"RegionId"`
 	InnerAccessPolicy string `json:"InnerAccessPolicy"`
+	NextToken         string `json:"NextToken"`
 	Permissions       struct {
 		Permission []permissionJSON `json:"Permission"`
 	} `json:"Permissions"`
+	RegionId          string `json:"RegionId"`
+	SecurityGroupId   string `json:"SecurityGroupId"`
+	SecurityGroupName string `json:"SecurityGroupName"`
+	SnapshotPolicyIds struct {
+		SnapshotPolicyId []string `json:"SnapshotPolicyId"`
+	} `json:"SnapshotPolicyIds"`
+	VpcId string `json:"VpcId"`
 }
 
 func (s *Server) describeSecurityGroupAttribute(c *call) (response, error) {
@@ -337,6 +372,7 @@ func (s *Server) describeSecurityGroupAttribute(c *call) (response, error) {
 	r := &describeSGAttrResp{SecurityGroupId: g.id, SecurityGroupName: g.name, Description: g.description,
 		VpcId: g.vpcID, RegionId: g.rg.id, InnerAccessPolicy: g.innerAccessPolicy()}
 	r.Permissions.Permission = []permissionJSON{}
+	r.SnapshotPolicyIds.SnapshotPolicyId = []string{}
 	if dir == "egress" {
 		return r, nil
 	}
@@ -345,7 +381,7 @@ func (s *Server) describeSecurityGroupAttribute(c *call) (response, error) {
 			SecurityGroupRuleId: rule.id, Direction: "ingress", IpProtocol: strings.ToUpper(rule.proto), PortRange: rule.portRange,
 			SourceCidrIp: rule.sourceCidr, SourceGroupId: rule.sourceGroup, Policy: strings.ToUpper(rule.policy[:1]) + rule.policy[1:],
 			Priority: strconv.Itoa(rule.priority), NicType: rule.nicType, Description: rule.description,
-			CreateTime: formatTimeSec(time.Unix(rule.created, 0)),
+			CreateTime: formatTimeSec(time.Unix(rule.created, 0)), SourceGroupName: s.sgName(rule.sourceGroup),
 		})
 	}
 	return r, nil

@@ -95,3 +95,30 @@ func (s *Server) modifySecurityGroupPolicy(c *call) (response, error) {
 	g.innerPolicy = pol
 	return &respBase{}, nil
 }
+
+// groupRules counts the rules that name another security group as source.
+func (g *securityGroup) groupRules() int {
+	n := 0
+	for _, r := range g.rules {
+		if r.sourceGroup != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// sgName is the name of a security group, "" if it is unknown or id is "".
+func (s *Server) sgName(id string) string {
+	if g := s.st.sgs[id]; g != nil {
+		return g.name
+	}
+	return ""
+}
+
+// available is how many more instances the group can hold.
+func (g *securityGroup) available() int {
+	if n := g.capacity() - g.instances; n > 0 {
+		return n
+	}
+	return 0
+}

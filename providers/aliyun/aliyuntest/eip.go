@@ -196,26 +196,56 @@ func (s *Server) releaseEipAddress(c *call) (response, error) {
 }
 
 type eipJSON struct {
-	AllocationId       string `json:"AllocationId"`
-	IpAddress          string `json:"IpAddress"`
-	Status             string `json:"Status"`
-	InstanceId         string `json:"InstanceId"`
-	InstanceType       string `json:"InstanceType"`
-	InstanceRegionId   string `json:"InstanceRegionId"`
-	Bandwidth          string `json:"Bandwidth"`
-	InternetChargeType string `json:"InternetChargeType"`
-	ChargeType         string `json:"ChargeType"`
-	Name               string `json:"Name"`
-	Description        string `json:"Description"`
-	AllocationTime     string `json:"AllocationTime"`
-	ExpiredTime        string `json:"ExpiredTime"`
-	RegionId           string `json:"RegionId"`
-	ISP                string `json:"ISP"`
-	Netmode            string `json:"Netmode"`
-	OperationLocks     struct {
-		LockReason []struct{} `json:"LockReason"`
+	AllocationId              string `json:"AllocationId"`
+	AllocationTime            string `json:"AllocationTime"`
+	Bandwidth                 string `json:"Bandwidth"`
+	BandwidthPackageBandwidth string `json:"BandwidthPackageBandwidth"`
+	BandwidthPackageId        string `json:"BandwidthPackageId"`
+	BandwidthPackageType      string `json:"BandwidthPackageType"`
+	BizType                   string `json:"BizType"`
+	BusinessStatus            string `json:"BusinessStatus"`
+	ChargeType                string `json:"ChargeType"`
+	DeletionProtection        bool   `json:"DeletionProtection"`
+	Description               string `json:"Description"`
+	EipBandwidth              string `json:"EipBandwidth"`
+	ExpiredTime               string `json:"ExpiredTime"`
+	HDMonitorStatus           string `json:"HDMonitorStatus"`
+	HasReservationData        string `json:"HasReservationData"`
+	ISP                       string `json:"ISP"`
+	InstanceId                string `json:"InstanceId"`
+	InstanceRegionId          string `json:"InstanceRegionId"`
+	InstanceType              string `json:"InstanceType"`
+	InternetChargeType        string `json:"InternetChargeType"`
+	IpAddress                 string `json:"IpAddress"`
+	Mode                      string `json:"Mode"`
+	Name                      string `json:"Name"`
+	Netmode                   string `json:"Netmode"`
+	OperationLocks            struct {
+		LockReason []eipLockJSON `json:"LockReason"`
 	} `json:"OperationLocks"`
-	Tags vpcTags `json:"Tags"`
+	PrivateIpAddress              string `json:"PrivateIpAddress"`
+	PublicIpAddressPoolId         string `json:"PublicIpAddressPoolId"`
+	RegionId                      string `json:"RegionId"`
+	ReservationActiveTime         string `json:"ReservationActiveTime"`
+	ReservationBandwidth          string `json:"ReservationBandwidth"`
+	ReservationInternetChargeType string `json:"ReservationInternetChargeType"`
+	ReservationOrderType          string `json:"ReservationOrderType"`
+	ResourceGroupId               string `json:"ResourceGroupId"`
+	SecondLimited                 bool   `json:"SecondLimited"`
+	SecurityProtectionTypes       struct {
+		SecurityProtectionType []string `json:"SecurityProtectionType"`
+	} `json:"SecurityProtectionTypes"`
+	SegmentInstanceId string  `json:"SegmentInstanceId"`
+	ServiceID         int64   `json:"ServiceID"`
+	ServiceManaged    int     `json:"ServiceManaged"`
+	Status            string  `json:"Status"`
+	Tags              vpcTags `json:"Tags"`
+	VpcId             string  `json:"VpcId"`
+	Zone              string  `json:"Zone"`
+}
+
+type eipLockJSON struct {
+	LockReason string `json:"LockReason"`
 }
 
 type describeEipsResp struct {
@@ -262,13 +292,16 @@ func (s *Server) eipJSON(e *eip, now time.Time) eipJSON {
 	j := eipJSON{AllocationId: e.id, IpAddress: ipString(e.ip), Status: e.life.at(now, s.delay).String(),
 		Bandwidth: strconv.Itoa(e.bandwidth), InternetChargeType: e.internetChargeType, ChargeType: "PostPaid",
 		Name: e.name, Description: e.description, AllocationTime: formatTimeSec(time.Unix(e.allocated, 0)),
-		RegionId: e.rg.id, ISP: "BGP", Netmode: "public", Tags: vpcTagsJSON(e.tags)}
+		RegionId: e.rg.id, ISP: "BGP", Netmode: "public", Tags: vpcTagsJSON(e.tags), BusinessStatus: "Normal",
+		EipBandwidth: strconv.Itoa(e.bandwidth), HasReservationData: "false", Mode: "NAT", ResourceGroupId: "rg-acfm" + e.id[4:]}
 	if e.prepaid {
 		j.ChargeType = "PrePaid"
 	}
 	if in := e.boundTo(now, s.delay); in != nil {
 		j.InstanceId, j.InstanceType, j.InstanceRegionId = in.id, "EcsInstance", in.rg.id
+		j.PrivateIpAddress, j.VpcId = ipString(in.privateIP), in.vsw.vpc.id
 	}
-	j.OperationLocks.LockReason = []struct{}{}
+	j.OperationLocks.LockReason = []eipLockJSON{}
+	j.SecurityProtectionTypes.SecurityProtectionType = []string{}
 	return j
 }

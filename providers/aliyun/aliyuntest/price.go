@@ -62,7 +62,18 @@ type describePriceResp struct {
 			DetailInfos   struct {
 				DetailInfo []detailInfoJSON `json:"DetailInfo"`
 			} `json:"DetailInfos"`
+			// ReservedInstanceHourPrice is 0: the emulator sells no reserved instances.
+			ReservedInstanceHourPrice float64 `json:"ReservedInstanceHourPrice"`
 		} `json:"Price"`
+		// RelatedPrice is zero: the catalog has no marketplace images.
+		RelatedPrice struct {
+			MarketplaceImagePrice struct {
+				Currency      string  `json:"Currency"`
+				DiscountPrice float64 `json:"DiscountPrice"`
+				OriginalPrice float64 `json:"OriginalPrice"`
+				TradePrice    float64 `json:"TradePrice"`
+			} `json:"MarketplaceImagePrice"`
+		} `json:"RelatedPrice"`
 		Rules struct {
 			Rule []ruleJSON `json:"Rule"`
 		} `json:"Rules"`
@@ -180,6 +191,7 @@ func (s *Server) describePrice(c *call) (response, error) {
 	r := &describePriceResp{}
 	pr := &r.PriceInfo.Price
 	pr.Currency = s.quirks.currency
+	r.PriceInfo.RelatedPrice.MarketplaceImagePrice.Currency = s.quirks.currency
 	pr.DetailInfos.DetailInfo = []detailInfoJSON{}
 	r.PriceInfo.Rules.Rule = []ruleJSON{}
 	discount := 0.0
@@ -210,9 +222,9 @@ type supportedResourceJSON struct {
 	Value          string `json:"Value"`
 	Status         string `json:"Status"`
 	StatusCategory string `json:"StatusCategory"`
-	Min            int    `json:"Min,omitempty"`
-	Max            int    `json:"Max,omitempty"`
-	Unit           string `json:"Unit,omitempty"`
+	Min            int    `json:"Min"`
+	Max            int    `json:"Max"`
+	Unit           string `json:"Unit"`
 }
 
 type availableResourceJSON struct {

@@ -443,7 +443,7 @@ func (s *Server) routes() map[string]map[string]handler {
 		"DescribeEipAddresses":  {fn: s.describeEipAddresses},
 		"TagResources":          {fn: s.vpcTagResources},
 		"ListTagResources":      {fn: s.vpcListTagResources},
-		"DescribeRegions":       {fn: s.describeRegions, global: true},
+		"DescribeRegions":       {fn: s.vpcDescribeRegions, global: true},
 		// Read-back and update actions infrastructure tools call.
 		"UnTagResources":            {fn: s.vpcUnTagResources},
 		"DescribeVpcAttribute":      {fn: s.describeVpcAttribute},

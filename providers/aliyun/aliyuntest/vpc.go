@@ -127,24 +127,44 @@ func (st *state) newVPC(rg *region, cidr netip.Prefix, name, desc string, tags [
 }
 
 type vpcJSON struct {
-	VpcId           string `json:"VpcId"`
-	VpcName         string `json:"VpcName"`
-	Status          string `json:"Status"`
-	CidrBlock       string `json:"CidrBlock"`
-	Description     string `json:"Description"`
-	RegionId        string `json:"RegionId"`
-	IsDefault       bool   `json:"IsDefault"`
-	VRouterId       string `json:"VRouterId"`
-	CreationTime    string `json:"CreationTime"`
-	ResourceGroupId string `json:"ResourceGroupId"`
+	CenStatus            string         `json:"CenStatus"`
+	CidrBlock            string         `json:"CidrBlock"`
+	CreationTime         string         `json:"CreationTime"`
+	Description          string         `json:"Description"`
+	DhcpOptionsSetId     string         `json:"DhcpOptionsSetId"`
+	DhcpOptionsSetStatus string         `json:"DhcpOptionsSetStatus"`
+	DnsHostnameStatus    string         `json:"DnsHostnameStatus"`
+	EnabledIpv6          bool           `json:"EnabledIpv6"`
+	Ipv6CidrBlock        string         `json:"Ipv6CidrBlock"`
+	Ipv6CidrBlocks       ipv6CidrBlocks `json:"Ipv6CidrBlocks"`
+	IsDefault            bool           `json:"IsDefault"`
+	NatGatewayIds        struct {
+		NatGatewayIds []string `json:"NatGatewayIds"`
+	} `json:"NatGatewayIds"`
 	OwnerId         int64  `json:"OwnerId"`
-	VSwitchIds      struct {
-		VSwitchId []string `json:"VSwitchId"`
-	} `json:"VSwitchIds"`
-	RouterTableIds struct {
+	RegionId        string `json:"RegionId"`
+	ResourceGroupId string `json:"ResourceGroupId"`
+	RouterTableIds  struct {
 		RouterTableIds []string `json:"RouterTableIds"`
 	} `json:"RouterTableIds"`
-	Tags vpcTags `json:"Tags"`
+	SecondaryCidrBlocks struct {
+		SecondaryCidrBlock []string `json:"SecondaryCidrBlock"`
+	} `json:"SecondaryCidrBlocks"`
+	Status    string  `json:"Status"`
+	Tags      vpcTags `json:"Tags"`
+	UserCidrs struct {
+		UserCidr []string `json:"UserCidr"`
+	} `json:"UserCidrs"`
+	VRouterId  string `json:"VRouterId"`
+	VSwitchIds struct {
+		VSwitchId []string `json:"VSwitchId"`
+	} `json:"VSwitchIds"`
+	VpcId   string `json:"VpcId"`
+	VpcName string `json:"VpcName"`
+}
+
+type ipv6CidrBlocks struct {
+	Ipv6CidrBlock []ipv6CidrJSON `json:"Ipv6CidrBlock"`
 }
 
 type describeVpcsResp struct {
@@ -183,7 +203,12 @@ func (s *Server) describeVpcs(c *call) (response, error) {
 	for _, v := range paginate(match, pg) {
 		j := vpcJSON{VpcId: v.id, VpcName: v.name, Status: netPhase(v.life, c.now, s.delay), CidrBlock: v.cidr.String(),
 			Description: v.description, RegionId: v.rg.id, VRouterId: v.vrouter, CreationTime: formatTimeSec(time.Unix(v.created, 0)),
-			ResourceGroupId: "rg-acfm" + v.id[4:], OwnerId: ownerID, Tags: vpcTagsJSON(v.tags)}
+			ResourceGroupId: "rg-acfm" + v.id[4:], OwnerId: ownerID, Tags: vpcTagsJSON(v.tags), CenStatus: "Detached",
+			DnsHostnameStatus: "DISABLED"}
+		j.Ipv6CidrBlocks.Ipv6CidrBlock = []ipv6CidrJSON{}
+		j.NatGatewayIds.NatGatewayIds = []string{}
+		j.SecondaryCidrBlocks.SecondaryCidrBlock = []string{}
+		j.UserCidrs.UserCidr = []string{}
 		j.VSwitchIds.VSwitchId = []string{}
 		for _, w := range v.vswitches {
 			j.VSwitchIds.VSwitchId = append(j.VSwitchIds.VSwitchId, w.id)
@@ -291,18 +316,27 @@ func (st *state) newVSwitch(v *vpc, zone string, cidr netip.Prefix, name, desc s
 }
 
 type vswitchJSON struct {
-	VSwitchId               string  `json:"VSwitchId"`
-	VpcId                   string  `json:"VpcId"`
-	ZoneId                  string  `json:"ZoneId"`
-	CidrBlock               string  `json:"CidrBlock"`
-	Status                  string  `json:"Status"`
-	VSwitchName             string  `json:"VSwitchName"`
-	Description             string  `json:"Description"`
-	AvailableIpAddressCount int64   `json:"AvailableIpAddressCount"`
-	IsDefault               bool    `json:"IsDefault"`
-	CreationTime            string  `json:"CreationTime"`
-	OwnerId                 int64   `json:"OwnerId"`
-	Tags                    vpcTags `json:"Tags"`
+	AvailableIpAddressCount int64  `json:"AvailableIpAddressCount"`
+	CidrBlock               string `json:"CidrBlock"`
+	CreationTime            string `json:"CreationTime"`
+	Description             string `json:"Description"`
+	EnabledIpv6             bool   `json:"EnabledIpv6"`
+	Ipv6CidrBlock           string `json:"Ipv6CidrBlock"`
+	IsDefault               bool   `json:"IsDefault"`
+	NetworkAclId            string `json:"NetworkAclId"`
+	OwnerId                 int64  `json:"OwnerId"`
+	ResourceGroupId         string `json:"ResourceGroupId"`
+	RouteTable              struct {
+		RouteTableId   string `json:"RouteTableId"`
+		RouteTableType string `json:"RouteTableType"`
+	} `json:"RouteTable"`
+	ShareType   string  `json:"ShareType"`
+	Status      string  `json:"Status"`
+	Tags        vpcTags `json:"Tags"`
+	VSwitchId   string  `json:"VSwitchId"`
+	VSwitchName string  `json:"VSwitchName"`
+	VpcId       string  `json:"VpcId"`
+	ZoneId      string  `json:"ZoneId"`
 }
 
 type describeVSwitchesResp struct {
@@ -335,11 +369,14 @@ func (s *Server) describeVSwitches(c *call) (response, error) {
 	r := &describeVSwitchesResp{TotalCount: len(match), PageNumber: pg.number, PageSize: pg.size}
 	r.VSwitches.VSwitch = []vswitchJSON{}
 	for _, w := range paginate(match, pg) {
-		r.VSwitches.VSwitch = append(r.VSwitches.VSwitch, vswitchJSON{
+		j := vswitchJSON{
 			VSwitchId: w.id, VpcId: w.vpc.id, ZoneId: w.zone, CidrBlock: w.cidr.String(), Status: netPhase(w.life, c.now, s.delay),
 			VSwitchName: w.name, Description: w.description, AvailableIpAddressCount: int64(w.capacity() - w.used),
 			CreationTime: formatTimeSec(time.Unix(w.created, 0)), OwnerId: ownerID, Tags: vpcTagsJSON(w.tags),
-		})
+			ResourceGroupId: "rg-acfm" + w.vpc.id[4:],
+		}
+		j.RouteTable.RouteTableId, j.RouteTable.RouteTableType = w.vpc.routeTable, "System"
+		r.VSwitches.VSwitch = append(r.VSwitches.VSwitch, j)
 	}
 	return r, nil
 }

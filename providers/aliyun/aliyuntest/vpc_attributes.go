@@ -27,22 +27,20 @@ type describeVpcAttributeResp struct {
 	CloudResources     struct {
 		CloudResourceSetType []cloudResourceJSON `json:"CloudResourceSetType"`
 	} `json:"CloudResources"`
-	CreationTime         string `json:"CreationTime"`
-	Description          string `json:"Description"`
-	DhcpOptionsSetId     string `json:"DhcpOptionsSetId"`
-	DhcpOptionsSetStatus string `json:"DhcpOptionsSetStatus"`
-	DnsHostnameStatus    string `json:"DnsHostnameStatus"`
-	EnabledIpv6          bool   `json:"EnabledIpv6"`
-	Ipv4GatewayId        string `json:"Ipv4GatewayId"`
-	Ipv6CidrBlock        string `json:"Ipv6CidrBlock"`
-	Ipv6CidrBlocks       struct {
-		Ipv6CidrBlock []ipv6CidrJSON `json:"Ipv6CidrBlock"`
-	} `json:"Ipv6CidrBlocks"`
-	IsDefault           bool   `json:"IsDefault"`
-	OwnerId             int64  `json:"OwnerId"`
-	RegionId            string `json:"RegionId"`
-	ResourceGroupId     string `json:"ResourceGroupId"`
-	SecondaryCidrBlocks struct {
+	CreationTime         string         `json:"CreationTime"`
+	Description          string         `json:"Description"`
+	DhcpOptionsSetId     string         `json:"DhcpOptionsSetId"`
+	DhcpOptionsSetStatus string         `json:"DhcpOptionsSetStatus"`
+	DnsHostnameStatus    string         `json:"DnsHostnameStatus"`
+	EnabledIpv6          bool           `json:"EnabledIpv6"`
+	Ipv4GatewayId        string         `json:"Ipv4GatewayId"`
+	Ipv6CidrBlock        string         `json:"Ipv6CidrBlock"`
+	Ipv6CidrBlocks       ipv6CidrBlocks `json:"Ipv6CidrBlocks"`
+	IsDefault            bool           `json:"IsDefault"`
+	OwnerId              int64          `json:"OwnerId"`
+	RegionId             string         `json:"RegionId"`
+	ResourceGroupId      string         `json:"ResourceGroupId"`
+	SecondaryCidrBlocks  struct {
 		SecondaryCidrBlock []string `json:"SecondaryCidrBlock"`
 	} `json:"SecondaryCidrBlocks"`
 	Status             string `json:"Status"`
