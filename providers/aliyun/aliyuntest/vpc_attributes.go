@@ -233,14 +233,17 @@ type describeRouteTableListResp struct {
 // them (not confirmed against a live call).
 //
 // It lists the system route table of each VPC (the
-// emulator creates no custom route tables), filtered by VpcId, VRouterId,
-// RouteTableId, RouteTableType and RouteTableName.
+// emulator creates no custom route tables), filtered by VpcId, RouterId,
+// RouterType, RouteTableId, RouteTableType and RouteTableName.
 func (s *Server) describeRouteTableList(c *call) (response, error) {
 	pg, err := c.p.pageParams(50)
 	if err != nil {
 		return nil, err
 	}
-	vpcF, vrtF, idF, typF, nameF := c.p.str("VpcId"), c.p.str("VRouterId"), c.p.str("RouteTableId"), c.p.str("RouteTableType"), c.p.str("RouteTableName")
+	vpcF, vrtF, idF, typF, nameF := c.p.str("VpcId"), c.p.str("RouterId"), c.p.str("RouteTableId"), c.p.str("RouteTableType"), c.p.str("RouteTableName")
+	if rt := c.p.str("RouterType"); rt != "" && rt != "VRouter" {
+		vpcF = "\x00" // only VPC routers exist here
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []*vpc
