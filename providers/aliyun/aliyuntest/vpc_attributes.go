@@ -86,7 +86,7 @@ type cloudResourceJSON struct {
 func vpcAttrTags(ts []tag) []vpcAttrTagJSON {
 	out := make([]vpcAttrTagJSON, len(ts))
 	for i, t := range ts {
-		out[i] = vpcAttrTagJSON{Key: t.Key, Value: t.Value}
+		out[i] = vpcAttrTagJSON(t)
 	}
 	return out
 }

@@ -1,7 +1,21 @@
 //go:build ignore
 
-// Command teasdk writes documented response tables from the per-action
-// response models of the v2 Alibaba Cloud SDKs.
+// Command gen writes the documented response tables in ../ (ecs.json,
+// vpc.json) from the per-action response models of the v2 Alibaba Cloud SDKs
+// (github.com/alibabacloud-go/ecs-20140526/v7 v7.7.0 and
+// github.com/alibabacloud-go/vpc-20160428/v6 v6.12.8). Those models are
+// generated from the API metadata the reference pages' response tables are
+// rendered from, one type per action, unlike the v1 SDK's structs, which merge
+// same-named structures of different actions. Time layouts come from the
+// models' examples and from extraTimes (the reference's statements).
+//
+// It is not part of the module's build. Run it from a scratch module:
+//
+//	go mod init gen && go get github.com/alibabacloud-go/ecs-20140526/v7@v7.7.0 \
+//	    github.com/alibabacloud-go/vpc-20160428/v6@v6.12.8
+//	GOMODCACHE=$(go env GOMODCACHE) go run main.go path/to/testdata/documented
+//
+// and review the diff against the reference pages before committing it.
 package main
 
 import (
@@ -133,6 +147,16 @@ var timeLayouts = []struct {
 	{regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`), "2006-01-02 15:04:05"},
 }
 
+// extraTimes are documented time layouts the models carry no example for:
+// the ECS instance tables write times without seconds ("2017-12-10T04:04Z").
+var extraTimes = map[string]map[string]string{
+	"ecs.DescribeInstances": {
+		"Instances.Instance[].CreationTime": "2006-01-02T15:04Z",
+		"Instances.Instance[].StartTime":    "2006-01-02T15:04Z",
+		"Instances.Instance[].ExpiredTime":  "2006-01-02T15:04Z",
+	},
+}
+
 type table struct {
 	Fields map[string]string `json:"fields"`
 	Times  map[string]string `json:"times,omitempty"`
@@ -195,6 +219,9 @@ func main() {
 		for a, v := range actions {
 			tb := &table{Fields: map[string]string{}, Times: map[string]string{}}
 			walk(reflect.TypeOf(v), "", tb)
+			for p, l := range extraTimes[product+"."+a] {
+				tb.Times[p] = l
+			}
 			all[a] = tb
 		}
 		b, _ := json.MarshalIndent(all, "", "  ")
