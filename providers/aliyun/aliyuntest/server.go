@@ -161,7 +161,8 @@ func NewServer(opts ...Option) *Server {
 
 // New returns an emulator that is not listening yet: serve it with Serve (HTTP,
 // HTTPS and proxy requests on one listener) or use it as an http.Handler.
-// URL, Host and Client are empty until a test listener exists (NewServer).
+// Until a test listener exists (NewServer), URL and Host are empty and
+// Client is http.DefaultClient.
 func New(opts ...Option) *Server {
 	c := &config{
 		keys:     map[string]string{DefaultAccessKeyID: DefaultAccessKeySecret},
