@@ -227,6 +227,7 @@ func TestDocumentedFields(t *testing.T) {
 		{call: ecsCall("DescribeInstanceMaintenanceAttributes", "InstanceId.1", inst)},
 		{call: ecsCall("DescribeInstanceAttachmentAttributes", "InstanceIds", jsonIDs(inst))},
 		{call: ecsCall("DescribeNetworkInterfaces", "InstanceId", inst)},
+		{call: ecsCall("DescribeInstanceAutoRenewAttribute", "InstanceId", inst)},
 		{call: ecsCall("DescribeDisks")},
 		{call: ecsCall("DescribeSecurityGroups")},
 		{call: ecsCall("DescribeSecurityGroupAttribute", "SecurityGroupId", n.sgID)},

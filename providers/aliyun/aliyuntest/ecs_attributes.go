@@ -356,3 +356,61 @@ func (s *Server) describeInstanceAttachmentAttributes(c *call) (response, error)
 	r.Instances.Instance = append([]attachmentJSON{}, paginate(match, pg)...)
 	return r, nil
 }
+
+type renewAttributeJSON struct {
+	AutoRenewEnabled       bool   `json:"AutoRenewEnabled"`
+	Duration               int    `json:"Duration"`
+	EnableExpectedRenewDay bool   `json:"EnableExpectedRenewDay"`
+	InstanceId             string `json:"InstanceId"`
+	PeriodUnit             string `json:"PeriodUnit"`
+	RenewalStatus          string `json:"RenewalStatus"`
+}
+
+type describeInstanceAutoRenewAttributeResp struct {
+	respBase
+	InstanceRenewAttributes struct {
+		InstanceRenewAttribute []renewAttributeJSON `json:"InstanceRenewAttribute"`
+	} `json:"InstanceRenewAttributes"`
+	PageNumber int `json:"PageNumber"`
+	PageSize   int `json:"PageSize"`
+	TotalCount int `json:"TotalCount"`
+}
+
+// describeInstanceAutoRenewAttribute reports the renewal setting of the
+// instances in InstanceId (comma-separated, up to 100): AutoRenewal with the
+// AutoRenewPeriod months given to RunInstances, else Normal. The reference
+// describes subscription instances; pay-as-you-go ones are reported as
+// Normal (not confirmed).
+func (s *Server) describeInstanceAutoRenewAttribute(c *call) (response, error) {
+	ids := c.p.commaList("InstanceId")
+	if len(ids) == 0 {
+		return nil, errMissing("InstanceId")
+	}
+	if len(ids) > 100 {
+		return nil, errInvalid("InstanceId", c.p.str("InstanceId"))
+	}
+	pg, err := c.p.pageParams(100)
+	if err != nil {
+		return nil, err
+	}
+	status := c.p.str("RenewalStatus")
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var match []renewAttributeJSON
+	for _, id := range ids {
+		in := s.st.instances[id]
+		if in == nil || in.rg != c.region {
+			continue
+		}
+		a := renewAttributeJSON{InstanceId: in.id, PeriodUnit: "Month", RenewalStatus: "Normal"}
+		if in.autoRenew {
+			a.AutoRenewEnabled, a.Duration, a.RenewalStatus = true, in.autoRenewPeriod, "AutoRenewal"
+		}
+		if status == "" || status == a.RenewalStatus {
+			match = append(match, a)
+		}
+	}
+	r := &describeInstanceAutoRenewAttributeResp{PageNumber: pg.number, PageSize: pg.size, TotalCount: len(match)}
+	r.InstanceRenewAttributes.InstanceRenewAttribute = append([]renewAttributeJSON{}, paginate(match, pg)...)
+	return r, nil
+}

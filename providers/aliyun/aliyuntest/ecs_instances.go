@@ -35,6 +35,8 @@ type instance struct {
 	life               lifecycle
 	userData           string // base64, as given to RunInstances
 	ramRole            string
+	autoRenew          bool // subscription renewed automatically
+	autoRenewPeriod    int  // months
 }
 
 // diskSpec is one disk attached to an instance.

@@ -321,3 +321,40 @@ func (c *clients) sgTags(t *testing.T, id string) []string {
 	}
 	return keys
 }
+
+// TestAutoRenewAttribute reads back the renewal setting RunInstances was given.
+func TestAutoRenewAttribute(t *testing.T) {
+	c := newClients(t)
+	n := c.network(t, testRegion)
+	sub := runRequest(n, 1)
+	sub.InstanceChargeType, sub.Period, sub.PeriodUnit = "PrePaid", requests.NewInteger(1), "Month"
+	sub.AutoRenew, sub.AutoRenewPeriod = requests.NewBoolean(true), requests.NewInteger(3)
+	rs, err := c.ecs.RunInstances(sub)
+	must(t, err)
+	payg := c.run(t, n, 1)[0]
+	subID := rs.InstanceIdSets.InstanceIdSet[0]
+
+	bad := runRequest(n, 1)
+	bad.InstanceChargeType, bad.Period = "PrePaid", requests.NewInteger(1)
+	bad.AutoRenew, bad.AutoRenewPeriod = requests.NewBoolean(true), requests.NewInteger(5)
+	_, err = c.ecs.RunInstances(bad)
+	wantCode(t, err, "InvalidAutoRenewPeriod.ValueNotSupported", 400)
+
+	r := ecs.CreateDescribeInstanceAutoRenewAttributeRequest()
+	r.InstanceId = subID + "," + payg
+	resp, err := c.ecs.DescribeInstanceAutoRenewAttribute(r)
+	must(t, err)
+	type attr struct {
+		Enabled  bool
+		Duration int
+		Status   string
+	}
+	got := map[string]attr{}
+	for _, a := range resp.InstanceRenewAttributes.InstanceRenewAttribute {
+		got[a.InstanceId] = attr{a.AutoRenewEnabled, a.Duration, a.RenewalStatus}
+	}
+	want := map[string]attr{subID: {true, 3, "AutoRenewal"}, payg: {false, 0, "Normal"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("DescribeInstanceAutoRenewAttribute (-want +got):\n%s", diff)
+	}
+}

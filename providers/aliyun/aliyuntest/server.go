@@ -429,6 +429,7 @@ func (s *Server) routes() map[string]map[string]handler {
 		"DescribeInstanceMaintenanceAttributes": {fn: s.describeInstanceMaintenanceAttributes},
 		"DescribeInstanceAttachmentAttributes":  {fn: s.describeInstanceAttachmentAttributes},
 		"DescribeNetworkInterfaces":             {fn: s.describeNetworkInterfaces},
+		"DescribeInstanceAutoRenewAttribute":    {fn: s.describeInstanceAutoRenewAttribute},
 	}
 	vpc := map[string]handler{
 		"CreateVpc":             {fn: s.createVpc},

@@ -58,6 +58,7 @@ var sources = map[string]map[string]any{
 		"AuthorizeSecurityGroup":                ecs.AuthorizeSecurityGroupResponseBody{},
 		"RevokeSecurityGroup":                   ecs.RevokeSecurityGroupResponseBody{},
 		"ModifySecurityGroupPolicy":             ecs.ModifySecurityGroupPolicyResponseBody{},
+		"DescribeInstanceAutoRenewAttribute":    ecs.DescribeInstanceAutoRenewAttributeResponseBody{},
 		"DescribeSecurityGroups":                ecs.DescribeSecurityGroupsResponseBody{},
 		"DescribeSecurityGroupAttribute":        ecs.DescribeSecurityGroupAttributeResponseBody{},
 		"DeleteSecurityGroup":                   ecs.DeleteSecurityGroupResponseBody{},
