@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -28,7 +29,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, ca *CertificateAuth
 	hs := &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serveProxy(ml, w, r) }),
 		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          nil,
+		// Connection-level errors (a client that distrusts the CA) go to
+		// the server's logger at debug level.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ml) }()
