@@ -1,7 +1,10 @@
 // Package aliyuntest emulates the Aliyun ECS (2014-05-26) and VPC (2016-04-28)
 // RPC APIs on an httptest server, with signature checks, resource state rules,
 // quotas, stock, throttling and fault injection. Point the real Aliyun Go SDK
-// (or any HTTP client) at Server.Host to test code against it without a cloud.
+// (or any HTTP client) at Server.Host to test code against it without a cloud,
+// or serve it on a port over HTTP, HTTPS and as a proxy with New and Serve,
+// as cmd/cloudemu does. Every served action answers with the fields of its
+// documented response table (testdata/documented).
 package aliyuntest
 
 import (
