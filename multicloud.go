@@ -1,6 +1,7 @@
 package multicloud
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -34,6 +35,10 @@ type Options struct {
 	// QuoteTTL is how long a quote without its own validity is reused;
 	// default 5 minutes.
 	QuoteTTL time.Duration
+	// NetworkIsolation is how users share a region's network when a
+	// request does not say; default empty: the provider's own default,
+	// IsolateUser unless the provider was configured otherwise.
+	NetworkIsolation NetworkIsolation
 }
 
 // ClientOption edits the Options of a Client. Client options are named
@@ -52,6 +57,12 @@ func UseRetryPolicy(p RetryPolicy) ClientOption { return func(o *Options) { o.Re
 
 // UsePollInterval sets the first polling interval of Wait.
 func UsePollInterval(d time.Duration) ClientOption { return func(o *Options) { o.PollInterval = d } }
+
+// UseNetworkIsolation sets how users share a region's network for requests
+// that do not set CreateInstanceRequest.NetworkIsolation.
+func UseNetworkIsolation(i NetworkIsolation) ClientOption {
+	return func(o *Options) { o.NetworkIsolation = i }
+}
 
 // UseWaitForRunning sets whether CreateInstance waits for Running, and
 // for how long at most.
@@ -109,6 +120,7 @@ func (c *Client) prepare(op string, req *CreateInstanceRequest) (*CreateInstance
 		return nil, &Error{Op: op, Code: CodeInvalidArgument, Message: "nil request"}
 	}
 	r := req.Clone()
+	r.NetworkIsolation = cmp.Or(r.NetworkIsolation, c.opts.NetworkIsolation)
 	r.Normalize()
 	err := r.Validate()
 	if rc, ok := c.opts.Scheduler.(RequestChecker); ok {

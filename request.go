@@ -43,6 +43,24 @@ const (
 	PublicIPInstance PublicIPMode = "INSTANCE"
 )
 
+// NetworkIsolation is how the users of one region share a provider's
+// network. Users never share a security group under any of them.
+type NetworkIsolation string
+
+// The network isolation modes.
+const (
+	// IsolateUser gives every user (tenant and user ID) a VPC of their
+	// own: the default. It meets a cloud's VPC quota per region (10 on
+	// Aliyun, 5 on AWS by default) after that many users.
+	IsolateUser NetworkIsolation = "user"
+	// IsolateTenant gives every tenant one VPC, and each of its users a
+	// switch (subnet) per zone and a security group in it.
+	IsolateTenant NetworkIsolation = "tenant"
+	// IsolateShared puts every user of the account in one VPC per region,
+	// with a switch per zone shared and a security group per user.
+	IsolateShared NetworkIsolation = "shared"
+)
+
 // The reserved tag keys. The Client sets them on every instance and network
 // resource it creates; a request that sets one itself is rejected, so that
 // no user can claim another user's network by tagging.
@@ -105,6 +123,10 @@ type CreateInstanceRequest struct {
 	InstanceChargeMode ChargeMode `json:"instanceChargeMode,omitempty"` // default ON_DEMAND
 	Duration           int        `json:"duration,omitempty"`           // months; PREPAID only
 	Quantity           int        `json:"quantity,omitempty"`           // default 1
+
+	// NetworkIsolation, when set, overrides the client's (UseNetworkIsolation)
+	// and the provider's default, IsolateUser.
+	NetworkIsolation NetworkIsolation `json:"networkIsolation,omitempty"`
 
 	Description string            `json:"description,omitempty"`
 	Tags        map[string]string `json:"tags,omitempty"`
@@ -220,6 +242,12 @@ func WithPrepaid(months int) RequestOption {
 // WithQuantity asks for n identical instances in one call.
 func WithQuantity(n int) RequestOption {
 	return func(r *CreateInstanceRequest) { r.Quantity = n }
+}
+
+// WithNetworkIsolation sets how the instance's network is shared with
+// other users of its region; see NetworkIsolation.
+func WithNetworkIsolation(i NetworkIsolation) RequestOption {
+	return func(r *CreateInstanceRequest) { r.NetworkIsolation = i }
 }
 
 // WithDescription sets the description.

@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -113,7 +114,7 @@ func toInstance(in *ecs.Instance) *multicloud.Instance {
 	if len(in.Tags.Tag) > 0 {
 		out.Tags = make(map[string]string, len(in.Tags.Tag))
 		for _, t := range in.Tags.Tag {
-			k, v := cmpOr(t.TagKey, t.Key), cmpOr(t.TagValue, t.Value)
+			k, v := cmp.Or(t.TagKey, t.Key), cmp.Or(t.TagValue, t.Value)
 			out.Tags[k] = v
 		}
 		out.TenantID, out.UserID = out.Tags[multicloud.TagTenant], out.Tags[multicloud.TagOwner]
@@ -211,7 +212,7 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) er
 	}
 	tags := map[string]string{}
 	for _, t := range in.Tags.Tag {
-		tags[cmpOr(t.TagKey, t.Key)] = cmpOr(t.TagValue, t.Value)
+		tags[cmp.Or(t.TagKey, t.Key)] = cmp.Or(t.TagValue, t.Value)
 	}
 	scope := p.Scope(region, tags[multicloud.TagTenant], tags[multicloud.TagOwner])
 	if err := p.prov.ReleaseAddress(ctx, scope, addr, id); err != nil {

@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,9 +35,11 @@ func sortedTags(m map[string]string) []kv {
 	return out
 }
 
-// ownerFilter is the tag filter that finds what the flow created for scope.
+// ownerFilter is the tag filter that finds what the flow created for
+// scope: every tag of scope.Tags() (the tenant included, so the same user
+// ID in another tenant finds nothing of this one's).
 func ownerFilter(scope network.Scope) []kv {
-	return []kv{{network.TagOwner, scope.Owner}, {network.TagCreatedBy, network.CreatedByValue}, {network.TagTenant, scope.Tenant}}
+	return sortedTags(scope.Tags())
 }
 
 // resourceName is a name for a resource of scope: letters, digits, '.',
@@ -73,9 +76,8 @@ func vpcStatus(s string) network.Status {
 	return network.StatusPending
 }
 
-// FindVPC returns the oldest VPC of scope's region tagged with scope's
-// Owner, tenant and createdBy = multicloud (DescribeVpcs with a tag
-// filter); none is ErrNotFound.
+// FindVPC returns the oldest VPC of scope's region tagged with every tag
+// of scope.Tags() (DescribeVpcs with a tag filter); none is ErrNotFound.
 func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (network.VPC, error) {
 	req := vpc.CreateDescribeVpcsRequest()
 	tags := ownerFilter(scope)
@@ -96,7 +98,7 @@ func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (network.VP
 		}
 	}
 	if best == nil {
-		return network.VPC{}, errorf("DescribeVpcs", scope.Region, multicloud.CodeNotFound, "", "no vpc of owner %q", scope.Owner)
+		return network.VPC{}, errorf("DescribeVpcs", scope.Region, multicloud.CodeNotFound, "", "no vpc of owner %q in tenant %q", scope.Owner, scope.Tenant)
 	}
 	return network.VPC{ID: best.VpcId, CIDR: best.CidrBlock, Status: vpcStatus(best.Status)}, nil
 }
@@ -151,7 +153,14 @@ func (p *Provider) ListSwitches(ctx context.Context, scope network.Scope, vpcID 
 			return nil, err
 		}
 		for _, s := range resp.VSwitches.VSwitch {
-			out = append(out, network.Switch{ID: s.VSwitchId, VPCID: s.VpcId, Zone: s.ZoneId, CIDR: s.CidrBlock})
+			sw := network.Switch{ID: s.VSwitchId, VPCID: s.VpcId, Zone: s.ZoneId, CIDR: s.CidrBlock}
+			if len(s.Tags.Tag) > 0 {
+				sw.Tags = make(map[string]string, len(s.Tags.Tag))
+				for _, t := range s.Tags.Tag {
+					sw.Tags[t.Key] = t.Value
+				}
+			}
+			out = append(out, sw)
 		}
 		if len(resp.VSwitches.VSwitch) == 0 || page*50 >= resp.TotalCount {
 			return out, nil
@@ -242,7 +251,7 @@ func (p *Provider) AuthorizePorts(ctx context.Context, scope network.Scope, grou
 			src = "0.0.0.0/0"
 		}
 		perms[i] = ecs.AuthorizeSecurityGroupPermissions{
-			IpProtocol: strings.ToLower(cmpOr(r.Protocol, "tcp")), PortRange: fmt.Sprintf("%d/%d", r.FromPort, max(r.ToPort, r.FromPort)),
+			IpProtocol: strings.ToLower(cmp.Or(r.Protocol, "tcp")), PortRange: fmt.Sprintf("%d/%d", r.FromPort, max(r.ToPort, r.FromPort)),
 			SourceCidrIp: src, Policy: "accept", Priority: "1",
 		}
 	}
@@ -413,11 +422,4 @@ func (p *Provider) ReleaseAddress(ctx context.Context, scope network.Scope, addr
 		p.mu.Unlock()
 	}
 	return err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
