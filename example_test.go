@@ -86,7 +86,6 @@ func ExampleCreateInstanceRequest_Validate() {
 	// true
 	// userId: is required
 	// region: is required
-	// instanceName: must start with a letter
 	// imageKey: is required
 	// instanceType: one of instanceType, gpuModel, or cpu and memory is required
 	// tags: key "Owner" is reserved and set by the client

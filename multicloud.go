@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -122,34 +123,52 @@ func (c *Client) prepare(op string, req *CreateInstanceRequest) (*CreateInstance
 	r := req.Clone()
 	r.NetworkIsolation = cmp.Or(r.NetworkIsolation, c.opts.NetworkIsolation)
 	r.Normalize()
-	err := r.Validate()
+	var v validator
+	v.portable(r)
 	if rc, ok := c.opts.Scheduler.(RequestChecker); ok {
-		if fes := rc.CheckRequest(r); len(fes) > 0 {
-			var v validator
-			if err != nil {
-				v.errs = append(v.errs, unjoin(errors.Unwrap(err))...)
-			}
-			for _, fe := range fes {
-				v.errs = append(v.errs, fe)
-			}
-			err = v.err()
+		for _, fe := range rc.CheckRequest(r) {
+			v.errs = append(v.errs, fe)
 		}
 	}
-	if err != nil {
+	if r.Provider != "" {
+		// The provider's own rules, in the same report; a provider that is
+		// not registered is the scheduler's to report.
+		if prov, err := c.reg.Get(r.Provider); err == nil {
+			if rv, ok := prov.(RequestValidator); ok {
+				pr := r.Clone()
+				rv.DefaultRequest(pr)
+				v.merge(rv.ValidateRequest(pr))
+			}
+		}
+	}
+	if err := v.err(); err != nil {
 		err.(*Error).Op = op
 		return nil, err
 	}
 	return r, nil
 }
 
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
+// requestFor returns r as the provider of pl is to see it: a copy with
+// the provider's defaults filled in and its rules checked when it is a
+// RequestValidator, else r itself. A request the provider refuses is
+// ErrInvalidArgument naming the provider and every field.
+func (c *Client) requestFor(r *CreateInstanceRequest, pl Placement) (*CreateInstanceRequest, error) {
+	prov, err := c.reg.Get(pl.Provider)
+	if err != nil {
+		return nil, err
 	}
-	if err == nil {
-		return nil
+	rv, ok := prov.(RequestValidator)
+	if !ok {
+		return r, nil
 	}
-	return []error{err}
+	pr := r.Clone()
+	rv.DefaultRequest(pr)
+	if err := ValidationError(rv.ValidateRequest(pr)...); err != nil {
+		e := err.(*Error)
+		e.Provider, e.Region = prov.Code(), pl.Region
+		return nil, e
+	}
+	return pr, nil
 }
 
 // CreateInstance creates req.Quantity instances and returns them. It
@@ -176,7 +195,7 @@ func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest)
 	if err != nil {
 		return nil, err
 	}
-	tags := cloneMap(r.Tags)
+	tags := maps.Clone(r.Tags)
 	if tags == nil {
 		tags = map[string]string{}
 	}
@@ -186,13 +205,19 @@ func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest)
 	var lastErr error
 	var last Placement
 	for _, pl := range placements {
-		insts, err := c.createAt(ctx, r, pl, tags, log)
-		if len(insts) > 0 || err == nil {
-			return insts, err
+		// A placement whose provider refuses the request is skipped like
+		// one without capacity: another provider may take it.
+		pr, err := c.requestFor(r, pl)
+		if err == nil {
+			var insts []*Instance
+			insts, err = c.createAt(ctx, pr, pl, tags, log)
+			if len(insts) > 0 || err == nil {
+				return insts, err
+			}
 		}
 		attempts = append(attempts, fmt.Errorf("%s: %w", pl, err))
 		lastErr, last = err, pl
-		if !IsCapacity(err) || ctx.Err() != nil {
+		if pr != nil && !IsCapacity(err) || ctx.Err() != nil {
 			break
 		}
 		log.Info("placement failed over", "placement", pl.String(), "err", err)
@@ -476,11 +501,17 @@ func (c *Client) Quote(ctx context.Context, req *CreateInstanceRequest) (*pricin
 	}
 	var errs []error
 	for _, pl := range placements {
+		pr, err := c.requestFor(r, pl)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", pl, err))
+			continue
+		}
 		prov, err := c.reg.Get(pl.Provider)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		r := pr
 		plan, _, err := c.resolve(ctx, prov, r, pl)
 		if err != nil {
 			if !IsCapacity(err) {
