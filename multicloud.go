@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -311,19 +312,77 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 }
 
 // resolve returns the plan of request r at placement pl and the
-// placement's idempotency token. A plan resolved for the same token
-// before (a retry, or a Quote of the same request) is reused, so what is
-// created is what was planned and priced.
+// placement's idempotency token. The plan is, in order: the one resolved
+// for the same token before (a retry, or a Quote of the request with the
+// same IdempotencyKey); the one a Quote of an identical request resolved
+// within QuoteTTL (quoteKey: a Quote and a CreateInstance of the same
+// request without a key); a fresh resolution. So what is created is what
+// was priced, even when stock moved the provider's choice in between.
 func (c *Client) resolve(ctx context.Context, prov Provider, r *CreateInstanceRequest, pl Placement) (*Plan, string, error) {
 	token := Token(r.IdempotencyKey, pl)
-	plan, err := c.plans.resolve(ctx, token, func(ctx context.Context) (plan *Plan, err error) {
-		err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
-			plan, err = prov.Resolve(ctx, r, pl)
-			return err
-		})
-		return plan, err
+	if plan, ok := c.plans.get(token); ok {
+		return plan, token, nil
+	}
+	plan, ok := c.plans.get(quoteKey(r, pl))
+	if !ok {
+		var err error
+		if plan, err = c.resolveFresh(ctx, prov, r, pl); err != nil {
+			return nil, token, err
+		}
+	}
+	c.plans.put(token, plan, planTTL)
+	return plan, token, nil
+}
+
+// resolveQuoted returns the plan of request r at pl for a Quote, and
+// remembers it for an identical request's CreateInstance within QuoteTTL
+// and, when the caller set an IdempotencyKey, for the key's token.
+func (c *Client) resolveQuoted(ctx context.Context, prov Provider, r *CreateInstanceRequest, pl Placement, keyed bool) (*Plan, error) {
+	if keyed {
+		if plan, ok := c.plans.get(Token(r.IdempotencyKey, pl)); ok {
+			return plan, nil
+		}
+	}
+	qk := quoteKey(r, pl)
+	plan, ok := c.plans.get(qk)
+	if !ok {
+		var err error
+		if plan, err = c.resolveFresh(ctx, prov, r, pl); err != nil {
+			return nil, err
+		}
+		c.plans.put(qk, plan, c.opts.QuoteTTL)
+	}
+	if keyed {
+		c.plans.put(Token(r.IdempotencyKey, pl), plan, planTTL)
+	}
+	return plan, nil
+}
+
+func (c *Client) resolveFresh(ctx context.Context, prov Provider, r *CreateInstanceRequest, pl Placement) (plan *Plan, err error) {
+	err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
+		plan, err = prov.Resolve(ctx, r, pl)
+		return err
 	})
-	return plan, token, err
+	return plan, err
+}
+
+// quoteKey identifies a request at a placement regardless of its
+// IdempotencyKey: a hash of its JSON form (which holds no password) with
+// the key left out, and of the placement. Two requests with the same
+// quoteKey resolve alike.
+func quoteKey(r *CreateInstanceRequest, pl Placement) string {
+	cp := *r
+	cp.IdempotencyKey = ""
+	b, err := json.Marshal(&cp)
+	if err != nil {
+		return "" // cannot happen: every field marshals
+	}
+	h := sha256.New()
+	h.Write(b)
+	for _, s := range []string{strings.ToLower(pl.Provider), pl.Region, pl.Zone, pl.InstanceType} {
+		fmt.Fprintf(h, "%d:%s;", len(s), s)
+	}
+	return "quote:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // nonRetryable stops RetryPolicy.Do from retrying an error.
@@ -414,15 +473,16 @@ func Token(idempotencyKey string, p Placement) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// planMemo remembers the plan each token resolved to, so that the
-// client's own retries of a request (and a caller's retry within planTTL)
-// create exactly what the first try planned, even when stock moved the
-// provider's choice of zone or type in between. Entries expire in the
-// order they were added, so eviction pops from the front of a queue.
+// planMemo remembers plans by token (the client's own retries of a
+// request, and a caller's retry within planTTL, create exactly what the
+// first try planned) and by quoteKey (a CreateInstance creates what a Quote
+// of the same request priced). It holds at most planMemoSize entries;
+// expired ones are dropped from the front of the insertion queue, and
+// lookups ignore any that expired further back.
 type planMemo struct {
 	mu    sync.Mutex
 	plans map[string]memoPlan
-	order []memoKey // insertion order; front entries expire first
+	order []memoKey // insertion order
 }
 
 type memoPlan struct {
@@ -431,7 +491,7 @@ type memoPlan struct {
 }
 
 type memoKey struct {
-	token   string
+	key     string
 	expires time.Time
 }
 
@@ -440,19 +500,27 @@ const (
 	planMemoSize = 10_000
 )
 
-func (m *planMemo) resolve(ctx context.Context, token string, fn func(context.Context) (*Plan, error)) (*Plan, error) {
-	now := time.Now()
+// get returns the live plan remembered under key.
+func (m *planMemo) get(key string) (*Plan, bool) {
+	if key == "" {
+		return nil, false
+	}
 	m.mu.Lock()
-	if mp, ok := m.plans[token]; ok && now.Before(mp.expires) {
-		m.mu.Unlock()
-		p := mp.plan
-		return &p, nil
-	}
+	mp, ok := m.plans[key]
 	m.mu.Unlock()
-	plan, err := fn(ctx)
-	if err != nil {
-		return nil, err
+	if !ok || !time.Now().Before(mp.expires) {
+		return nil, false
 	}
+	p := mp.plan
+	return &p, true
+}
+
+// put remembers plan under key for ttl.
+func (m *planMemo) put(key string, plan *Plan, ttl time.Duration) {
+	if key == "" {
+		return
+	}
+	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.plans == nil {
@@ -461,14 +529,13 @@ func (m *planMemo) resolve(ctx context.Context, token string, fn func(context.Co
 	for len(m.order) > 0 && (len(m.plans) >= planMemoSize || !now.Before(m.order[0].expires)) {
 		k := m.order[0]
 		m.order = m.order[1:]
-		if mp, ok := m.plans[k.token]; ok && mp.expires.Equal(k.expires) {
-			delete(m.plans, k.token)
+		if mp, ok := m.plans[k.key]; ok && mp.expires.Equal(k.expires) {
+			delete(m.plans, k.key)
 		}
 	}
-	exp := now.Add(planTTL)
-	m.plans[token] = memoPlan{plan: *plan, expires: exp}
-	m.order = append(m.order, memoKey{token, exp})
-	return plan, nil
+	exp := now.Add(ttl)
+	m.plans[key] = memoPlan{plan: *plan, expires: exp}
+	m.order = append(m.order, memoKey{key, exp})
 }
 
 func pricingRequest(r *CreateInstanceRequest, plan *Plan) pricing.Request {
@@ -486,7 +553,12 @@ func pricingRequest(r *CreateInstanceRequest, plan *Plan) pricing.Request {
 // Quote prices req where the scheduler would put it first, without
 // creating anything: hourly and monthly totals with instance, disk and
 // bandwidth parts. Quotes are cached until they expire, and concurrent
-// identical quotes share one provider call. Errors are
+// identical quotes share one provider call. The plan priced is the plan
+// created: a CreateInstance of the same request, with the same
+// IdempotencyKey (within an hour) or, without a key, identical in every
+// other field (within QuoteTTL), builds the quoted zone and instance type
+// even if stock has moved since; the safe pattern is to set the key (the
+// order ID) before quoting. Errors are
 // ErrInvalidArgument for a bad request and ErrPriceFailed (with the cause)
 // when the provider cannot price it.
 func (c *Client) Quote(ctx context.Context, req *CreateInstanceRequest) (*pricing.Quote, error) {
@@ -512,7 +584,7 @@ func (c *Client) Quote(ctx context.Context, req *CreateInstanceRequest) (*pricin
 			continue
 		}
 		r := pr
-		plan, _, err := c.resolve(ctx, prov, r, pl)
+		plan, err := c.resolveQuoted(ctx, prov, r, pl, req.IdempotencyKey != "")
 		if err != nil {
 			if !IsCapacity(err) {
 				return nil, wrap(op, pl.Provider, pl.Region, err)

@@ -136,8 +136,11 @@ type CreateInstanceRequest struct {
 	// IdempotencyKey identifies this request across retries: a request
 	// sent again with the same key creates nothing new. Set it, for
 	// instance to the order ID, so that retrying a whole CreateInstance
-	// call (after a timeout or a crash) is safe. When it is empty,
-	// CreateInstance generates one that covers only its own retries.
+	// call (after a timeout or a crash) is safe, and a CreateInstance
+	// after a Client.Quote with the same key builds the quoted plan. When
+	// it is empty, CreateInstance generates one that covers only its own
+	// retries (an identical request quoted within the quote TTL still
+	// builds the quoted plan).
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 }
 
