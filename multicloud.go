@@ -395,50 +395,6 @@ func (n nonRetryable) Error() string {
 	return n.err.Error()
 }
 
-// waitAll waits for every instance to be Running and refreshes each in
-// place; instances that did not get there keep their last state.
-func (c *Client) waitAll(ctx context.Context, insts []*Instance) error {
-	pending := make([]*Instance, 0, len(insts))
-	for _, in := range insts {
-		if in.Status != StatusRunning {
-			pending = append(pending, in)
-		}
-	}
-	switch len(pending) {
-	case 0:
-		return nil
-	case 1:
-		got, err := c.Wait(ctx, pending[0].Ref(), StatusRunning, c.opts.WaitTimeout)
-		if err != nil {
-			return err
-		}
-		merge(pending[0], got)
-		return nil
-	}
-	insts = pending
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for _, in := range insts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			got, err := c.Wait(ctx, in.Ref(), StatusRunning, c.opts.WaitTimeout)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-				return
-			}
-			merge(in, got)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
 // merge copies the fresh state of got into in, keeping what only the
 // create knows (quote, warnings) and the public address it bound, which a
 // provider may not show yet while the binding completes.

@@ -75,6 +75,19 @@ type HealthChecker interface {
 	CheckHealth(ctx context.Context) error
 }
 
+// BatchGetter is an optional Provider capability: the state of many
+// instances of one region in one call (Aliyun's DescribeInstances takes up
+// to 100 IDs). Client.WaitAll polls through it, one call per region and
+// round for up to BatchSize instances; without it, it falls back on Get.
+type BatchGetter interface {
+	// GetBatch returns the instances among ids (at most BatchSize) that
+	// exist in region, keyed by ID; an ID missing from the map does not
+	// exist. It fails only as a whole.
+	GetBatch(ctx context.Context, region string, ids []string) (map[string]*Instance, error)
+	// BatchSize is the most IDs one GetBatch call takes.
+	BatchSize() int
+}
+
 // RequestValidator is an optional Provider capability: the provider's own
 // defaults and rules for a request, beyond the portable ones of
 // CreateInstanceRequest.Validate (disk categories, name, password and tag

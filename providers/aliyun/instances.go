@@ -44,6 +44,36 @@ func (p *Provider) describe(ctx context.Context, region, id string) (*ecs.Instan
 	return nil, errorf("DescribeInstances", region, multicloud.CodeNotFound, "InvalidInstanceId.NotFound", "instance %s not found", id)
 }
 
+// MaxBatch is the most IDs one DescribeInstances call takes in
+// InstanceIds.
+const MaxBatch = 100
+
+// GetBatch returns the instances among ids (at most MaxBatch) that exist in
+// region, keyed by ID: one DescribeInstances call with InstanceIds and a
+// page of MaxBatch (multicloud.BatchGetter).
+func (p *Provider) GetBatch(ctx context.Context, region string, ids []string) (map[string]*multicloud.Instance, error) {
+	if len(ids) > MaxBatch {
+		return nil, errorf("DescribeInstances", region, multicloud.CodeInvalidArgument, "", "at most %d ids, got %d", MaxBatch, len(ids))
+	}
+	req := ecs.CreateDescribeInstancesRequest()
+	js, _ := json.Marshal(ids)
+	req.InstanceIds = string(js)
+	req.PageSize = requests.NewInteger(MaxBatch)
+	resp := ecs.CreateDescribeInstancesResponse()
+	if err := p.do(ctx, region, productECS, req, resp); err != nil {
+		return nil, err
+	}
+	out := make(map[string]*multicloud.Instance, len(resp.Instances.Instance))
+	for i := range resp.Instances.Instance {
+		in := &resp.Instances.Instance[i]
+		out[in.InstanceId] = toInstance(in)
+	}
+	return out, nil
+}
+
+// BatchSize is the most IDs GetBatch takes: MaxBatch.
+func (p *Provider) BatchSize() int { return MaxBatch }
+
 // List returns one page of the instances of q.Region that carry every tag
 // of q.Tags (DescribeInstances with Tag.N, at most 20, NextToken and
 // MaxResults capped at 100) and, when set, are in q.Status.

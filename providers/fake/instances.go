@@ -343,6 +343,36 @@ func (p *Provider) Get(ctx context.Context, region, id string) (_ *multicloud.In
 	return p.snapshotLocked(in, p.now()), nil
 }
 
+// GetBatch returns the instances among ids that exist in region, keyed
+// by ID, in one call (multicloud.BatchGetter); at most BatchSize IDs, else
+// ErrInvalidArgument. An unknown region is ErrInvalidArgument.
+func (p *Provider) GetBatch(ctx context.Context, region string, ids []string) (_ map[string]*multicloud.Instance, err error) {
+	const op = "GetBatch"
+	defer p.track(op, region, "", p.now(), &err)
+	if err := p.enter(ctx, op, region); err != nil {
+		return nil, err
+	}
+	if len(ids) > MaxPageSize {
+		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "InvalidParameter", "at most %d ids, got %d", MaxPageSize, len(ids))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, err := p.regionLocked(op, region); err != nil {
+		return nil, err
+	}
+	now := p.now()
+	out := make(map[string]*multicloud.Instance, len(ids))
+	for _, id := range ids {
+		if in, ok := p.instances[id]; ok && in.region == region {
+			out[id] = p.snapshotLocked(in, now)
+		}
+	}
+	return out, nil
+}
+
+// BatchSize is the most IDs GetBatch takes: MaxPageSize.
+func (p *Provider) BatchSize() int { return MaxPageSize }
+
 // The page sizes of List.
 const (
 	DefaultPageSize = 50
