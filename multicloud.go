@@ -73,7 +73,9 @@ func UseWaitForRunning(wait bool, timeout time.Duration) ClientOption {
 }
 
 // Client is the portable API: create, price, find and manage instances on
-// the providers of its Registry. It is safe for concurrent use.
+// the providers of its Registry. It is safe for concurrent use. Build one
+// with New: the zero Client has no registry and is not usable (its methods
+// panic).
 type Client struct {
 	reg    *Registry
 	opts   Options
