@@ -79,9 +79,9 @@ var instanceTypeByID = func() map[string]*instanceType {
 
 // image is one public image of the system catalog.
 type image struct {
-	id, name, family, osName, osNameEn, platform string
-	sizeGiB                                      int
-	gpuDriver                                    bool
+	id, family, osName, osNameEn, platform string
+	sizeGiB                                int
+	gpuDriver                              bool
 }
 
 // images is the system image catalog offered in every region.

@@ -53,7 +53,7 @@ type vpcTags struct {
 func vpcTagsJSON(ts []tag) vpcTags {
 	out := vpcTags{Tag: make([]vpcTagJSON, len(ts))}
 	for i, t := range ts {
-		out.Tag[i] = vpcTagJSON{Key: t.Key, Value: t.Value}
+		out.Tag[i] = vpcTagJSON(t)
 	}
 	return out
 }
