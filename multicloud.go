@@ -12,6 +12,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/multicloud-ecs/multicloud/pricing"
@@ -82,6 +83,7 @@ type Client struct {
 	log    *slog.Logger
 	quotes *pricing.Cache
 	plans  planMemo
+	quoted atomic.Bool // a Quote remembered a plan by quoteKey
 }
 
 // New returns a Client over reg. A nil registry is ErrInvalidArgument.
@@ -325,7 +327,11 @@ func (c *Client) resolve(ctx context.Context, prov Provider, r *CreateInstanceRe
 	if plan, ok := c.plans.get(token); ok {
 		return plan, token, nil
 	}
-	plan, ok := c.plans.get(quoteKey(r, pl))
+	var plan *Plan
+	ok := false
+	if c.quoted.Load() { // a create of a client that never quoted skips the hash
+		plan, ok = c.plans.get(quoteKey(r, pl))
+	}
 	if !ok {
 		var err error
 		if plan, err = c.resolveFresh(ctx, prov, r, pl); err != nil {
@@ -352,6 +358,7 @@ func (c *Client) resolveQuoted(ctx context.Context, prov Provider, r *CreateInst
 		if plan, err = c.resolveFresh(ctx, prov, r, pl); err != nil {
 			return nil, err
 		}
+		c.quoted.Store(true)
 		c.plans.put(qk, plan, c.opts.QuoteTTL)
 	}
 	if keyed {
