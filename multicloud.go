@@ -119,11 +119,19 @@ func New(reg *Registry, opts ...ClientOption) (*Client, error) {
 // Registry returns the client's registry.
 func (c *Client) Registry() *Registry { return c.reg }
 
+// prepared is a request ready to schedule: the portable form, and the
+// form the request's own provider sees (its defaults filled), when that
+// provider is a RequestValidator.
+type prepared struct {
+	*CreateInstanceRequest
+	own *CreateInstanceRequest // nil when the provider has no rules or is not named
+}
+
 // prepare normalizes a copy of req and validates it, together with what
-// the scheduler requires.
-func (c *Client) prepare(op string, req *CreateInstanceRequest) (*CreateInstanceRequest, error) {
+// the scheduler requires and the rules of the provider it names.
+func (c *Client) prepare(op string, req *CreateInstanceRequest) (prepared, error) {
 	if req == nil {
-		return nil, &Error{Op: op, Code: CodeInvalidArgument, Message: "nil request"}
+		return prepared{}, &Error{Op: op, Code: CodeInvalidArgument, Message: "nil request"}
 	}
 	r := req.Clone()
 	r.NetworkIsolation = cmp.Or(r.NetworkIsolation, c.opts.NetworkIsolation)
@@ -135,29 +143,35 @@ func (c *Client) prepare(op string, req *CreateInstanceRequest) (*CreateInstance
 			v.errs = append(v.errs, fe)
 		}
 	}
+	var own *CreateInstanceRequest
 	if r.Provider != "" {
 		// The provider's own rules, in the same report; a provider that is
 		// not registered is the scheduler's to report.
 		if prov, err := c.reg.Get(r.Provider); err == nil {
 			if rv, ok := prov.(RequestValidator); ok {
-				pr := r.Clone()
-				rv.DefaultRequest(pr)
-				v.merge(rv.ValidateRequest(pr))
+				own = r.Clone()
+				rv.DefaultRequest(own)
+				v.merge(rv.ValidateRequest(own))
 			}
 		}
 	}
 	if err := v.err(); err != nil {
 		err.(*Error).Op = op
-		return nil, err
+		return prepared{}, err
 	}
-	return r, nil
+	return prepared{r, own}, nil
 }
 
 // requestFor returns r as the provider of pl is to see it: a copy with
 // the provider's defaults filled in and its rules checked when it is a
-// RequestValidator, else r itself. A request the provider refuses is
+// RequestValidator, else r itself; for the request's own provider, the
+// copy prepare checked. A request the provider refuses is
 // ErrInvalidArgument naming the provider and every field.
-func (c *Client) requestFor(r *CreateInstanceRequest, pl Placement) (*CreateInstanceRequest, error) {
+func (c *Client) requestFor(p prepared, pl Placement) (*CreateInstanceRequest, error) {
+	r := p.CreateInstanceRequest
+	if p.own != nil && strings.EqualFold(pl.Provider, r.Provider) {
+		return p.own, nil
+	}
 	prov, err := c.reg.Get(pl.Provider)
 	if err != nil {
 		return nil, err
@@ -191,10 +205,11 @@ func (c *Client) requestFor(r *CreateInstanceRequest, pl Placement) (*CreateInst
 // were out of stock).
 func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest) ([]*Instance, error) {
 	const op = "CreateInstance"
-	r, err := c.prepare(op, req)
+	p, err := c.prepare(op, req)
 	if err != nil {
 		return nil, err
 	}
+	r := p.CreateInstanceRequest
 	log := c.log.With("op", op, "tenant", r.TenantID, "user", r.UserID, "idempotency_key", r.IdempotencyKey)
 	placements, err := c.schedule(ctx, op, r)
 	if err != nil {
@@ -212,7 +227,7 @@ func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest)
 	for _, pl := range placements {
 		// A placement whose provider refuses the request is skipped like
 		// one without capacity: another provider may take it.
-		pr, err := c.requestFor(r, pl)
+		pr, err := c.requestFor(p, pl)
 		if err == nil {
 			var insts []*Instance
 			insts, err = c.createAt(ctx, pr, pl, tags, log)
@@ -528,17 +543,18 @@ func pricingRequest(r *CreateInstanceRequest, plan *Plan) pricing.Request {
 // when the provider cannot price it.
 func (c *Client) Quote(ctx context.Context, req *CreateInstanceRequest) (*pricing.Quote, error) {
 	const op = "Quote"
-	r, err := c.prepare(op, req)
+	p, err := c.prepare(op, req)
 	if err != nil {
 		return nil, err
 	}
+	r := p.CreateInstanceRequest
 	placements, err := c.schedule(ctx, op, r)
 	if err != nil {
 		return nil, err
 	}
 	var errs []error
 	for _, pl := range placements {
-		pr, err := c.requestFor(r, pl)
+		pr, err := c.requestFor(p, pl)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", pl, err))
 			continue
