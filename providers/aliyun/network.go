@@ -42,12 +42,22 @@ func ownerFilter(scope network.Scope) []kv {
 	return sortedTags(scope.Tags())
 }
 
-// resourceName is a name for a resource of scope: letters, digits, '.',
-// '_' and '-' only, starting with a letter, at most 100 characters.
+// resourceName is a name for a resource of scope (a user's, a tenant's or
+// the account's shared one): letters, digits, '.', '_' and '-' only,
+// starting with a letter, at most 100 characters. Names are for people
+// reading the console; resources are found by their tags.
 func resourceName(kind string, scope network.Scope) string {
 	var b strings.Builder
 	b.WriteString("multicloud-" + kind + "-")
-	for _, c := range scope.Owner {
+	who := scope.Owner
+	switch {
+	case who != "":
+	case scope.Tenant != "":
+		who = "tenant-" + scope.Tenant // a tenant's shared VPC
+	default:
+		who = "shared" // the account's shared VPC
+	}
+	for _, c := range who {
 		if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
 			b.WriteRune(c)
 		} else {
