@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/pricing"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
 )
 
@@ -86,7 +87,6 @@ func ExampleCreateInstanceRequest_Validate() {
 	// true
 	// userId: is required
 	// region: is required
-	// instanceName: must start with a letter
 	// imageKey: is required
 	// instanceType: one of instanceType, gpuModel, or cpu and memory is required
 	// tags: key "Owner" is reserved and set by the client
@@ -126,4 +126,47 @@ func ExampleFixedScheduler() {
 	fmt.Println(errors.Is(err, multicloud.ErrProviderUnknown))
 	// Output:
 	// true
+}
+
+// Example_priceAware shows what a price-aware placement is built from: a
+// provider's Candidates (multicloud.Candidater), a Quote of each, and
+// pricing.Cheapest and pricing.Sort to compare them.
+func Example_priceAware() {
+	ctx := context.Background()
+	cloud := fake.New()
+	client := newExampleClient(cloud)
+	req := multicloud.NewCreateInstanceRequest(
+		multicloud.WithProvider("fake"),
+		multicloud.WithPlacement("cn-hangzhou", "cn-hangzhou-i"),
+		multicloud.WithOwner("tenant-acme", "user-42"),
+		multicloud.WithName("web-01"),
+		multicloud.WithImage("ubuntu-22.04"),
+		multicloud.WithCPUMemory(4, 16),
+	)
+	cands, err := cloud.Candidates(ctx, req, "cn-hangzhou")
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	quotes := make([]*pricing.Quote, len(cands))
+	for i, pl := range cands {
+		r := req.Clone()
+		r.Zone, r.InstanceType = pl.Zone, pl.InstanceType
+		if quotes[i], err = client.Quote(ctx, r); err != nil {
+			fmt.Println("error:", err)
+			return
+		}
+	}
+	best := cands[pricing.Cheapest(quotes)]
+	fmt.Println("cheapest:", best.InstanceType, best.Zone)
+	pricing.Sort(quotes)
+	for _, q := range quotes {
+		fmt.Printf("%s %.3f %s/hour\n", q.InstanceType, q.Hourly.Total, q.Currency)
+	}
+	// Output:
+	// cheapest: ecs.g7.xlarge cn-hangzhou-i
+	// ecs.g7.xlarge 1.140 CNY/hour
+	// ecs.r7.xlarge 1.440 CNY/hour
+	// ecs.g7.2xlarge 2.240 CNY/hour
+	// ecs.g7.4xlarge 4.440 CNY/hour
 }

@@ -1,14 +1,16 @@
 package multicloud
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/multicloud-ecs/multicloud/pricing"
@@ -34,6 +36,10 @@ type Options struct {
 	// QuoteTTL is how long a quote without its own validity is reused;
 	// default 5 minutes.
 	QuoteTTL time.Duration
+	// NetworkIsolation is how users share a region's network when a
+	// request does not say; default empty: the provider's own default,
+	// IsolateUser unless the provider was configured otherwise.
+	NetworkIsolation NetworkIsolation
 }
 
 // ClientOption edits the Options of a Client. Client options are named
@@ -53,6 +59,12 @@ func UseRetryPolicy(p RetryPolicy) ClientOption { return func(o *Options) { o.Re
 // UsePollInterval sets the first polling interval of Wait.
 func UsePollInterval(d time.Duration) ClientOption { return func(o *Options) { o.PollInterval = d } }
 
+// UseNetworkIsolation sets how users share a region's network for requests
+// that do not set CreateInstanceRequest.NetworkIsolation.
+func UseNetworkIsolation(i NetworkIsolation) ClientOption {
+	return func(o *Options) { o.NetworkIsolation = i }
+}
+
 // UseWaitForRunning sets whether CreateInstance waits for Running, and
 // for how long at most.
 func UseWaitForRunning(wait bool, timeout time.Duration) ClientOption {
@@ -60,13 +72,16 @@ func UseWaitForRunning(wait bool, timeout time.Duration) ClientOption {
 }
 
 // Client is the portable API: create, price, find and manage instances on
-// the providers of its Registry. It is safe for concurrent use.
+// the providers of its Registry. It is safe for concurrent use. Build one
+// with New: the zero Client has no registry and is not usable (its methods
+// panic).
 type Client struct {
 	reg    *Registry
 	opts   Options
 	log    *slog.Logger
 	quotes *pricing.Cache
 	plans  planMemo
+	quoted atomic.Bool // a Quote remembered a plan by quoteKey
 }
 
 // New returns a Client over reg. A nil registry is ErrInvalidArgument.
@@ -102,42 +117,75 @@ func New(reg *Registry, opts ...ClientOption) (*Client, error) {
 // Registry returns the client's registry.
 func (c *Client) Registry() *Registry { return c.reg }
 
-// prepare normalizes a copy of req and validates it, together with what
-// the scheduler requires.
-func (c *Client) prepare(op string, req *CreateInstanceRequest) (*CreateInstanceRequest, error) {
-	if req == nil {
-		return nil, &Error{Op: op, Code: CodeInvalidArgument, Message: "nil request"}
-	}
-	r := req.Clone()
-	r.Normalize()
-	err := r.Validate()
-	if rc, ok := c.opts.Scheduler.(RequestChecker); ok {
-		if fes := rc.CheckRequest(r); len(fes) > 0 {
-			var v validator
-			if err != nil {
-				v.errs = append(v.errs, unjoin(errors.Unwrap(err))...)
-			}
-			for _, fe := range fes {
-				v.errs = append(v.errs, fe)
-			}
-			err = v.err()
-		}
-	}
-	if err != nil {
-		err.(*Error).Op = op
-		return nil, err
-	}
-	return r, nil
+// prepared is a request ready to schedule: the portable form, and the
+// form the request's own provider sees (its defaults filled), when that
+// provider is a RequestValidator.
+type prepared struct {
+	*CreateInstanceRequest
+	own *CreateInstanceRequest // nil when the provider has no rules or is not named
 }
 
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
+// prepare normalizes a copy of req and validates it, together with what
+// the scheduler requires and the rules of the provider it names.
+func (c *Client) prepare(op string, req *CreateInstanceRequest) (prepared, error) {
+	if req == nil {
+		return prepared{}, &Error{Op: op, Code: CodeInvalidArgument, Message: "nil request"}
 	}
-	if err == nil {
-		return nil
+	r := req.Clone()
+	r.NetworkIsolation = cmp.Or(r.NetworkIsolation, c.opts.NetworkIsolation)
+	r.Normalize()
+	var v validator
+	v.portable(r)
+	if rc, ok := c.opts.Scheduler.(RequestChecker); ok {
+		for _, fe := range rc.CheckRequest(r) {
+			v.errs = append(v.errs, fe)
+		}
 	}
-	return []error{err}
+	var own *CreateInstanceRequest
+	if r.Provider != "" {
+		// The provider's own rules, in the same report; a provider that is
+		// not registered is the scheduler's to report.
+		if prov, err := c.reg.Get(r.Provider); err == nil {
+			if rv, ok := prov.(RequestValidator); ok {
+				own = r.Clone()
+				rv.DefaultRequest(own)
+				v.merge(rv.ValidateRequest(own))
+			}
+		}
+	}
+	if err := v.err(); err != nil {
+		err.(*Error).Op = op
+		return prepared{}, err
+	}
+	return prepared{r, own}, nil
+}
+
+// requestFor returns r as the provider of pl is to see it: a copy with
+// the provider's defaults filled in and its rules checked when it is a
+// RequestValidator, else r itself; for the request's own provider, the
+// copy prepare checked. A request the provider refuses is
+// ErrInvalidArgument naming the provider and every field.
+func (c *Client) requestFor(p prepared, pl Placement) (*CreateInstanceRequest, error) {
+	r := p.CreateInstanceRequest
+	if p.own != nil && strings.EqualFold(pl.Provider, r.Provider) {
+		return p.own, nil
+	}
+	prov, err := c.reg.Get(pl.Provider)
+	if err != nil {
+		return nil, err
+	}
+	rv, ok := prov.(RequestValidator)
+	if !ok {
+		return r, nil
+	}
+	pr := r.Clone()
+	rv.DefaultRequest(pr)
+	if err := ValidationError(rv.ValidateRequest(pr)...); err != nil {
+		e := err.(*Error)
+		e.Provider, e.Region = prov.Code(), pl.Region
+		return nil, e
+	}
+	return pr, nil
 }
 
 // CreateInstance creates req.Quantity instances and returns them. It
@@ -155,16 +203,17 @@ func unjoin(err error) []error {
 // were out of stock).
 func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest) ([]*Instance, error) {
 	const op = "CreateInstance"
-	r, err := c.prepare(op, req)
+	p, err := c.prepare(op, req)
 	if err != nil {
 		return nil, err
 	}
+	r := p.CreateInstanceRequest
 	log := c.log.With("op", op, "tenant", r.TenantID, "user", r.UserID, "idempotency_key", r.IdempotencyKey)
 	placements, err := c.schedule(ctx, op, r)
 	if err != nil {
 		return nil, err
 	}
-	tags := cloneMap(r.Tags)
+	tags := maps.Clone(r.Tags)
 	if tags == nil {
 		tags = map[string]string{}
 	}
@@ -174,13 +223,19 @@ func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest)
 	var lastErr error
 	var last Placement
 	for _, pl := range placements {
-		insts, err := c.createAt(ctx, r, pl, tags, log)
-		if len(insts) > 0 || err == nil {
-			return insts, err
+		// A placement whose provider refuses the request is skipped like
+		// one without capacity: another provider may take it.
+		pr, err := c.requestFor(p, pl)
+		if err == nil {
+			var insts []*Instance
+			insts, err = c.createAt(ctx, pr, pl, tags, log)
+			if len(insts) > 0 || err == nil {
+				return insts, err
+			}
 		}
 		attempts = append(attempts, fmt.Errorf("%s: %w", pl, err))
 		lastErr, last = err, pl
-		if !IsCapacity(err) || ctx.Err() != nil {
+		if pr != nil && !IsCapacity(err) || ctx.Err() != nil {
 			break
 		}
 		log.Info("placement failed over", "placement", pl.String(), "err", err)
@@ -273,22 +328,6 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 	return insts, err
 }
 
-// resolve returns the plan of request r at placement pl and the
-// placement's idempotency token. A plan resolved for the same token
-// before (a retry, or a Quote of the same request) is reused, so what is
-// created is what was planned and priced.
-func (c *Client) resolve(ctx context.Context, prov Provider, r *CreateInstanceRequest, pl Placement) (*Plan, string, error) {
-	token := Token(r.IdempotencyKey, pl)
-	plan, err := c.plans.resolve(ctx, token, func(ctx context.Context) (plan *Plan, err error) {
-		err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
-			plan, err = prov.Resolve(ctx, r, pl)
-			return err
-		})
-		return plan, err
-	})
-	return plan, token, err
-}
-
 // nonRetryable stops RetryPolicy.Do from retrying an error.
 type nonRetryable struct{ err error }
 
@@ -297,50 +336,6 @@ func (n nonRetryable) Error() string {
 		return "<nil>"
 	}
 	return n.err.Error()
-}
-
-// waitAll waits for every instance to be Running and refreshes each in
-// place; instances that did not get there keep their last state.
-func (c *Client) waitAll(ctx context.Context, insts []*Instance) error {
-	pending := make([]*Instance, 0, len(insts))
-	for _, in := range insts {
-		if in.Status != StatusRunning {
-			pending = append(pending, in)
-		}
-	}
-	switch len(pending) {
-	case 0:
-		return nil
-	case 1:
-		got, err := c.Wait(ctx, pending[0].Ref(), StatusRunning, c.opts.WaitTimeout)
-		if err != nil {
-			return err
-		}
-		merge(pending[0], got)
-		return nil
-	}
-	insts = pending
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for _, in := range insts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			got, err := c.Wait(ctx, in.Ref(), StatusRunning, c.opts.WaitTimeout)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-				return
-			}
-			merge(in, got)
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 // merge copies the fresh state of got into in, keeping what only the
@@ -377,63 +372,6 @@ func Token(idempotencyKey string, p Placement) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// planMemo remembers the plan each token resolved to, so that the
-// client's own retries of a request (and a caller's retry within planTTL)
-// create exactly what the first try planned, even when stock moved the
-// provider's choice of zone or type in between. Entries expire in the
-// order they were added, so eviction pops from the front of a queue.
-type planMemo struct {
-	mu    sync.Mutex
-	plans map[string]memoPlan
-	order []memoKey // insertion order; front entries expire first
-}
-
-type memoPlan struct {
-	plan    Plan
-	expires time.Time
-}
-
-type memoKey struct {
-	token   string
-	expires time.Time
-}
-
-const (
-	planTTL      = time.Hour
-	planMemoSize = 10_000
-)
-
-func (m *planMemo) resolve(ctx context.Context, token string, fn func(context.Context) (*Plan, error)) (*Plan, error) {
-	now := time.Now()
-	m.mu.Lock()
-	if mp, ok := m.plans[token]; ok && now.Before(mp.expires) {
-		m.mu.Unlock()
-		p := mp.plan
-		return &p, nil
-	}
-	m.mu.Unlock()
-	plan, err := fn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.plans == nil {
-		m.plans = make(map[string]memoPlan)
-	}
-	for len(m.order) > 0 && (len(m.plans) >= planMemoSize || !now.Before(m.order[0].expires)) {
-		k := m.order[0]
-		m.order = m.order[1:]
-		if mp, ok := m.plans[k.token]; ok && mp.expires.Equal(k.expires) {
-			delete(m.plans, k.token)
-		}
-	}
-	exp := now.Add(planTTL)
-	m.plans[token] = memoPlan{plan: *plan, expires: exp}
-	m.order = append(m.order, memoKey{token, exp})
-	return plan, nil
-}
-
 func pricingRequest(r *CreateInstanceRequest, plan *Plan) pricing.Request {
 	pr := pricing.Request{
 		Provider: plan.Provider, Region: plan.Region, Zone: plan.Zone, InstanceType: plan.InstanceType, ImageID: plan.ImageID,
@@ -444,59 +382,6 @@ func pricingRequest(r *CreateInstanceRequest, plan *Plan) pricing.Request {
 		pr.BandwidthMode, pr.BandwidthMbps = r.BandwidthMode, r.PublicIPBandwidth
 	}
 	return pr
-}
-
-// Quote prices req where the scheduler would put it first, without
-// creating anything: hourly and monthly totals with instance, disk and
-// bandwidth parts. Quotes are cached until they expire, and concurrent
-// identical quotes share one provider call. Errors are
-// ErrInvalidArgument for a bad request and ErrPriceFailed (with the cause)
-// when the provider cannot price it.
-func (c *Client) Quote(ctx context.Context, req *CreateInstanceRequest) (*pricing.Quote, error) {
-	const op = "Quote"
-	r, err := c.prepare(op, req)
-	if err != nil {
-		return nil, err
-	}
-	placements, err := c.schedule(ctx, op, r)
-	if err != nil {
-		return nil, err
-	}
-	var errs []error
-	for _, pl := range placements {
-		prov, err := c.reg.Get(pl.Provider)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		plan, _, err := c.resolve(ctx, prov, r, pl)
-		if err != nil {
-			if !IsCapacity(err) {
-				return nil, wrap(op, pl.Provider, pl.Region, err)
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", pl, err))
-			continue
-		}
-		q, err := c.quotes.Quote(ctx, pricingRequest(r, plan))
-		if err != nil {
-			return nil, &Error{Op: op, Provider: plan.Provider, Region: plan.Region, Code: CodePriceFailed, Err: err}
-		}
-		return q, nil
-	}
-	return nil, &Error{Op: op, Region: r.Region, Code: CodeNoPlacement, Message: "no placement could be priced", Err: errors.Join(errs...)}
-}
-
-func (c *Client) quoteUncached(ctx context.Context, pr pricing.Request) (*pricing.Quote, error) {
-	prov, err := c.reg.Get(pr.Provider)
-	if err != nil {
-		return nil, err
-	}
-	var q *pricing.Quote
-	err = c.opts.Retry.Do(ctx, func(ctx context.Context) (err error) {
-		q, err = prov.Quote(ctx, pr)
-		return err
-	})
-	return q, err
 }
 
 // wrap returns err as an *Error with op and placement context, once: an

@@ -75,9 +75,48 @@ type HealthChecker interface {
 	CheckHealth(ctx context.Context) error
 }
 
-// Candidater is an optional Provider capability used by price-aware
-// schedulers: every placement in region that can take the request (each
-// zone and fitting instance type), so they can be quoted and compared.
+// BatchGetter is an optional Provider capability: the state of many
+// instances of one region in one call (Aliyun's DescribeInstances takes up
+// to 100 IDs). Client.WaitAll polls through it, one call per region and
+// round for up to BatchSize instances; without it, it falls back on Get.
+type BatchGetter interface {
+	// GetBatch returns the instances among ids (at most BatchSize) that
+	// exist in region, keyed by ID; an ID missing from the map does not
+	// exist. It fails only as a whole.
+	GetBatch(ctx context.Context, region string, ids []string) (map[string]*Instance, error)
+	// BatchSize is the most IDs one GetBatch call takes.
+	BatchSize() int
+}
+
+// RequestValidator is an optional Provider capability: the provider's own
+// defaults and rules for a request, beyond the portable ones of
+// CreateInstanceRequest.Validate (disk categories, name, password and tag
+// character sets, bandwidth caps, billing periods). The Client calls both
+// methods on its own copy of a normalized, portably valid request, with no
+// call to the cloud in between: for the request's Provider before it
+// schedules, so that the provider's problems come in the same
+// ErrInvalidArgument report as the portable ones, and for every
+// placement's provider before it resolves there (a placement whose provider
+// refuses the request is skipped like one without capacity).
+//
+// Implementations must be safe for concurrent use and must not call the
+// cloud.
+type RequestValidator interface {
+	// DefaultRequest fills the provider's defaults into fields r leaves
+	// zero, such as the system disk category. It changes nothing set.
+	DefaultRequest(r *CreateInstanceRequest)
+	// ValidateRequest returns one *FieldError per problem of r under the
+	// provider's rules, in field order; nil when r is valid. It never
+	// puts the password in a reason.
+	ValidateRequest(r *CreateInstanceRequest) []*FieldError
+}
+
+// Candidater is an optional Provider capability: every placement in region
+// that can take the request (each zone and fitting instance type), so that
+// they can be quoted and compared. No scheduler of this module calls it
+// yet: it is the interface the price-aware placement work builds on, and
+// the fake and Aliyun providers implement it so that such a scheduler can
+// be written outside this module today.
 type Candidater interface {
 	Candidates(ctx context.Context, req *CreateInstanceRequest, region string) ([]Placement, error)
 }

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/multicloud-ecs/multicloud/pricing"
@@ -43,6 +43,24 @@ const (
 	PublicIPInstance PublicIPMode = "INSTANCE"
 )
 
+// NetworkIsolation is how the users of one region share a provider's
+// network. Users never share a security group under any of them.
+type NetworkIsolation string
+
+// The network isolation modes.
+const (
+	// IsolateUser gives every user (tenant and user ID) a VPC of their
+	// own: the default. It meets a cloud's VPC quota per region (10 on
+	// Aliyun, 5 on AWS by default) after that many users.
+	IsolateUser NetworkIsolation = "user"
+	// IsolateTenant gives every tenant one VPC, and each of its users a
+	// switch (subnet) per zone and a security group in it.
+	IsolateTenant NetworkIsolation = "tenant"
+	// IsolateShared puts every user of the account in one VPC per region,
+	// with a switch per zone shared and a security group per user.
+	IsolateShared NetworkIsolation = "shared"
+)
+
 // The reserved tag keys. The Client sets them on every instance and network
 // resource it creates; a request that sets one itself is rejected, so that
 // no user can claim another user's network by tagging.
@@ -56,7 +74,6 @@ const (
 
 // Defaults applied by Normalize to fields left zero.
 const (
-	DefaultSystemDiskType = "cloud_essd"
 	DefaultSystemDiskSize = 40 // GiB
 	DefaultBandwidthMbps  = 5
 	// MaxQuantity is the largest Quantity one request may ask for.
@@ -91,7 +108,7 @@ type CreateInstanceRequest struct {
 	Memory       int    `json:"memory,omitempty"`   // minimum memory in GiB
 
 	SystemDiskSize int    `json:"systemDiskSize,omitempty"` // GiB; default 40
-	SystemDiskType string `json:"systemDiskType,omitempty"` // default cloud_essd
+	SystemDiskType string `json:"systemDiskType,omitempty"` // provider's category; default the provider's
 
 	AllocatePublicIP  bool          `json:"allocatePublicIp,omitempty"`
 	PublicIPBandwidth int           `json:"publicIpBandwidth,omitempty"` // Mbit/s; default 5 when AllocatePublicIP
@@ -106,6 +123,10 @@ type CreateInstanceRequest struct {
 	Duration           int        `json:"duration,omitempty"`           // months; PREPAID only
 	Quantity           int        `json:"quantity,omitempty"`           // default 1
 
+	// NetworkIsolation, when set, overrides the client's (UseNetworkIsolation)
+	// and the provider's default, IsolateUser.
+	NetworkIsolation NetworkIsolation `json:"networkIsolation,omitempty"`
+
 	Description string            `json:"description,omitempty"`
 	Tags        map[string]string `json:"tags,omitempty"`
 	// Extensions pass provider-specific settings through, keyed
@@ -115,8 +136,11 @@ type CreateInstanceRequest struct {
 	// IdempotencyKey identifies this request across retries: a request
 	// sent again with the same key creates nothing new. Set it, for
 	// instance to the order ID, so that retrying a whole CreateInstance
-	// call (after a timeout or a crash) is safe. When it is empty,
-	// CreateInstance generates one that covers only its own retries.
+	// call (after a timeout or a crash) is safe, and a CreateInstance
+	// after a Client.Quote with the same key builds the quoted plan. When
+	// it is empty, CreateInstance generates one that covers only its own
+	// retries (an identical request quoted within the quote TTL still
+	// builds the quoted plan).
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 }
 
@@ -222,6 +246,12 @@ func WithQuantity(n int) RequestOption {
 	return func(r *CreateInstanceRequest) { r.Quantity = n }
 }
 
+// WithNetworkIsolation sets how the instance's network is shared with
+// other users of its region; see NetworkIsolation.
+func WithNetworkIsolation(i NetworkIsolation) RequestOption {
+	return func(r *CreateInstanceRequest) { r.NetworkIsolation = i }
+}
+
 // WithDescription sets the description.
 func WithDescription(d string) RequestOption {
 	return func(r *CreateInstanceRequest) { r.Description = d }
@@ -257,27 +287,17 @@ func WithIdempotencyKey(key string) RequestOption {
 func (r *CreateInstanceRequest) Clone() *CreateInstanceRequest {
 	c := *r
 	c.OpenPorts = slices.Clone(r.OpenPorts)
-	c.Tags = cloneMap(r.Tags)
-	c.Extensions = cloneMap(r.Extensions)
+	c.Tags = maps.Clone(r.Tags)
+	c.Extensions = maps.Clone(r.Extensions)
 	return &c
 }
 
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
-
-// Normalize fills defaults into zero fields: quantity 1, ON_DEMAND,
-// TRAFFIC, EIP, the default system disk, the default bandwidth when a
-// public IP is asked for, one GPU when only a model is given, and a random
-// IdempotencyKey. It sorts and de-duplicates OpenPorts. It changes nothing
-// that is set.
+// Normalize fills the portable defaults into zero fields: quantity 1,
+// ON_DEMAND, TRAFFIC, EIP, the default system disk size, the default
+// bandwidth when a public IP is asked for, one GPU when only a model is
+// given, and a random IdempotencyKey. It sorts and de-duplicates
+// OpenPorts. It changes nothing that is set. The system disk category is
+// left to the provider (RequestValidator.DefaultRequest).
 func (r *CreateInstanceRequest) Normalize() {
 	if r.Quantity == 0 {
 		r.Quantity = 1
@@ -290,9 +310,6 @@ func (r *CreateInstanceRequest) Normalize() {
 	}
 	if r.PublicIPMode == "" {
 		r.PublicIPMode = PublicIPElastic
-	}
-	if r.SystemDiskType == "" {
-		r.SystemDiskType = DefaultSystemDiskType
 	}
 	if r.SystemDiskSize == 0 {
 		r.SystemDiskSize = DefaultSystemDiskSize
@@ -327,14 +344,34 @@ type FieldError struct {
 // Error returns "field: reason".
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
-// Validate checks r against the portable rules and reports every problem
-// at once: the result is an *Error of CodeInvalidArgument (errors.Is(err,
-// ErrInvalidArgument)) whose cause joins one *FieldError per problem, in
-// field order. It expects a Normalized request where defaults matter (a
-// zero Quantity is reported). Providers may add their own rules. The
-// password is never part of a message.
+// Validate checks r against the portable rules, those true of every cloud,
+// and reports every problem at once: the result is an *Error of
+// CodeInvalidArgument (errors.Is(err, ErrInvalidArgument)) whose cause
+// joins one *FieldError per problem, in field order. It expects a
+// Normalized request where defaults matter (a zero Quantity is reported).
+// A provider's own rules (disk categories, name and password character
+// sets, bandwidth caps, billing periods) are the provider's: the Client
+// adds them through RequestValidator, in the same report. The password is
+// never part of a message.
 func (r *CreateInstanceRequest) Validate() error {
 	var v validator
+	v.portable(r)
+	return v.err()
+}
+
+// ValidationError returns the *Error of CodeInvalidArgument that Validate
+// returns for fes, or nil when there are none. A RequestValidator may use
+// it to report its field errors on its own.
+func ValidationError(fes ...*FieldError) error {
+	var v validator
+	for _, fe := range fes {
+		v.errs = append(v.errs, fe)
+	}
+	return v.err()
+}
+
+// portable adds the problems of r under the rules of every cloud.
+func (v *validator) portable(r *CreateInstanceRequest) {
 	v.required("tenantId", r.TenantID)
 	v.tagValue("tenantId", r.TenantID)
 	v.required("userId", r.UserID)
@@ -344,9 +381,7 @@ func (r *CreateInstanceRequest) Validate() error {
 	v.identifier("zone", r.Zone)
 	v.identifier("provider", r.Provider)
 	v.required("instanceName", r.InstanceName)
-	if r.InstanceName != "" {
-		v.instanceName(r.InstanceName)
-	}
+	v.maxLen("instanceName", r.InstanceName, 128)
 	v.required("imageKey", r.ImageKey)
 	if r.InstanceType == "" && r.GPUModel == "" && (r.CPU == 0 || r.Memory == 0) {
 		v.add("instanceType", "one of instanceType, gpuModel, or cpu and memory is required")
@@ -363,7 +398,10 @@ func (r *CreateInstanceRequest) Validate() error {
 	if r.Memory < 0 || r.Memory > 16384 {
 		v.add("memory", fmt.Sprintf("must be between 0 and 16384 GiB, got %d", r.Memory))
 	}
-	v.disk(r.SystemDiskType, r.SystemDiskSize)
+	v.maxLen("systemDiskType", r.SystemDiskType, 64)
+	if r.SystemDiskSize < 1 || r.SystemDiskSize > 65536 {
+		v.add("systemDiskSize", fmt.Sprintf("must be between 1 and 65536 GiB, got %d", r.SystemDiskSize))
+	}
 	v.publicIP(r)
 	for _, p := range r.OpenPorts {
 		if p < 1 || p > 65535 {
@@ -373,25 +411,20 @@ func (r *CreateInstanceRequest) Validate() error {
 	if len(r.OpenPorts) > 200 {
 		v.add("openPorts", fmt.Sprintf("at most 200 ports, got %d", len(r.OpenPorts)))
 	}
-	if r.Password != "" {
-		v.password(r.Password.Reveal())
+	if n := utf8.RuneCountInString(r.Password.Reveal()); n > 128 {
+		v.add("password", fmt.Sprintf("at most 128 characters, got %d", n))
 	}
-	if r.KeyPairName != "" && (utf8.RuneCountInString(r.KeyPairName) < 2 || utf8.RuneCountInString(r.KeyPairName) > 128) {
-		v.add("keyPairName", "must be 2-128 characters")
-	}
+	v.maxLen("keyPairName", r.KeyPairName, 255)
 	v.charge(r.InstanceChargeMode, r.Duration)
 	if r.Quantity < 1 || r.Quantity > MaxQuantity {
 		v.add("quantity", fmt.Sprintf("must be between 1 and %d, got %d", MaxQuantity, r.Quantity))
 	}
-	if r.Description != "" {
-		n := utf8.RuneCountInString(r.Description)
-		if n < 2 || n > 256 {
-			v.add("description", fmt.Sprintf("must be 2-256 characters, got %d", n))
-		}
-		if hasURLPrefix(r.Description) {
-			v.add("description", "must not start with http:// or https://")
-		}
+	switch r.NetworkIsolation {
+	case "", IsolateUser, IsolateTenant, IsolateShared:
+	default:
+		v.add("networkIsolation", fmt.Sprintf("must be user, tenant or shared, got %q", r.NetworkIsolation))
 	}
+	v.maxLen("description", r.Description, 256)
 	v.tags(r.Tags)
 	for k := range r.Extensions {
 		if k == "" {
@@ -401,7 +434,6 @@ func (r *CreateInstanceRequest) Validate() error {
 	if len(r.IdempotencyKey) > 128 {
 		v.add("idempotencyKey", fmt.Sprintf("at most 128 characters, got %d", len(r.IdempotencyKey)))
 	}
-	return v.err()
 }
 
 // String describes the request without its password.
@@ -410,10 +442,21 @@ func (r *CreateInstanceRequest) String() string {
 		r.Provider, r.Region, r.Zone, r.TenantID, r.UserID, r.InstanceName, r.InstanceType, r.GPUModel, r.GPUCount, r.ImageKey, r.Quantity)
 }
 
+// validator collects field errors.
 type validator struct{ errs []error }
 
 func (v *validator) add(field, reason string) {
 	v.errs = append(v.errs, &FieldError{Field: field, Reason: reason})
+}
+
+// merge adds fes, leaving out any the report holds already (a provider
+// may check again what the portable rules check).
+func (v *validator) merge(fes []*FieldError) {
+	for _, fe := range fes {
+		if !slices.ContainsFunc(v.errs, func(e error) bool { return *e.(*FieldError) == *fe }) {
+			v.errs = append(v.errs, fe)
+		}
+	}
 }
 
 func (v *validator) err() error {
@@ -431,6 +474,12 @@ func (v *validator) err() error {
 func (v *validator) required(field, value string) {
 	if strings.TrimSpace(value) == "" {
 		v.add(field, "is required")
+	}
+}
+
+func (v *validator) maxLen(field, value string, n int) {
+	if got := utf8.RuneCountInString(value); got > n {
+		v.add(field, fmt.Sprintf("at most %d characters, got %d", n, got))
 	}
 }
 
@@ -457,66 +506,16 @@ func hasURLPrefix(s string) bool {
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }
 
-// tagValue checks a value that ends up in a tag (tenantId, userId).
+// tagValue checks a value that ends up in a tag (tenantId, userId): at
+// most 128 characters, the least any cloud allows for a tag value.
 func (v *validator) tagValue(field, value string) {
-	if value == "" {
-		return
-	}
 	if n := utf8.RuneCountInString(value); n > 128 {
 		v.add(field, fmt.Sprintf("at most 128 characters, got %d", n))
 	}
-	l := strings.ToLower(value)
-	if strings.HasPrefix(l, "acs:") || strings.HasPrefix(l, "aliyun") || hasURLPrefix(value) {
-		v.add(field, "must not start with acs:, aliyun, http:// or https://")
-	}
 }
 
-func (v *validator) instanceName(name string) {
-	n := utf8.RuneCountInString(name)
-	if n < 2 || n > 128 {
-		v.add("instanceName", fmt.Sprintf("must be 2-128 characters, got %d", n))
-	}
-	first, _ := utf8.DecodeRuneInString(name)
-	if !unicode.IsLetter(first) {
-		v.add("instanceName", "must start with a letter")
-	}
-	if hasURLPrefix(name) {
-		v.add("instanceName", "must not start with http:// or https://")
-	}
-	for _, c := range name {
-		if !(unicode.IsLetter(c) || unicode.IsDigit(c) || strings.ContainsRune(":_.-", c)) {
-			v.add("instanceName", fmt.Sprintf("character %q not allowed: use letters, digits, ':', '_', '.' and '-'", c))
-			break
-		}
-	}
-}
-
-// diskLimits are the system disk size ranges per category (GiB).
-var diskLimits = map[string][2]int{
-	"cloud":            {20, 500},
-	"cloud_efficiency": {20, 2048},
-	"cloud_ssd":        {20, 2048},
-	"cloud_essd":       {20, 2048},
-	"cloud_auto":       {1, 2048},
-	"cloud_essd_entry": {20, 2048},
-}
-
-func (v *validator) disk(category string, size int) {
-	lim, ok := diskLimits[category]
-	if !ok {
-		known := make([]string, 0, len(diskLimits))
-		for k := range diskLimits {
-			known = append(known, k)
-		}
-		sort.Strings(known)
-		v.add("systemDiskType", fmt.Sprintf("unknown category %q; known: %s", category, strings.Join(known, ", ")))
-		return
-	}
-	if size < lim[0] || size > lim[1] {
-		v.add("systemDiskSize", fmt.Sprintf("%s must be %d-%d GiB, got %d", category, lim[0], lim[1], size))
-	}
-}
-
+// publicIP checks the portable public address fields; each cloud caps the
+// bandwidth its own way.
 func (v *validator) publicIP(r *CreateInstanceRequest) {
 	switch r.BandwidthMode {
 	case Traffic, Fixed:
@@ -534,54 +533,13 @@ func (v *validator) publicIP(r *CreateInstanceRequest) {
 		}
 		return
 	}
-	max := 100 // an instance's own address
-	if r.PublicIPMode == PublicIPElastic {
-		max = 200 // EIP billed by traffic
-		if r.BandwidthMode == Fixed {
-			max = 500
-		}
-	}
-	if r.PublicIPBandwidth < 1 || r.PublicIPBandwidth > max {
-		v.add("publicIpBandwidth", fmt.Sprintf("must be 1-%d Mbit/s for %s %s, got %d", max, r.PublicIPMode, r.BandwidthMode, r.PublicIPBandwidth))
+	if r.PublicIPBandwidth < 1 {
+		v.add("publicIpBandwidth", fmt.Sprintf("must be at least 1 Mbit/s, got %d", r.PublicIPBandwidth))
 	}
 }
 
-const passwordSpecials = "()`~!@#$%^&*-_+=|{}[]:;'\"<>,.?/"
-
-func (v *validator) password(p string) {
-	n := utf8.RuneCountInString(p)
-	if n < 8 || n > 30 {
-		v.add("password", fmt.Sprintf("must be 8-30 characters, got %d", n))
-	}
-	var upper, lower, digit, special bool
-	for _, c := range p {
-		switch {
-		case c >= 'A' && c <= 'Z':
-			upper = true
-		case c >= 'a' && c <= 'z':
-			lower = true
-		case c >= '0' && c <= '9':
-			digit = true
-		case strings.ContainsRune(passwordSpecials, c):
-			special = true
-		default:
-			v.add("password", "may hold only letters, digits and the characters "+passwordSpecials)
-			return
-		}
-	}
-	classes := 0
-	for _, b := range []bool{upper, lower, digit, special} {
-		if b {
-			classes++
-		}
-	}
-	if classes < 3 {
-		v.add("password", "needs at least three of: upper case, lower case, digit, special character")
-	}
-}
-
-var prepaidMonths = []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60}
-
+// charge checks the billing fields; which prepaid periods are sold is each
+// cloud's.
 func (v *validator) charge(mode ChargeMode, months int) {
 	switch mode {
 	case OnDemand:
@@ -589,8 +547,8 @@ func (v *validator) charge(mode ChargeMode, months int) {
 			v.add("duration", "only for PREPAID")
 		}
 	case Prepaid:
-		if !slices.Contains(prepaidMonths, months) {
-			v.add("duration", fmt.Sprintf("PREPAID needs one of 1-9, 12, 24, 36, 48, 60 months, got %d", months))
+		if months < 1 {
+			v.add("duration", fmt.Sprintf("PREPAID needs a duration of at least 1 month, got %d", months))
 		}
 	default:
 		v.add("instanceChargeMode", fmt.Sprintf("must be ON_DEMAND or PREPAID, got %q", mode))

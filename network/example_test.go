@@ -31,7 +31,7 @@ func ExampleProvisioner_Ensure() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("same network:", again == n)
+	fmt.Println("same network:", again.VPC == n.VPC && again.Switch.ID == n.Switch.ID && again.SecurityGroup == n.SecurityGroup)
 	// Output:
 	// vpc 172.31.0.0/16 Available
 	// switch cn-hangzhou-h 172.31.250.0/24

@@ -61,7 +61,7 @@ func (p *Provisioner) Launch(ctx context.Context, req LaunchRequest, l Launcher)
 	if err := ctx.Err(); err != nil {
 		return nil, canceled(req.Scope, err)
 	}
-	scope := req.Scope
+	scope := p.userScope(req.Scope)
 	cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*p.opts.WaitTimeout)
 	defer cancel()
 	res := &LaunchResult{}

@@ -64,7 +64,7 @@ func TestLaunchHappyPath(t *testing.T) {
 		if len(in.Warnings) != 0 {
 			t.Errorf("instance %s warnings %q, want none", in.ID, in.Warnings)
 		}
-		if got := m.instances[in.ID].net; got != res.Network {
+		if got := m.instances[in.ID].net; cmp.Diff(got, res.Network) != "" {
 			t.Errorf("instance %s launched into %+v, want %+v", in.ID, got, res.Network)
 		}
 	}

@@ -10,33 +10,103 @@ package network
 import (
 	"context"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud"
 )
 
-// Reserved tag keys that mark who owns a network resource. Every resource
-// the flow creates carries all three; the Owner tag is how a user's VPC is
-// found again.
+// Reserved tag keys that mark who owns a network resource. They are the
+// root package's (multicloud.TagTenant and the rest), named here too so
+// that providers read as network code. Every resource the flow creates for
+// a user carries all three; the Owner tag is how a user's VPC is found
+// again.
 const (
-	TagTenant    = "tenantId"
-	TagOwner     = "Owner"
-	TagCreatedBy = "createdBy"
+	TagTenant    = multicloud.TagTenant
+	TagOwner     = multicloud.TagOwner
+	TagCreatedBy = multicloud.TagCreatedBy
 	// CreatedByValue is the value of TagCreatedBy on what this module creates.
-	CreatedByValue = "multicloud"
+	CreatedByValue = multicloud.CreatedByValue
+	// TagIsolation marks a resource shared by several users: a tenant's VPC
+	// (value "tenant") or the account's VPC and its switches ("shared").
+	// A user's own resources do not carry it.
+	TagIsolation = "networkIsolation"
+)
+
+// Isolation is how the users of a region share the network; see
+// multicloud.NetworkIsolation.
+type Isolation = multicloud.NetworkIsolation
+
+// The isolation modes, as the root package names them.
+const (
+	IsolateUser   = multicloud.IsolateUser   // a VPC per user (the default)
+	IsolateTenant = multicloud.IsolateTenant // a VPC per tenant; a switch per zone and a group per user
+	IsolateShared = multicloud.IsolateShared // one VPC per account; a switch per zone; a group per user
 )
 
 // Scope is whose network, where: the unit of sharing. Two requests with
-// equal Scopes share one VPC and one security group; different Owners
-// never share anything.
+// equal Scopes share one network; different Owners never share a security
+// group, and under IsolateUser (the default) nothing at all. A Scope
+// whose Owner is empty is a shared one: the tenant's under IsolateTenant,
+// the account's (Tenant empty too) under IsolateShared; the Provisioner
+// derives those itself.
 type Scope struct {
 	Provider string // provider code
 	Account  string // provider account (or credential) the resources are billed to
 	Region   string // region ID
 	Tenant   string // tenant ID, tagged on every resource
 	Owner    string // user ID, tagged as Owner on every resource
+	// Isolation is how the user's VPC is shared; empty takes the
+	// Provisioner's Options.Isolation.
+	Isolation Isolation
 }
 
-// Tags returns the reserved tags for resources created in s.
+// Tags returns the tags of resources created in s, which are also the tags
+// that find them again: the three reserved tags for a user's scope; for a
+// shared scope createdBy, TagIsolation and (for a tenant's) tenantId.
 func (s Scope) Tags() map[string]string {
-	return map[string]string{TagTenant: s.Tenant, TagOwner: s.Owner, TagCreatedBy: CreatedByValue}
+	if !s.shared() {
+		return map[string]string{TagTenant: s.Tenant, TagOwner: s.Owner, TagCreatedBy: CreatedByValue}
+	}
+	t := map[string]string{TagCreatedBy: CreatedByValue, TagIsolation: string(s.Isolation)}
+	if s.Isolation == IsolateTenant {
+		t[TagTenant] = s.Tenant
+	}
+	return t
+}
+
+// shared reports whether s is a shared scope (a tenant's or the account's).
+func (s Scope) shared() bool {
+	return s.Owner == "" && (s.Isolation == IsolateTenant || s.Isolation == IsolateShared)
+}
+
+// vpcScope returns the scope that owns the VPC of user scope s.
+func (s Scope) vpcScope() Scope {
+	switch s.Isolation {
+	case IsolateTenant:
+		s.Owner = ""
+	case IsolateShared:
+		s.Tenant, s.Owner = "", ""
+	}
+	return s
+}
+
+// switchScope returns the scope that owns the switches of user scope s:
+// the user's own, except under IsolateShared.
+func (s Scope) switchScope() Scope {
+	if s.Isolation == IsolateShared {
+		return s.vpcScope()
+	}
+	return s
+}
+
+// Match reports whether tags carry every tag of s.Tags(), exactly (case
+// and spaces included): what a provider's find of s matches.
+func (s Scope) Match(tags map[string]string) bool {
+	for k, v := range s.Tags() {
+		if got, ok := tags[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
 }
 
 // Status is the lifecycle state of a VPC, switch or address, in portable
@@ -64,6 +134,9 @@ type Switch struct {
 	VPCID string `json:"vpcId"`
 	Zone  string `json:"zone"`
 	CIDR  string `json:"cidr"`
+	// Tags are the switch's tags as ListSwitches reports them; under
+	// IsolateTenant they tell whose switch it is.
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // SecurityGroup is a set of firewall rules in a VPC.
@@ -110,6 +183,18 @@ type Address struct {
 	InstanceID string `json:"instanceId,omitempty"` // bound instance, if any
 }
 
+// VPCPreparer is an optional Primitives capability: the steps a provider
+// needs on a VPC before instances in it can reach the internet (on AWS an
+// internet gateway attached to the VPC and a default route to it; Aliyun
+// needs none). The flow calls PrepareVPC once the VPC is Available, for
+// every VPC it found or created and did not have cached, before it creates
+// switches and security groups in it. PrepareVPC must be idempotent: a VPC
+// already prepared returns nil, and creates take token (derived per VPC)
+// as their idempotency token, carrying scope.Tags().
+type VPCPreparer interface {
+	PrepareVPC(ctx context.Context, scope Scope, vpc VPC, token string) error
+}
+
 // Primitives are the provider operations the flow is built from. Every
 // method is safe for concurrent use. Finds return an error matching
 // multicloud.ErrNotFound when nothing matches. Creates are idempotent on
@@ -119,19 +204,20 @@ type Address struct {
 // the flow can tell a state conflict (multicloud.ErrConflict: retry after a
 // wait) from a final failure.
 type Primitives interface {
-	// FindVPC returns the VPC tagged Owner = scope.Owner (and created by
-	// this module) in scope's region; with several, the oldest.
+	// FindVPC returns the VPC in scope's region that carries every tag of
+	// scope.Tags(), compared exactly; with several, the oldest.
 	FindVPC(ctx context.Context, scope Scope) (VPC, error)
 	// CreateVPC creates a VPC with cidr, tagged for scope.
 	CreateVPC(ctx context.Context, scope Scope, cidr, token string) (VPC, error)
 	// GetVPC returns the VPC's current state.
 	GetVPC(ctx context.Context, scope Scope, vpcID string) (VPC, error)
-	// ListSwitches returns the switches of a VPC.
+	// ListSwitches returns every switch of a VPC, with its tags.
 	ListSwitches(ctx context.Context, scope Scope, vpcID string) ([]Switch, error)
 	// CreateSwitch creates a switch in zone with cidr inside the VPC. It
 	// fails with multicloud.ErrConflict while the VPC is not yet available.
 	CreateSwitch(ctx context.Context, scope Scope, vpcID, zone, cidr, token string) (Switch, error)
-	// FindSecurityGroup returns the scope's security group in the VPC.
+	// FindSecurityGroup returns the security group in the VPC that carries
+	// every tag of scope.Tags(), compared exactly.
 	FindSecurityGroup(ctx context.Context, scope Scope, vpcID string) (SecurityGroup, error)
 	// CreateSecurityGroup creates a security group in the VPC.
 	CreateSecurityGroup(ctx context.Context, scope Scope, vpcID, token string) (SecurityGroup, error)
@@ -222,6 +308,9 @@ type Options struct {
 	PollInterval time.Duration
 	// WaitTimeout bounds every such wait; default 3 minutes.
 	WaitTimeout time.Duration
+	// Isolation is how users share a region's network when a Scope does
+	// not say; default IsolateUser.
+	Isolation Isolation
 	// Now returns the current time for cache expiry; default time.Now.
 	// Waits and polls run on the real clock.
 	Now func() time.Time

@@ -84,6 +84,9 @@ func NewProvisioner(p Primitives, opts ...func(*Options)) *Provisioner {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Isolation == "" {
+		o.Isolation = IsolateUser
+	}
 	return &Provisioner{
 		prims:    p,
 		opts:     o,
@@ -115,6 +118,7 @@ func NewProvisioner(p Primitives, opts ...func(*Options)) *Provisioner {
 // multicloud.ErrCanceled. A not-found from a cached VPC drops the cache
 // entry and the flow runs once more uncached.
 func (p *Provisioner) Ensure(ctx context.Context, scope Scope, zone string) (Network, error) {
+	scope = p.userScope(scope)
 	if err := ctx.Err(); err != nil {
 		return Network{}, canceled(scope, err)
 	}
@@ -137,9 +141,18 @@ func (p *Provisioner) Ensure(ctx context.Context, scope Scope, zone string) (Net
 // it up again (for instance after its VPC was deleted). Forgetting a scope
 // that is not cached does nothing. Forget is safe for concurrent use.
 func (p *Provisioner) Forget(scope Scope) {
+	scope = p.userScope(scope)
 	p.mu.Lock()
 	delete(p.cache, scope)
 	p.mu.Unlock()
+}
+
+// userScope returns scope with its isolation filled from the options.
+func (p *Provisioner) userScope(scope Scope) Scope {
+	if scope.Isolation == "" {
+		scope.Isolation = p.opts.Isolation
+	}
+	return scope
 }
 
 // ensure runs the flow for one scope and zone, from the cache where it
@@ -158,7 +171,7 @@ func (p *Provisioner) ensureFrom(ctx context.Context, scope Scope, zone string, 
 	vpc := e.vpc
 	if !cached {
 		var err error
-		vpc, err = share(ctx, &p.flight, flightKey(scope, "vpc"), func(ctx context.Context) (VPC, error) {
+		vpc, err = share(ctx, &p.flight, flightKey(scope.vpcScope(), "vpc"), func(ctx context.Context) (VPC, error) {
 			return p.ensureVPC(ctx, scope)
 		})
 		if err != nil {
@@ -191,28 +204,33 @@ func (p *Provisioner) ensureFrom(ctx context.Context, scope Scope, zone string, 
 	return Network{VPC: vpc, Switch: sw, SecurityGroup: sg}, nil
 }
 
-// ensureVPC finds or creates the scope's VPC, waits until it is
-// Available, and caches it.
+// ensureVPC finds or creates the VPC of user scope (the user's own, the
+// tenant's or the account's, by its isolation), waits until it is
+// Available, runs the provider's VPCPreparer steps, and caches it.
 func (p *Provisioner) ensureVPC(ctx context.Context, scope Scope) (VPC, error) {
+	vs := scope.vpcScope()
 	var vpc VPC
 	err := p.retry(ctx, func() error {
 		var err error
-		vpc, err = p.prims.FindVPC(ctx, scope)
+		vpc, err = p.prims.FindVPC(ctx, vs)
 		return err
 	})
 	created := false
 	switch {
 	case errors.Is(err, multicloud.ErrNotFound):
 		created = true
-		cidr, err := PlanVPC(p.opts.BaseCIDR, p.opts.VPCPrefixLen, scope.Owner)
+		cidr, err := PlanVPC(p.opts.BaseCIDR, p.opts.VPCPrefixLen, vpcPlanKey(vs))
 		if err != nil {
 			return VPC{}, p.fail(ctx, scope, "plan vpc", err)
 		}
 		err = p.retry(ctx, func() error {
 			var err error
-			vpc, err = p.prims.CreateVPC(ctx, scope, cidr, Token(scopeParts(scope, "vpc")...))
+			vpc, err = p.prims.CreateVPC(ctx, vs, cidr, Token(scopeParts(vs, "vpc")...))
 			return err
 		})
+		if errors.Is(err, multicloud.ErrQuotaExceeded) {
+			return VPC{}, p.fail(ctx, scope, quotaStep(scope.Isolation, cidr), err)
+		}
 		if err != nil {
 			return VPC{}, p.fail(ctx, scope, "create vpc "+cidr, err)
 		}
@@ -222,16 +240,44 @@ func (p *Provisioner) ensureVPC(ctx context.Context, scope Scope) (VPC, error) {
 	if vpc.Status != StatusAvailable {
 		id := vpc.ID
 		var err error
-		if vpc, err = p.waitVPC(ctx, scope, id); err != nil {
+		if vpc, err = p.waitVPC(ctx, vs, id); err != nil {
 			return VPC{}, p.fail(ctx, scope, "wait for vpc "+id, err)
 		}
 	}
+	if prep, ok := p.prims.(VPCPreparer); ok {
+		err := p.retry(ctx, func() error { return prep.PrepareVPC(ctx, vs, vpc, Token(scopeParts(vs, "prepare", vpc.ID)...)) })
+		if err != nil {
+			return VPC{}, p.fail(ctx, scope, "prepare vpc "+vpc.ID, err)
+		}
+	}
+	own := vs == scope // the VPC is the user's alone
 	p.update(scope, vpc, func(e *entry) {
-		if created && len(e.switches) == 0 {
+		if own && created && len(e.switches) == 0 {
 			e.listed, e.created = true, true
 		}
 	})
 	return vpc, nil
+}
+
+// quotaStep is the step of a VPC create that met the region's VPC quota:
+// it names the isolation in force and the ones that need fewer VPCs.
+func quotaStep(iso Isolation, cidr string) string {
+	switch iso {
+	case IsolateUser:
+		return "create vpc " + cidr + ": the region's vpc quota is reached under network isolation \"user\" (a vpc per user); isolation \"tenant\" or \"shared\" serves more users per vpc"
+	case IsolateTenant:
+		return "create vpc " + cidr + ": the region's vpc quota is reached under network isolation \"tenant\" (a vpc per tenant); isolation \"shared\" uses one vpc for all"
+	}
+	return "create vpc " + cidr + ": the region's vpc quota is reached under network isolation \"" + string(iso) + "\" (one vpc per account)"
+}
+
+// vpcPlanKey is what PlanVPC hashes for the VPC of shared or user scope
+// vs: the owner for a user's VPC, as it always was.
+func vpcPlanKey(vs Scope) string {
+	if !vs.shared() {
+		return vs.Owner
+	}
+	return string(vs.Isolation) + "\x00" + vs.Tenant
 }
 
 // waitVPC polls the VPC until it is Available, for at most
@@ -263,12 +309,12 @@ func (p *Provisioner) ensureSwitch(ctx context.Context, scope Scope, vpc VPC, zo
 			return sw, nil
 		}
 	}
-	unlock, err := p.lockSwitches(ctx, scope)
+	unlock, err := p.lockSwitches(ctx, scope.vpcScope())
 	if err != nil {
 		return Switch{}, err
 	}
 	defer unlock()
-	if e, ok := p.cachedEntry(scope); ok && e.vpc.ID == vpc.ID && e.listed {
+	if e, ok := p.cachedEntry(scope); ok && e.vpc.ID == vpc.ID && e.listed && scope.vpcScope() == scope {
 		if sw, ok := e.switches[zone]; ok {
 			return sw, nil
 		}
@@ -286,7 +332,7 @@ func (p *Provisioner) ensureSwitch(ctx context.Context, scope Scope, vpc VPC, zo
 	var list []Switch
 	err = p.retry(ctx, func() error {
 		var err error
-		list, err = p.prims.ListSwitches(ctx, scope, vpc.ID)
+		list, err = p.prims.ListSwitches(ctx, scope.vpcScope(), vpc.ID)
 		return err
 	})
 	if err != nil {
@@ -295,14 +341,20 @@ func (p *Provisioner) ensureSwitch(ctx context.Context, scope Scope, vpc VPC, zo
 	return p.createSwitch(ctx, scope, vpc, zone, list)
 }
 
-// createSwitch returns the switch of zone in list, or creates one in a
-// block free of list's, and caches list with it as the VPC's switches.
-// The caller holds the scope's switch lock.
+// createSwitch returns the user's switch of zone in list, or creates one
+// in a block free of list's, and caches the user's switches of list with
+// it. The switches of a user are all of the VPC's under IsolateUser and
+// IsolateShared, and those tagged for the user under IsolateTenant. The
+// caller holds the VPC's switch lock.
 func (p *Provisioner) createSwitch(ctx context.Context, scope Scope, vpc VPC, zone string, list []Switch) (Switch, error) {
+	ss := scope.switchScope()
 	byZone := make(map[string]Switch)
 	used := make([]string, 0, len(list))
 	for _, s := range list {
 		used = append(used, s.CIDR)
+		if scope.Isolation == IsolateTenant && !ss.Match(s.Tags) {
+			continue // another user's
+		}
 		if _, ok := byZone[s.Zone]; !ok {
 			byZone[s.Zone] = s
 		}
@@ -315,7 +367,7 @@ func (p *Provisioner) createSwitch(ctx context.Context, scope Scope, vpc VPC, zo
 		}
 		err = p.retry(ctx, func() error {
 			var err error
-			sw, err = p.prims.CreateSwitch(ctx, scope, vpc.ID, zone, cidr, Token(scopeParts(scope, "switch", vpc.ID, zone)...))
+			sw, err = p.prims.CreateSwitch(ctx, ss, vpc.ID, zone, cidr, Token(scopeParts(ss, "switch", vpc.ID, zone)...))
 			return err
 		})
 		if err != nil {
@@ -332,7 +384,7 @@ func (p *Provisioner) createSwitch(ctx context.Context, scope Scope, vpc VPC, zo
 	return sw, nil
 }
 
-// lockSwitches takes the scope's switch lock, or fails when ctx ends
+// lockSwitches takes the switch lock of a VPC's scope, or fails when ctx ends
 // first. The returned function releases it.
 func (p *Provisioner) lockSwitches(ctx context.Context, scope Scope) (func(), error) {
 	p.mu.Lock()
@@ -433,7 +485,7 @@ func (p *Provisioner) update(scope Scope, vpc VPC, f func(*entry)) {
 
 // flightKey is the singleflight key of one step for scope.
 func flightKey(scope Scope, step ...string) string {
-	var b []byte
+	b := strconv.AppendQuote(nil, string(scope.Isolation))
 	for _, s := range scopeParts(scope, step...) {
 		b = strconv.AppendQuote(b, s)
 	}
@@ -441,8 +493,14 @@ func flightKey(scope Scope, step ...string) string {
 }
 
 // scopeParts returns scope's fields followed by more, for keys and tokens.
+// A user's scope gives the same parts under every isolation, so that its
+// tokens do not change with it; a shared scope adds its isolation.
 func scopeParts(scope Scope, more ...string) []string {
-	return append([]string{scope.Provider, scope.Account, scope.Region, scope.Tenant, scope.Owner}, more...)
+	parts := []string{scope.Provider, scope.Account, scope.Region, scope.Tenant, scope.Owner}
+	if scope.shared() {
+		parts = append(parts, "isolation="+string(scope.Isolation))
+	}
+	return append(parts, more...)
 }
 
 // errLeft is what a shared operation returns when the caller that started

@@ -6,6 +6,11 @@ import (
 	"slices"
 )
 
+// Cheapest and Sort compare the quotes of a request's candidate placements
+// (multicloud.Candidater): they are what a price-aware scheduler, and the
+// placement work that builds one into this module, choose with. See the
+// root package's price-aware example.
+
 // Cheapest returns the index of the quote of lowest Cost in quotes, or -1
 // when there is none. Nil quotes and quotes whose cost is NaN are skipped;
 // among equal costs the earliest wins.

@@ -41,6 +41,8 @@ type Store struct {
 	// stmts are the writer's prepared statements by text (SQLite only;
 	// see prepareWrites), read-only after Open.
 	stmts map[string]*sql.Stmt
+	// borrowed says db belongs to the caller (OpenDB): Close leaves it open.
+	borrowed bool
 }
 
 var _ inventory.Store = (*Store)(nil)
@@ -122,15 +124,62 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, err
 		}
 	}
+	if err := s.init(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenDB returns a Store over db, a database the caller opened and keeps
+// owning (its pool settings apply; Store.Close leaves it open), after
+// running the schema migrations it lacks. The engine is told by db's
+// driver: modernc.org/sqlite or pgx's database/sql driver
+// (github.com/jackc/pgx/v5/stdlib). A SQLite database must have foreign
+// keys on for every connection (the DSN's _pragma=foreign_keys(1)) and
+// should set a busy timeout and immediate transactions
+// (_pragma=busy_timeout(10000)&_txlock=immediate): unlike Open's, its
+// writes are not serialized through one connection of the store's own.
+//
+// Errors: another driver, or SQLite with foreign keys off, matches
+// multicloud.ErrInvalidArgument; a database it cannot reach or migrate is
+// returned as is.
+func OpenDB(ctx context.Context, db *sql.DB) (*Store, error) {
+	if db == nil {
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "sqlstore: nil database")
+	}
+	s := &Store{db: db, writer: db, borrowed: true}
+	switch db.Driver().(type) {
+	case *sqlite.Driver:
+		s.d = sqliteDialect
+		var on bool
+		if err := db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&on); err != nil {
+			return nil, fmt.Errorf("sqlstore: read foreign_keys: %w", err)
+		}
+		if !on {
+			return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "sqlstore: the sqlite database has foreign keys off: open it with _pragma=foreign_keys(1)")
+		}
+	case *stdlib.Driver:
+		s.d = postgresDialect
+	default:
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "sqlstore: driver %T is neither modernc.org/sqlite nor pgx's stdlib", db.Driver())
+	}
+	if err := s.init(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// init migrates a new Store and readies it; on failure it closes it.
+func (s *Store) init(ctx context.Context) error {
 	s.driveLimit = defaultDriveLimit
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
-		return nil, err
+		return err
 	}
 	if s.d.name == "postgres" {
 		if err := s.indexNames(ctx); err != nil {
 			s.Close()
-			return nil, err
+			return err
 		}
 	}
 	if s.d.name == "sqlite" {
@@ -138,14 +187,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		// a filter on a common value does not pick a needle's index.
 		if _, err := s.writer.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
 			s.Close()
-			return nil, fmt.Errorf("sqlstore: optimize: %w", err)
+			return fmt.Errorf("sqlstore: optimize: %w", err)
 		}
 		if err := s.prepareWrites(ctx); err != nil {
 			s.Close()
-			return nil, err
+			return err
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // indexNames gives PostgreSQL a pg_trgm index on asset_name, which serves
@@ -220,7 +269,8 @@ func openSQLite(dsn string) (*Store, error) {
 }
 
 // Close closes the database connections, first refreshing SQLite's
-// planner statistics as SQLite recommends.
+// planner statistics as SQLite recommends. A database given to OpenDB is
+// left open: only the store's prepared statements are closed.
 func (s *Store) Close() error {
 	if s.d.name == "sqlite" {
 		s.writer.Exec("PRAGMA optimize")
@@ -228,6 +278,9 @@ func (s *Store) Close() error {
 	var err error
 	for _, st := range s.stmts {
 		err = errors.Join(err, st.Close())
+	}
+	if s.borrowed {
+		return err
 	}
 	err = errors.Join(err, s.db.Close())
 	if s.writer != s.db {

@@ -366,4 +366,5 @@ var (
 	_ multicloud.RegionLister  = (*Provider)(nil)
 	_ multicloud.HealthChecker = (*Provider)(nil)
 	_ multicloud.Candidater    = (*Provider)(nil)
+	_ multicloud.BatchGetter   = (*Provider)(nil)
 )

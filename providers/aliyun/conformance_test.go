@@ -36,6 +36,9 @@ func conformance(t *testing.T, zone, typ string, delay time.Duration) {
 		ImageKey:     "ubuntu-22.04",
 		InstanceType: typ,
 		GPUModel:     "A10",
+		SetVPCQuota: func(t *testing.T, p multicloud.Provider, n int) {
+			serverOf(t, p).SetVPCQuota(n)
+		},
 		Networks: func(t *testing.T, p multicloud.Provider, owner string) (int, int) {
 			a := serverOf(t, p).Audit()
 			return a.VPCsByOwner[owner], a.SecurityGroupsByOwner[owner]

@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -50,12 +51,13 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) ([]*
 	}
 	req, plan := spec.Request, spec.Plan
 	scope := p.Scope(plan.Region, spec.Tags[multicloud.TagTenant], spec.Tags[multicloud.TagOwner])
+	scope.Isolation = req.NetworkIsolation // empty: the provisioner's default
 	lr := network.LaunchRequest{Scope: scope, Zone: plan.Zone, Quantity: req.Quantity, Token: spec.Token}
 	if len(req.OpenPorts) > 0 {
 		lr.Ports = network.TCPPorts(req.OpenPorts...)
 	}
 	if req.AllocatePublicIP && req.PublicIPMode != multicloud.PublicIPInstance {
-		lr.Address = &network.AddressSpec{BandwidthMbps: req.PublicIPBandwidth, ChargeMode: string(cmpOr(string(req.BandwidthMode), string(multicloud.Traffic)))}
+		lr.Address = &network.AddressSpec{BandwidthMbps: req.PublicIPBandwidth, ChargeMode: string(cmp.Or(req.BandwidthMode, multicloud.Traffic))}
 	}
 	tracker := &tagTracker{}
 	lctx := context.WithValue(ctx, tagTrackerKey{}, tracker)
@@ -245,7 +247,7 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 	if req == nil {
 		return nil, errorf(op, pl.Region, multicloud.CodeInvalidArgument, "", "nil request")
 	}
-	region := cmpOr(pl.Region, req.Region)
+	region := cmp.Or(pl.Region, req.Region)
 	if err := ctx.Err(); err != nil {
 		return nil, canceled(op, region, err)
 	}
@@ -253,7 +255,7 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 	if err != nil {
 		return nil, wrapErr(op, region, err)
 	}
-	cands, err := p.candidates(ctx, req, region, cmpOr(pl.Zone, req.Zone), cmpOr(pl.InstanceType, req.InstanceType))
+	cands, err := p.candidates(ctx, req, region, cmp.Or(pl.Zone, req.Zone), cmp.Or(pl.InstanceType, req.InstanceType))
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +306,7 @@ func (p *Provider) candidates(ctx context.Context, req *multicloud.CreateInstanc
 	}
 	if len(out) == 0 {
 		return nil, errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock",
-			"none of %s is available in %s", strings.Join(sold, ", "), cmpOr(zone, region))
+			"none of %s is available in %s", strings.Join(sold, ", "), cmp.Or(zone, region))
 	}
 	return out, nil
 }

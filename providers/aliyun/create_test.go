@@ -23,8 +23,12 @@ func spec(t testing.TB, p *aliyun.Provider, req *multicloud.CreateInstanceReques
 	t.Helper()
 	r := req.Clone()
 	r.Normalize()
+	p.DefaultRequest(r)
 	if err := r.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
+	}
+	if fes := p.ValidateRequest(r); len(fes) > 0 {
+		t.Fatalf("ValidateRequest: %v", multicloud.ValidationError(fes...))
 	}
 	plan, err := p.Resolve(context.Background(), r, multicloud.Placement{Provider: aliyun.ProviderCode, Region: r.Region, Zone: r.Zone})
 	if err != nil {

@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -34,7 +35,7 @@ func (p *Provider) Discoverer() *Discoverer { return &Discoverer{p: p} }
 func NewConnector(opts ...func(*Options)) inventory.Connector {
 	return func(ctx context.Context, acct inventory.CloudAccount, secret multicloud.Secret) (inventory.Discoverer, error) {
 		all := append(slices.Clone(opts), func(o *Options) {
-			o.AccessKeyID, o.AccessKeySecret, o.Account = acct.AccessKeyID, secret, cmpOr(acct.ID, acct.AccessKeyID)
+			o.AccessKeyID, o.AccessKeySecret, o.Account = acct.AccessKeyID, secret, cmp.Or(acct.ID, acct.AccessKeyID)
 			if acct.Region != "" && len(o.Regions) == 0 {
 				o.homeRegion = acct.Region
 			}
@@ -153,8 +154,8 @@ func compactDisk(d ecs.Disk) disk {
 func toAsset(in *ecs.Instance, disks []disk) (inventory.Asset, error) {
 	m := inventory.ECSMetadata{
 		InstanceID: in.InstanceId, InstanceName: in.InstanceName, Status: in.Status, Region: in.RegionId, Zone: in.ZoneId,
-		InstanceType: in.InstanceType, InstanceTypeFamily: in.InstanceTypeFamily, CPU: cmpOrInt(in.Cpu, in.CPU), Memory: in.Memory,
-		OSType: cmpOr(in.OSType, in.OsType), OSName: cmpOr(in.OSNameEn, in.OSName), ImageID: in.ImageId,
+		InstanceType: in.InstanceType, InstanceTypeFamily: in.InstanceTypeFamily, CPU: cmp.Or(in.Cpu, in.CPU), Memory: in.Memory,
+		OSType: cmp.Or(in.OSType, in.OsType), OSName: cmp.Or(in.OSNameEn, in.OSName), ImageID: in.ImageId,
 		PublicIP:  slices.Clone(in.PublicIpAddress.IpAddress),
 		PrivateIP: slices.Clone(in.VpcAttributes.PrivateIpAddress.IpAddress),
 		VPCID:     in.VpcAttributes.VpcId, VSwitchID: in.VpcAttributes.VSwitchId,
@@ -184,7 +185,7 @@ func toAsset(in *ecs.Instance, disks []disk) (inventory.Asset, error) {
 			Device: d.device, DeleteWithInstance: d.deleteWithInstance, Encrypted: d.encrypted})
 	}
 	for _, t := range in.Tags.Tag {
-		m.Tags = append(m.Tags, inventory.Tag{Key: cmpOr(t.TagKey, t.Key), Value: cmpOr(t.TagValue, t.Value)})
+		m.Tags = append(m.Tags, inventory.Tag{Key: cmp.Or(t.TagKey, t.Key), Value: cmp.Or(t.TagValue, t.Value)})
 	}
 	slices.SortFunc(m.Tags, func(a, b inventory.Tag) int {
 		if c := strings.Compare(a.Key, b.Key); c != 0 {
@@ -198,11 +199,4 @@ func toAsset(in *ecs.Instance, disks []disk) (inventory.Asset, error) {
 		return inventory.Asset{}, err
 	}
 	return a, nil
-}
-
-func cmpOrInt(a, b int) int {
-	if a != 0 {
-		return a
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,6 +43,36 @@ func (p *Provider) describe(ctx context.Context, region, id string) (*ecs.Instan
 	}
 	return nil, errorf("DescribeInstances", region, multicloud.CodeNotFound, "InvalidInstanceId.NotFound", "instance %s not found", id)
 }
+
+// MaxBatch is the most IDs one DescribeInstances call takes in
+// InstanceIds.
+const MaxBatch = 100
+
+// GetBatch returns the instances among ids (at most MaxBatch) that exist in
+// region, keyed by ID: one DescribeInstances call with InstanceIds and a
+// page of MaxBatch (multicloud.BatchGetter).
+func (p *Provider) GetBatch(ctx context.Context, region string, ids []string) (map[string]*multicloud.Instance, error) {
+	if len(ids) > MaxBatch {
+		return nil, errorf("DescribeInstances", region, multicloud.CodeInvalidArgument, "", "at most %d ids, got %d", MaxBatch, len(ids))
+	}
+	req := ecs.CreateDescribeInstancesRequest()
+	js, _ := json.Marshal(ids)
+	req.InstanceIds = string(js)
+	req.PageSize = requests.NewInteger(MaxBatch)
+	resp := ecs.CreateDescribeInstancesResponse()
+	if err := p.do(ctx, region, productECS, req, resp); err != nil {
+		return nil, err
+	}
+	out := make(map[string]*multicloud.Instance, len(resp.Instances.Instance))
+	for i := range resp.Instances.Instance {
+		in := &resp.Instances.Instance[i]
+		out[in.InstanceId] = toInstance(in)
+	}
+	return out, nil
+}
+
+// BatchSize is the most IDs GetBatch takes: MaxBatch.
+func (p *Provider) BatchSize() int { return MaxBatch }
 
 // List returns one page of the instances of q.Region that carry every tag
 // of q.Tags (DescribeInstances with Tag.N, at most 20, NextToken and
@@ -113,7 +144,7 @@ func toInstance(in *ecs.Instance) *multicloud.Instance {
 	if len(in.Tags.Tag) > 0 {
 		out.Tags = make(map[string]string, len(in.Tags.Tag))
 		for _, t := range in.Tags.Tag {
-			k, v := cmpOr(t.TagKey, t.Key), cmpOr(t.TagValue, t.Value)
+			k, v := cmp.Or(t.TagKey, t.Key), cmp.Or(t.TagValue, t.Value)
 			out.Tags[k] = v
 		}
 		out.TenantID, out.UserID = out.Tags[multicloud.TagTenant], out.Tags[multicloud.TagOwner]
@@ -211,7 +242,7 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) er
 	}
 	tags := map[string]string{}
 	for _, t := range in.Tags.Tag {
-		tags[cmpOr(t.TagKey, t.Key)] = cmpOr(t.TagValue, t.Value)
+		tags[cmp.Or(t.TagKey, t.Key)] = cmp.Or(t.TagValue, t.Value)
 	}
 	scope := p.Scope(region, tags[multicloud.TagTenant], tags[multicloud.TagOwner])
 	if err := p.prov.ReleaseAddress(ctx, scope, addr, id); err != nil {

@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,17 +35,29 @@ func sortedTags(m map[string]string) []kv {
 	return out
 }
 
-// ownerFilter is the tag filter that finds what the flow created for scope.
+// ownerFilter is the tag filter that finds what the flow created for
+// scope: every tag of scope.Tags() (the tenant included, so the same user
+// ID in another tenant finds nothing of this one's).
 func ownerFilter(scope network.Scope) []kv {
-	return []kv{{network.TagOwner, scope.Owner}, {network.TagCreatedBy, network.CreatedByValue}, {network.TagTenant, scope.Tenant}}
+	return sortedTags(scope.Tags())
 }
 
-// resourceName is a name for a resource of scope: letters, digits, '.',
-// '_' and '-' only, starting with a letter, at most 100 characters.
+// resourceName is a name for a resource of scope (a user's, a tenant's or
+// the account's shared one): letters, digits, '.', '_' and '-' only,
+// starting with a letter, at most 100 characters. Names are for people
+// reading the console; resources are found by their tags.
 func resourceName(kind string, scope network.Scope) string {
 	var b strings.Builder
 	b.WriteString("multicloud-" + kind + "-")
-	for _, c := range scope.Owner {
+	who := scope.Owner
+	switch {
+	case who != "":
+	case scope.Tenant != "":
+		who = "tenant-" + scope.Tenant // a tenant's shared VPC
+	default:
+		who = "shared" // the account's shared VPC
+	}
+	for _, c := range who {
 		if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
 			b.WriteRune(c)
 		} else {
@@ -73,9 +86,8 @@ func vpcStatus(s string) network.Status {
 	return network.StatusPending
 }
 
-// FindVPC returns the oldest VPC of scope's region tagged with scope's
-// Owner, tenant and createdBy = multicloud (DescribeVpcs with a tag
-// filter); none is ErrNotFound.
+// FindVPC returns the oldest VPC of scope's region tagged with every tag
+// of scope.Tags() (DescribeVpcs with a tag filter); none is ErrNotFound.
 func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (network.VPC, error) {
 	req := vpc.CreateDescribeVpcsRequest()
 	tags := ownerFilter(scope)
@@ -96,7 +108,7 @@ func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (network.VP
 		}
 	}
 	if best == nil {
-		return network.VPC{}, errorf("DescribeVpcs", scope.Region, multicloud.CodeNotFound, "", "no vpc of owner %q", scope.Owner)
+		return network.VPC{}, errorf("DescribeVpcs", scope.Region, multicloud.CodeNotFound, "", "no vpc of owner %q in tenant %q", scope.Owner, scope.Tenant)
 	}
 	return network.VPC{ID: best.VpcId, CIDR: best.CidrBlock, Status: vpcStatus(best.Status)}, nil
 }
@@ -151,7 +163,14 @@ func (p *Provider) ListSwitches(ctx context.Context, scope network.Scope, vpcID 
 			return nil, err
 		}
 		for _, s := range resp.VSwitches.VSwitch {
-			out = append(out, network.Switch{ID: s.VSwitchId, VPCID: s.VpcId, Zone: s.ZoneId, CIDR: s.CidrBlock})
+			sw := network.Switch{ID: s.VSwitchId, VPCID: s.VpcId, Zone: s.ZoneId, CIDR: s.CidrBlock}
+			if len(s.Tags.Tag) > 0 {
+				sw.Tags = make(map[string]string, len(s.Tags.Tag))
+				for _, t := range s.Tags.Tag {
+					sw.Tags[t.Key] = t.Value
+				}
+			}
+			out = append(out, sw)
 		}
 		if len(resp.VSwitches.VSwitch) == 0 || page*50 >= resp.TotalCount {
 			return out, nil
@@ -242,7 +261,7 @@ func (p *Provider) AuthorizePorts(ctx context.Context, scope network.Scope, grou
 			src = "0.0.0.0/0"
 		}
 		perms[i] = ecs.AuthorizeSecurityGroupPermissions{
-			IpProtocol: strings.ToLower(cmpOr(r.Protocol, "tcp")), PortRange: fmt.Sprintf("%d/%d", r.FromPort, max(r.ToPort, r.FromPort)),
+			IpProtocol: strings.ToLower(cmp.Or(r.Protocol, "tcp")), PortRange: fmt.Sprintf("%d/%d", r.FromPort, max(r.ToPort, r.FromPort)),
 			SourceCidrIp: src, Policy: "accept", Priority: "1",
 		}
 	}
@@ -413,11 +432,4 @@ func (p *Provider) ReleaseAddress(ctx context.Context, scope network.Scope, addr
 		p.mu.Unlock()
 	}
 	return err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

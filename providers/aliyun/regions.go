@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -33,7 +34,7 @@ func (p *Provider) Regions(ctx context.Context) ([]string, error) {
 
 // describeRegions calls DescribeRegions.
 func (p *Provider) describeRegions(ctx context.Context) ([]string, error) {
-	region := cmpOr(p.opts.homeRegion, "cn-hangzhou")
+	region := cmp.Or(p.opts.homeRegion, "cn-hangzhou")
 	if len(p.opts.Regions) > 0 {
 		region = p.opts.Regions[0]
 	}

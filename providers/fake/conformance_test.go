@@ -15,6 +15,9 @@ func TestConformance(t *testing.T) {
 		Region:      "cn-hangzhou",
 		ImageKey:    "ubuntu-22.04",
 		GPUModel:    "A10",
+		SetVPCQuota: func(t *testing.T, p multicloud.Provider, n int) {
+			p.(*fake.Provider).SetVPCQuota("cn-hangzhou", n)
+		},
 		Networks: func(t *testing.T, p multicloud.Provider, owner string) (int, int) {
 			a := p.(*fake.Provider).Audit()
 			return a.VPCs[owner], a.SecurityGroups[owner]
@@ -42,6 +45,9 @@ func TestConformanceWithTransitions(t *testing.T) {
 		Zone:         "cn-shanghai-f",
 		ImageKey:     "ubuntu-22.04",
 		InstanceType: "ecs.g7.large",
+		SetVPCQuota: func(t *testing.T, p multicloud.Provider, n int) {
+			p.(*fake.Provider).SetVPCQuota("cn-shanghai", n)
+		},
 		Networks: func(t *testing.T, p multicloud.Provider, owner string) (int, int) {
 			a := p.(*fake.Provider).Audit()
 			return a.VPCs[owner], a.SecurityGroups[owner]

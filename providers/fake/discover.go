@@ -80,7 +80,7 @@ func (d discoverer) asset(in *multicloud.Instance) (inventory.Asset, error) {
 		InstanceID: in.ID, InstanceName: in.Name, Status: string(in.Status), Region: in.Region, Zone: in.Zone,
 		InstanceType: in.InstanceType, OSType: "linux", ImageID: in.ImageID,
 		VPCID: in.Network.VPCID, VSwitchID: in.Network.SwitchID,
-		InternetMaxBandwidthOut: in.BandwidthMbps, SystemDiskCategory: multicloud.DefaultSystemDiskType,
+		InternetMaxBandwidthOut: in.BandwidthMbps, SystemDiskCategory: DefaultSystemDiskType,
 		SystemDiskSize: multicloud.DefaultSystemDiskSize, ChargeType: chargeType(in.ChargeMode),
 		CreationTime: in.CreatedAt, IOOptimized: true, NetworkType: "vpc", InstanceNetworkType: "vpc",
 		Tags: tags, Provider: d.p.code, HostName: in.Name,

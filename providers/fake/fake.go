@@ -203,6 +203,7 @@ var (
 	_ multicloud.RegionLister  = (*Provider)(nil)
 	_ multicloud.HealthChecker = (*Provider)(nil)
 	_ multicloud.Candidater    = (*Provider)(nil)
+	_ multicloud.BatchGetter   = (*Provider)(nil)
 	_ network.Primitives       = (*Provider)(nil)
 )
 

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -97,7 +98,7 @@ func (p *Provider) classify(op, region string, err error) error {
 	var e *multicloud.Error
 	if errors.As(err, &e) && e == err {
 		cp := *e
-		cp.Op, cp.Provider, cp.Region = cmpOr(cp.Op, op), cmpOr(cp.Provider, p.code), cmpOr(cp.Region, region)
+		cp.Op, cp.Provider, cp.Region = cmp.Or(cp.Op, op), cmp.Or(cp.Provider, p.code), cmp.Or(cp.Region, region)
 		return &cp
 	}
 	return &multicloud.Error{Op: op, Provider: p.code, Region: region, Code: multicloud.CodeOf(err), Err: err}
@@ -131,12 +132,13 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) (out
 	}
 	req := spec.Request
 	scope := p.Scope(region, spec.Tags[multicloud.TagTenant], spec.Tags[multicloud.TagOwner])
+	scope.Isolation = req.NetworkIsolation // empty: the provisioner's default
 	lr := network.LaunchRequest{Scope: scope, Zone: spec.Plan.Zone, Quantity: req.Quantity, Token: spec.Token}
 	if len(req.OpenPorts) > 0 {
 		lr.Ports = network.TCPPorts(req.OpenPorts...)
 	}
 	if req.AllocatePublicIP && req.PublicIPMode != multicloud.PublicIPInstance {
-		lr.Address = &network.AddressSpec{BandwidthMbps: req.PublicIPBandwidth, ChargeMode: string(cmpOrMode(req.BandwidthMode))}
+		lr.Address = &network.AddressSpec{BandwidthMbps: req.PublicIPBandwidth, ChargeMode: string(cmp.Or(req.BandwidthMode, multicloud.Traffic))}
 	}
 	var launched []string
 	res, lerr := p.prov.Launch(ctx, lr, network.LaunchFunc(func(ctx context.Context, net network.Network) ([]string, error) {
@@ -193,13 +195,6 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) (out
 		e.Message = strings.TrimPrefix(e.Message+"; billable resources not released: "+strings.Join(leaked, "; "), "; ")
 	}
 	return out, err
-}
-
-func cmpOrMode(m multicloud.BandwidthMode) multicloud.BandwidthMode {
-	if m == "" {
-		return multicloud.Traffic
-	}
-	return m
 }
 
 // checkSpec rejects a spec the Client would never send: it guards users
@@ -303,7 +298,7 @@ func (p *Provider) runInstances(ctx context.Context, spec *multicloud.CreateSpec
 		}
 		in.seq = p.seq
 		if req.AllocatePublicIP {
-			in.bwMode, in.bwMbps = cmpOrMode(req.BandwidthMode), req.PublicIPBandwidth
+			in.bwMode, in.bwMbps = cmp.Or(req.BandwidthMode, multicloud.Traffic), req.PublicIPBandwidth
 			if req.PublicIPMode == multicloud.PublicIPInstance {
 				in.publicIP = p.publicIPLocked()
 			}
@@ -347,6 +342,36 @@ func (p *Provider) Get(ctx context.Context, region, id string) (_ *multicloud.In
 	}
 	return p.snapshotLocked(in, p.now()), nil
 }
+
+// GetBatch returns the instances among ids that exist in region, keyed
+// by ID, in one call (multicloud.BatchGetter); at most BatchSize IDs, else
+// ErrInvalidArgument. An unknown region is ErrInvalidArgument.
+func (p *Provider) GetBatch(ctx context.Context, region string, ids []string) (_ map[string]*multicloud.Instance, err error) {
+	const op = "GetBatch"
+	defer p.track(op, region, "", p.now(), &err)
+	if err := p.enter(ctx, op, region); err != nil {
+		return nil, err
+	}
+	if len(ids) > MaxPageSize {
+		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "InvalidParameter", "at most %d ids, got %d", MaxPageSize, len(ids))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, err := p.regionLocked(op, region); err != nil {
+		return nil, err
+	}
+	now := p.now()
+	out := make(map[string]*multicloud.Instance, len(ids))
+	for _, id := range ids {
+		if in, ok := p.instances[id]; ok && in.region == region {
+			out[id] = p.snapshotLocked(in, now)
+		}
+	}
+	return out, nil
+}
+
+// BatchSize is the most IDs GetBatch takes: MaxPageSize.
+func (p *Provider) BatchSize() int { return MaxPageSize }
 
 // The page sizes of List.
 const (

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,7 +46,7 @@ type vswitch struct {
 }
 
 func (s *vswitch) view() network.Switch {
-	return network.Switch{ID: s.id, VPCID: s.vpcID, Zone: s.zone, CIDR: s.cidr.String()}
+	return network.Switch{ID: s.id, VPCID: s.vpcID, Zone: s.zone, CIDR: s.cidr.String(), Tags: maps.Clone(s.tags)}
 }
 
 type group struct {
@@ -121,14 +123,17 @@ func shortToken(t string) string {
 	return t
 }
 
-// owned reports whether tags mark a resource of scope's owner created by
-// this module.
+// owned reports whether tags mark a resource of scope: every tag of
+// scope.Tags() present with the same value, compared exactly, as a tag
+// filter of the Aliyun API matches. The tenant is part of it, so the same
+// user ID in another tenant (or one differing only by case) owns nothing
+// of this one's.
 func owned(tags map[string]string, scope network.Scope) bool {
-	return tags[network.TagOwner] == scope.Owner && tags[network.TagCreatedBy] == network.CreatedByValue
+	return scope.Match(tags)
 }
 
-// FindVPC returns the oldest VPC of scope's region tagged Owner =
-// scope.Owner and createdBy = multicloud; none is ErrNotFound.
+// FindVPC returns the oldest VPC of scope's region that carries every tag
+// of scope.Tags(); none is ErrNotFound.
 func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (_ network.VPC, err error) {
 	const op = "FindVPC"
 	defer p.track(op, scope.Region, scope.Owner, p.now(), &err)
@@ -200,8 +205,15 @@ func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, tok
 	return v.view(now), nil
 }
 
+// scopeKey is the part of a token's fingerprint that says whose the
+// resource is; quoting keeps tenant "a|b" with user "c" apart from tenant
+// "a" with user "b|c".
 func scopeKey(s network.Scope) string {
-	return s.Tenant + "|" + s.Owner
+	k := strconv.Quote(s.Tenant) + strconv.Quote(s.Owner)
+	if s.Owner == "" {
+		k += strconv.Quote(string(s.Isolation)) // a shared scope
+	}
+	return k
 }
 
 // GetVPC returns a VPC's current state; a missing one is ErrNotFound.
@@ -311,8 +323,8 @@ func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID,
 	return s.view(), nil
 }
 
-// FindSecurityGroup returns the security group of scope's owner in the
-// VPC; none is ErrNotFound.
+// FindSecurityGroup returns the security group in the VPC that carries
+// every tag of scope.Tags(); none is ErrNotFound.
 func (p *Provider) FindSecurityGroup(ctx context.Context, scope network.Scope, vpcID string) (_ network.SecurityGroup, err error) {
 	const op = "FindSecurityGroup"
 	defer p.track(op, scope.Region, vpcID, p.now(), &err)

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 	"strings"
@@ -32,7 +33,7 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 	if req == nil {
 		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "", "nil request")
 	}
-	zone, typ := cmpOr(pl.Zone, req.Zone), cmpOr(pl.InstanceType, req.InstanceType)
+	zone, typ := cmp.Or(pl.Zone, req.Zone), cmp.Or(pl.InstanceType, req.InstanceType)
 	p.mu.Lock()
 	r, err := p.regionLocked(op, region)
 	p.mu.Unlock()
@@ -73,10 +74,10 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 			}
 		}
 	}
-	where := cmpOr(zone, region)
+	where := cmp.Or(zone, region)
 	if len(sold) == 0 {
 		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "InvalidInstanceType.ValueNotSupported",
-			"instance type %q is not sold in %s", cmpOr(typ, cands[0].ID), region)
+			"instance type %q is not sold in %s", cmp.Or(typ, cands[0].ID), region)
 	}
 	return nil, p.errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock",
 		"no stock in %s of %s", where, strings.Join(sold, ", "))
@@ -117,13 +118,6 @@ func (p *Provider) soldLocked(region, typ string) bool {
 	return false
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // Candidates returns every placement of region that can take req: each
 // zone (req.Zone alone when set) and each fitting instance type with
 // stock, cheapest type first, zones in configured order. Resolution
@@ -159,7 +153,7 @@ func (p *Provider) Candidates(ctx context.Context, req *multicloud.CreateInstanc
 		}
 	}
 	if len(out) == 0 {
-		return nil, p.errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock", "no placement in %s has stock for the request", cmpOr(req.Zone, region))
+		return nil, p.errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock", "no placement in %s has stock for the request", cmp.Or(req.Zone, region))
 	}
 	return out, nil
 }

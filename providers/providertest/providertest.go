@@ -46,6 +46,10 @@ type Harness struct {
 	// ResourceTags returns the tags of every network resource (VPCs,
 	// security groups, addresses) created for owner in p.
 	ResourceTags func(t *testing.T, p multicloud.Provider, owner string) []map[string]string
+	// SetVPCQuota, when set, sets how many VPCs p's Region may hold (the
+	// fake's SetVPCQuota, the emulator's); the network isolation tests run
+	// only with it.
+	SetVPCQuota func(t *testing.T, p multicloud.Provider, n int)
 	// ClientOptions are applied after the suite's own (a 5ms poll
 	// interval, retries with millisecond backoff, a 30s wait for Running).
 	ClientOptions []multicloud.ClientOption
@@ -72,6 +76,17 @@ func Run(t *testing.T, h Harness) {
 		{"ReservedTags", s.testReservedTags},
 		{"ReservedTagInRequestRejected", s.testReservedTagRejected},
 		{"StopStoppedIsConflict", s.testStopStopped},
+		{"NetworkIsolationTrickyOwners", s.testIsolationPairs},
+	}
+	if h.SetVPCQuota != nil {
+		tests = append(tests, []struct {
+			name string
+			fn   func(t *testing.T)
+		}{
+			{"NetworkIsolationTenant", s.testIsolationTenant},
+			{"NetworkIsolationShared", s.testIsolationShared},
+			{"NetworkIsolationUserQuota", s.testIsolationUserQuota},
+		}...)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,7 +110,9 @@ func (s *suite) env(t *testing.T) env {
 	return env{p: p, c: s.client(t, p)}
 }
 
-func (s *suite) client(t *testing.T, p multicloud.Provider) *multicloud.Client {
+// client returns a client of p with the suite's options, the harness's,
+// then more.
+func (s *suite) client(t *testing.T, p multicloud.Provider, more ...multicloud.ClientOption) *multicloud.Client {
 	t.Helper()
 	reg, err := multicloud.NewRegistry(p)
 	if err != nil {
@@ -106,6 +123,7 @@ func (s *suite) client(t *testing.T, p multicloud.Provider) *multicloud.Client {
 		multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}),
 		multicloud.UseWaitForRunning(true, 30*time.Second),
 	}, s.h.ClientOptions...)
+	opts = append(opts, more...)
 	c, err := multicloud.New(reg, opts...)
 	if err != nil {
 		t.Fatalf("multicloud.New: %v", err)
