@@ -220,3 +220,14 @@ func (s *Service) Subscribe(ctx context.Context, after int64, fn func(AssetEvent
 		t.Stop()
 	}
 }
+
+// Providers returns the provider codes the Service has a Connector for,
+// sorted. It is safe for concurrent use.
+func (s *Service) Providers() []string {
+	out := make([]string, 0, len(s.opts.Connectors))
+	for p := range s.opts.Connectors {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
