@@ -248,7 +248,7 @@ func TestAPI(t *testing.T) {
 		want(t, "huge body", status, e, 413, httpapi.CodeTooLarge)
 	})
 
-	t.Run("openapi", func(t *testing.T) { validateExchanges(t, s.exchanges) })
+	t.Run("openapi", func(t *testing.T) { validateExchanges(t, s.exchanges, 15) })
 
 	t.Run("secret never answered", func(t *testing.T) {
 		for _, x := range s.exchanges {

@@ -285,11 +285,18 @@ func (h *Handler) syncAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &body, true); err != nil {
 		return err
 	}
+	if _, err := wantsAsync(r); err != nil {
+		return err
+	}
+	req := syncRequest{AccountID: id, Regions: body.Regions, AssetTypes: body.AssetTypes, Mode: body.Mode}
+	if _, err := req.options(); err != nil { // before the store is asked
+		return err
+	}
 	a, err := h.svc.GetAccount(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	req := syncRequest{Provider: a.Provider, AccountID: id, Regions: body.Regions, AssetTypes: body.AssetTypes, Mode: body.Mode}
+	req.Provider = a.Provider
 	return h.startSync(w, r, &req)
 }
 

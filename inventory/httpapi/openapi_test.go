@@ -35,7 +35,7 @@ func openAPIRouter(t *testing.T) routers.Router {
 // validateExchanges checks every recorded answer of a documented route
 // against the document: its status must be documented and its body match
 // the schema. Successful requests are validated too.
-func validateExchanges(t *testing.T, xs []exchange) {
+func validateExchanges(t *testing.T, xs []exchange, minOps int) {
 	t.Helper()
 	router := openAPIRouter(t)
 	ctx := context.Background()
@@ -68,7 +68,7 @@ func validateExchanges(t *testing.T, xs []exchange) {
 		}
 		checked[route.Path+" "+x.method] = true
 	}
-	if len(checked) < 15 {
-		t.Errorf("validated %d operations, want every one of the 15 (%v)", len(checked), checked)
+	if len(checked) < minOps {
+		t.Errorf("validated %d operations, want %d (%v)", len(checked), minOps, checked)
 	}
 }
