@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"sync"
 	"time"
 
@@ -152,7 +153,8 @@ func (s *Service) fetchPrice(ctx context.Context, q Quoter, k costKey, e *costEn
 			"instance_type", k.instanceType, "charge_mode", k.mode, "error", err)
 		return
 	}
-	e.hourly = quote.Hourly.Total / float64(max(quote.Quantity, 1))
+	// Rounded to a millionth, so sums of prices read as prices.
+	e.hourly = math.Round(quote.Hourly.Total/float64(max(quote.Quantity, 1))*1e6) / 1e6
 	e.expires = now.Add(s.opts.CostTTL)
 	if !quote.ValidUntil.IsZero() && quote.ValidUntil.Before(e.expires) && quote.ValidUntil.After(now) {
 		e.expires = quote.ValidUntil
