@@ -72,6 +72,10 @@ func run() error {
 	defer stop()
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 
+	if os.Getenv("MONGO_URI") != "" {
+		return errors.New("MONGO_URI is set, but this server does not support MongoDB; supported stores: " +
+			"SQLite (-db path/to/file.db, the default) and PostgreSQL (-db postgres://...); unset MONGO_URI to run")
+	}
 	keys, err := keyProvider()
 	if err != nil {
 		return err
