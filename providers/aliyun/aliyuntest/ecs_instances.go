@@ -31,7 +31,10 @@ type instance struct {
 	bwOut, bwIn        int32
 	created            int64 // unix seconds
 	started            int64
-	expired            int64 // unix seconds; 0 = pay-as-you-go
+	expired            int64  // unix seconds; 0 = pay-as-you-go
+	autoRenew          bool   // PrePaid only: RunInstances' AutoRenew
+	autoRenewPeriod    int    // in renewUnit
+	renewUnit          string // "Month" or "Week"
 	life               lifecycle
 }
 

@@ -27,6 +27,8 @@ type runSpec struct {
 	prepaid, payByBW, deletionProtection       bool
 	period                                     int
 	periodUnit                                 string
+	autoRenew                                  bool
+	autoRenewPeriod                            int // in periodUnit
 	bwOut, bwIn                                int
 }
 
@@ -133,6 +135,9 @@ func (sp *runSpec) parseCharge(p params) error {
 			return errCode(400, "InvalidPeriod", "The specified period is not valid.")
 		}
 		sp.period = n
+		if err := sp.parseAutoRenew(p); err != nil {
+			return err
+		}
 	default:
 		return errCode(400, "InvalidInstanceChargeType.ValueNotSupported", "The specified InstanceChargeType is not valid.")
 	}
@@ -306,6 +311,7 @@ func (st *state) newInstance(rg *region, vsw *vswitch, sp *runSpec, now time.Tim
 		description: sp.description, keyPair: sp.keyPair, typ: sp.typ, img: sp.img, vsw: vsw,
 		sgIDs: sp.sgIDs, tags: sp.tags, disks: sp.disks, privateIP: vsw.allocIP(),
 		prepaid: sp.prepaid, payByBW: sp.payByBW, deletionProtection: sp.deletionProtection,
+		autoRenew: sp.autoRenew, autoRenewPeriod: sp.autoRenewPeriod, renewUnit: sp.periodUnit,
 		bwOut: int32(sp.bwOut), bwIn: int32(sp.bwIn), created: now.Unix(), started: now.Unix(),
 	}
 	if sp.bwOut > 0 {

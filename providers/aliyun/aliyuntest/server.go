@@ -396,6 +396,7 @@ func (s *Server) routes() map[string]map[string]handler {
 		"TagResources":                   {fn: s.ecsTagResources},
 		"ListTagResources":               {fn: s.ecsListTagResources},
 	}
+	ecs["DescribeInstanceAutoRenewAttribute"] = handler{fn: s.describeInstanceAutoRenew}
 	vpc := map[string]handler{
 		"CreateVpc":             {fn: s.createVpc},
 		"DescribeVpcs":          {fn: s.describeVpcs},
