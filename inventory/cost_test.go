@@ -2,9 +2,11 @@ package inventory_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/multicloud-ecs/multicloud/inventory"
@@ -104,5 +106,33 @@ func TestSyncCostsOneQuotePerTypeAndRegion(t *testing.T) {
 	// 500 assets of each type, priced 1..20.
 	if want := 500.0 * 210; math.Abs(stats.TotalCost-want) > 1e-6 {
 		t.Errorf("total cost: got %v, want %v", stats.TotalCost, want)
+	}
+}
+
+// failingQuoter fails every quote, counting calls.
+type failingQuoter struct{ calls atomic.Int64 }
+
+func (q *failingQuoter) Quote(context.Context, pricing.Request) (*pricing.Quote, error) {
+	q.calls.Add(1)
+	return nil, errors.New("no price list for this region")
+}
+
+func TestSyncCostQuoteFailure(t *testing.T) {
+	q := &failingQuoter{}
+	svc := newService(t, inventory.NewMemStore(), inventory.WithQuoter("fake", q))
+	cloud := typedCloud{n: 1000, types: 2}
+	target := inventory.SyncTarget{Discoverer: cloud, Provider: "fake", Account: "acct-1"}
+	if _, err := svc.Sync(context.Background(), target, inventory.SyncOptions{}); err != nil {
+		t.Fatalf("Sync: got %v, want a sync that completes without prices", err)
+	}
+	if n := q.calls.Load(); n != 2 {
+		t.Errorf("failed quotes: got %d calls for 1,000 assets of 2 types, want 2 (failures are cached)", n)
+	}
+	stats, err := svc.Statistics(context.Background(), inventory.StatsFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.TotalAssets != 1000 || stats.TotalCost != 0 {
+		t.Errorf("statistics: got %d assets costing %v, want 1000 costing 0", stats.TotalAssets, stats.TotalCost)
 	}
 }

@@ -3,6 +3,7 @@ package inventory_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/multicloud-ecs/multicloud/inventory"
+	"github.com/multicloud-ecs/multicloud/inventory/sqlstore"
 )
 
 // eventKey is what the tests compare of an event.
@@ -136,5 +138,46 @@ func TestEventsBadInput(t *testing.T) {
 		if _, err := svc.Events(context.Background(), int64(c.after), c.limit); err == nil {
 			t.Errorf("Events(%d, %d): got nil error, want one", c.after, c.limit)
 		}
+	}
+}
+
+// TestEventsSurviveRestart: events a sync recorded in a SQLite store are
+// read by a new Service over the same file, from the reader's last ID.
+func TestEventsSurviveRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "events.db")
+	open := func() (*sqlstore.Store, *inventory.Service) {
+		st, err := sqlstore.Open(ctx, path)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return st, newService(t, st)
+	}
+	st, svc := open()
+	cloud := newFakeCloud(2, 30)
+	if _, err := svc.Sync(ctx, fakeTarget(cloud), inventory.SyncOptions{}); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	read, err := svc.Events(ctx, 0, 25) // a reader stops after 25 of 60
+	if err != nil || len(read) != 25 {
+		t.Fatalf("Events: got %d, %v; want 25", len(read), err)
+	}
+	st.Close()
+
+	st, svc = open()
+	defer st.Close()
+	rest, err := svc.Events(ctx, read[len(read)-1].ID, inventory.MaxEventLimit)
+	if err != nil {
+		t.Fatalf("Events after restart: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, e := range append(read, rest...) {
+		if e.Type != inventory.EventAdded || seen[e.AssetID] {
+			t.Fatalf("event %+v: want one added event per asset", e)
+		}
+		seen[e.AssetID] = true
+	}
+	if len(seen) != 60 {
+		t.Errorf("events across the restart: got %d assets, want 60", len(seen))
 	}
 }
