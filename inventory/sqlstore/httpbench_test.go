@@ -124,4 +124,3 @@ func BenchmarkHTTPAssetsSQLite(b *testing.B) { benchHTTP(b, openSQLiteBench(b)) 
 
 // BenchmarkHTTPAssetsPostgres is BenchmarkHTTPAssetsSQLite on PostgreSQL.
 func BenchmarkHTTPAssetsPostgres(b *testing.B) { benchHTTP(b, openPostgresBench(b)) }
-
