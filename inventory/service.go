@@ -113,6 +113,7 @@ type Service struct {
 	evMu     sync.Mutex
 	evNotify chan struct{} // closed and replaced at every append
 	costs    costCache
+	syncing  syncing // accounts with a Sync running
 }
 
 // New returns a Service over store. It fails with an error matching

@@ -137,6 +137,9 @@ type SyncReport struct {
 // before the write (see Subscribe); with a Quoter for the provider, each
 // asset's Cost is its current hourly price (see WithQuoter).
 //
+// Two Syncs of one stored account never run at once in a Service: the
+// second fails at once with an error matching multicloud.ErrConflict.
+//
 // The report is non-nil once listing started. The error is non-nil when
 // the target cannot be resolved, the region list fails, or any scope
 // failed; in the last case it joins the scopes' errors and the report
@@ -153,6 +156,13 @@ func (s *Service) Sync(ctx context.Context, t SyncTarget, opts SyncOptions) (*Sy
 	}
 	if opts.Concurrency < 0 {
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "inventory: negative sync concurrency")
+	}
+	if t.AccountID != "" {
+		release, err := s.syncing.claim(t.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 	}
 	d, provider, account, acct, err := s.discoverer(ctx, t)
 	if err != nil {
