@@ -237,6 +237,17 @@ func TestAPI(t *testing.T) {
 		want(t, "sync without accounts", status, e, 404, httpapi.CodeNotFound)
 	})
 
+	t.Run("request ids", func(t *testing.T) {
+		_, _, h := s.raw("GET", api+"/assets", "", "X-Request-Id", "trace-42")
+		if got := h.Get("X-Request-Id"); got != "trace-42" {
+			t.Errorf("given request id: got %q back, want trace-42", got)
+		}
+		_, _, h = s.raw("GET", api+"/assets", "", "X-Request-Id", "bad id\twith spaces")
+		if got := h.Get("X-Request-Id"); len(got) != 24 {
+			t.Errorf("unusable request id: got %q back, want a new 24-character id", got)
+		}
+	})
+
 	t.Run("routes", func(t *testing.T) {
 		status, e := s.do("GET", api+"/nothing", "")
 		want(t, "unknown route", status, e, 404, httpapi.CodeNotFound)
