@@ -220,7 +220,11 @@ func (h *Handler) listAssets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ok(w, http.StatusOK, AssetList{Assets: newAssets(res.Assets), Total: res.Total, Limit: res.Limit, Offset: res.Offset})
+	list := make([]Asset, len(res.Assets))
+	for i := range res.Assets {
+		list[i] = h.meta.asset(&res.Assets[i])
+	}
+	ok(w, http.StatusOK, AssetList{Assets: list, Total: res.Total, Limit: res.Limit, Offset: res.Offset})
 	return nil
 }
 

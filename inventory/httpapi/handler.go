@@ -86,6 +86,7 @@ type Handler struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 	jobs *jobs
+	meta metaCache
 
 	ctx    context.Context // done at Close: ends jobs and event streams
 	cancel context.CancelFunc
