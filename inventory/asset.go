@@ -102,6 +102,10 @@ type Scope struct {
 type AssetState struct {
 	Hash    string // the stored ContentHash
 	Deleted bool   // whether DeletedAt is set
+	// Status is the stored status, for status_changed events. A store
+	// that leaves it empty makes the sync report status changes as
+	// plain updates.
+	Status string
 }
 
 // ContentHash returns a hex SHA-256 over a canonical encoding of the fields

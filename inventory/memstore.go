@@ -16,6 +16,8 @@ import (
 // inventories. It is safe for concurrent use; its zero value is not
 // usable, call NewMemStore.
 type MemStore struct {
+	MemEventLog // the EventLog of the store
+
 	mu       sync.RWMutex
 	accounts map[string]StoredAccount
 	assets   map[identity]*Asset
@@ -33,7 +35,10 @@ func NewMemStore() *MemStore {
 	return &MemStore{accounts: map[string]StoredAccount{}, assets: map[identity]*Asset{}}
 }
 
-var _ Store = (*MemStore)(nil)
+var (
+	_ Store    = (*MemStore)(nil)
+	_ EventLog = (*MemStore)(nil)
+)
 
 func cloneAccount(a StoredAccount) StoredAccount {
 	a.AccessKeySecret = ""
@@ -142,7 +147,7 @@ func (m *MemStore) ScopeStates(_ context.Context, s Scope) (map[string]AssetStat
 	out := map[string]AssetState{}
 	for _, a := range m.assets {
 		if a.Scope() == s {
-			out[a.AssetID] = AssetState{Hash: a.Hash, Deleted: a.DeletedAt != nil}
+			out[a.AssetID] = AssetState{Hash: a.Hash, Deleted: a.DeletedAt != nil, Status: a.Status}
 		}
 	}
 	return out, nil

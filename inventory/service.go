@@ -52,6 +52,15 @@ type Options struct {
 	// AutoSyncPoll is how often RunAutoSync looks for due accounts at
 	// most; 0 means a minute.
 	AutoSyncPoll time.Duration
+	// Quoters price assets during Sync, keyed by provider code (see
+	// WithQuoter); none means Cost stays as the Discoverer set it.
+	Quoters map[string]Quoter
+	// CostTTL is how long a price is reused; 0 means DefaultCostTTL.
+	CostTTL time.Duration
+	// EventPoll is how often Subscribe reads the event log when no event
+	// of this Service woke it, to see events other processes recorded in
+	// a shared Store; 0 means a second.
+	EventPoll time.Duration
 }
 
 // Option edits Options.
@@ -99,6 +108,12 @@ type Service struct {
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // per account key
+
+	events   EventLog // the Store's, else a MemEventLog
+	evMu     sync.Mutex
+	evNotify chan struct{} // closed and replaced at every append
+	costs    costCache
+	syncing  syncing // accounts with a Sync running
 }
 
 // New returns a Service over store. It fails with an error matching
@@ -112,7 +127,7 @@ func New(store Store, opts ...Option) (*Service, error) {
 	if store == nil {
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "inventory: nil store")
 	}
-	if o.Concurrency < 0 || o.BatchSize < 0 || o.RateBurst < 0 || o.RateLimit < 0 || o.AutoSyncPoll < 0 {
+	if o.Concurrency < 0 || o.BatchSize < 0 || o.RateBurst < 0 || o.RateLimit < 0 || o.AutoSyncPoll < 0 || o.CostTTL < 0 || o.EventPoll < 0 {
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "inventory: negative option")
 	}
 	if o.Concurrency == 0 {
@@ -133,11 +148,22 @@ func New(store Store, opts ...Option) (*Service, error) {
 	if o.AutoSyncPoll == 0 {
 		o.AutoSyncPoll = time.Minute
 	}
+	if o.CostTTL == 0 {
+		o.CostTTL = DefaultCostTTL
+	}
+	if o.EventPoll == 0 {
+		o.EventPoll = time.Second
+	}
+	events, ok := store.(EventLog)
+	if !ok {
+		events = &MemEventLog{}
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{store: store, opts: o, log: log, limiters: map[string]*rate.Limiter{}}, nil
+	return &Service{store: store, opts: o, log: log, limiters: map[string]*rate.Limiter{},
+		events: events, evNotify: make(chan struct{})}, nil
 }
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC() }

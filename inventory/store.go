@@ -9,6 +9,8 @@ import (
 // concurrent use; NewMemStore and inventory/sqlstore are the ones this
 // module ships, and inventory/storetest checks any of them.
 //
+// A Store may also implement EventLog, to keep change events durably.
+//
 // Errors: a missing account matches multicloud.ErrNotFound, a duplicate
 // account ID or name multicloud.ErrAlreadyExists, an invalid filter
 // multicloud.ErrInvalidArgument.
@@ -25,8 +27,8 @@ type Store interface {
 	DeleteAccount(ctx context.Context, id string) error
 
 	// ScopeStates returns, for every stored asset of the scope (deleted
-	// ones included), its asset ID mapped to its hash and deleted flag. It
-	// loads no other column.
+	// ones included), its asset ID mapped to its hash, deleted flag and
+	// status. It loads no other column.
 	ScopeStates(ctx context.Context, s Scope) (map[string]AssetState, error)
 	// UpsertAssets inserts the assets or updates the stored ones with the
 	// same identity (provider, account, asset_type, asset_id), all in one

@@ -133,6 +133,13 @@ type SyncReport struct {
 // batches (a scope is never held whole in memory), so holding them back
 // would cost memory and lose true observations.
 //
+// Every asset written or marked deleted yields an AssetEvent, recorded
+// before the write (see Subscribe); with a Quoter for the provider, each
+// asset's Cost is its current hourly price (see WithQuoter).
+//
+// Two Syncs of one stored account never run at once in a Service: the
+// second fails at once with an error matching multicloud.ErrConflict.
+//
 // The report is non-nil once listing started. The error is non-nil when
 // the target cannot be resolved, the region list fails, or any scope
 // failed; in the last case it joins the scopes' errors and the report
@@ -149,6 +156,13 @@ func (s *Service) Sync(ctx context.Context, t SyncTarget, opts SyncOptions) (*Sy
 	}
 	if opts.Concurrency < 0 {
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "inventory: negative sync concurrency")
+	}
+	if t.AccountID != "" {
+		release, err := s.syncing.claim(t.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 	}
 	d, provider, account, acct, err := s.discoverer(ctx, t)
 	if err != nil {
@@ -284,10 +298,15 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 	seen := make(map[string]struct{}, len(states))
 	batch := make([]Asset, 0, s.opts.BatchSize)
 	var pending ScopeReport // counts of the batch not yet written
+	var events []AssetEvent // of the batch, recorded before it is written
 	flush := func(ctx context.Context) error {
 		if len(batch) == 0 {
 			return nil
 		}
+		if err := s.recordEvents(ctx, events); err != nil {
+			return fmt.Errorf("record %d events: %w", len(events), err)
+		}
+		events = events[:0]
 		if err := s.store.UpsertAssets(ctx, batch); err != nil {
 			return fmt.Errorf("store %d assets: %w", len(batch), err)
 		}
@@ -312,6 +331,7 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 			}
 			seen[a.AssetID] = struct{}{}
 			fill(&a, sc.Provider, sc.Account, sc.Region, sc.AssetType)
+			s.priceAsset(ctx, &a)
 			a.Hash = ContentHash(&a)
 			st, known := states[a.AssetID]
 			switch {
@@ -327,6 +347,7 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 				continue
 			}
 			a.UpdateTime, a.DiscoverTime = now, now
+			events = append(events, changeEvent(&a, known, st, now))
 			batch = append(batch, a)
 			if len(batch) >= s.opts.BatchSize {
 				if err := flush(ctx); err != nil {
@@ -358,6 +379,9 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 		return nil
 	}
 	slices.Sort(gone)
+	if err := s.recordEvents(ctx, deletedEvents(sc, gone, states, now)); err != nil {
+		return fail(fmt.Errorf("record %d events: %w", len(gone), err))
+	}
 	n, err := s.store.MarkDeleted(ctx, sc, gone, now)
 	sr.Deleted = n
 	if err != nil {

@@ -3,8 +3,9 @@
 // connection, discover one region, sync every region, query, and
 // summarize.
 //
-// With ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET set
-// it reads real Aliyun (Describe calls only; nothing is created) into the
+// With ALIYUN_ACCESS_KEY_ID and ALIYUN_ACCESS_KEY_SECRET (the asset-sync
+// design's names) or ALIBABA_CLOUD_ACCESS_KEY_ID and
+// ALIBABA_CLOUD_ACCESS_KEY_SECRET (the SDK's) set it reads real Aliyun (Describe calls only; nothing is created) into the
 // store MULTICLOUD_DSN names: a SQLite file path, sqlite://path or
 // postgres://..., default ecs-sync.db in the working directory.
 // ALIBABA_CLOUD_REGION_ID is the account's home region (default
@@ -18,6 +19,9 @@
 // seals account secrets in the store; without it the run generates a
 // random key, which it does not print, so a stored account is re-keyed on
 // the next run.
+//
+// MONGO_URI, the design's MongoDB setting, is refused with a message
+// naming the stores this example supports, rather than ignored.
 package main
 
 import (
@@ -68,6 +72,9 @@ func run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 
+	if err := checkStoreEnv(); err != nil {
+		return err
+	}
 	su, err := newSetup()
 	if err != nil {
 		return err
@@ -169,7 +176,7 @@ func run(ctx context.Context) error {
 // else an emulator.
 func newSetup() (*setup, error) {
 	region := envOr("ALIBABA_CLOUD_REGION_ID", "cn-hangzhou")
-	id, secret := os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	id, secret := credentials()
 	if id != "" && secret != "" {
 		su := &setup{
 			dsn:       envOr("MULTICLOUD_DSN", "ecs-sync.db"),
@@ -177,7 +184,7 @@ func newSetup() (*setup, error) {
 			region:    region,
 			cleanup:   func() {},
 			description: "running against real Alibaba Cloud (read-only Describe calls; " +
-				"unset ALIBABA_CLOUD_ACCESS_KEY_ID to use the emulator)",
+				"unset ALIYUN_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_ID to use the emulator)",
 		}
 		su.account = inventory.CloudAccount{Name: accountName, Provider: aliyun.ProviderCode, Environment: "production",
 			AccessKeyID: id, AccessKeySecret: multicloud.Secret(secret), Region: region,
@@ -208,12 +215,33 @@ func newSetup() (*setup, error) {
 			os.RemoveAll(dir)
 		},
 		description: fmt.Sprintf("running against an in-process Aliyun emulator at %s with %d instances in %d regions "+
-			"(set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET for real Aliyun)", srv.Host(), n, len(regions)),
+			"(set ALIYUN_ACCESS_KEY_ID and ALIYUN_ACCESS_KEY_SECRET for real Aliyun)", srv.Host(), n, len(regions)),
 	}
 	su.account = inventory.CloudAccount{Name: accountName, Provider: aliyun.ProviderCode, Environment: "emulator",
 		AccessKeyID: aliyuntest.DefaultAccessKeyID, AccessKeySecret: aliyuntest.DefaultAccessKeySecret, Region: su.region,
 		Description: "the aliyuntest emulator's account"}
 	return su, nil
+}
+
+// credentials returns the access key from the design's variables
+// (ALIYUN_ACCESS_KEY_ID, ALIYUN_ACCESS_KEY_SECRET), else the SDK's
+// (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET).
+func credentials() (id, secret string) {
+	if id, secret = os.Getenv("ALIYUN_ACCESS_KEY_ID"), os.Getenv("ALIYUN_ACCESS_KEY_SECRET"); id != "" && secret != "" {
+		return id, secret
+	}
+	return os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+}
+
+// checkStoreEnv refuses a store this example cannot open, naming the
+// ones it can, instead of silently using another.
+func checkStoreEnv() error {
+	if os.Getenv("MONGO_URI") != "" {
+		return errors.New("MONGO_URI is set, but this example does not support MongoDB; supported stores: " +
+			"SQLite (MULTICLOUD_DSN=path/to/file.db or sqlite://path, the default) and " +
+			"PostgreSQL (MULTICLOUD_DSN=postgres://...); unset MONGO_URI to run")
+	}
+	return nil
 }
 
 // keyProvider returns the key that seals account secrets: the one in

@@ -32,7 +32,7 @@ var upsertColumns = []string{"provider", "account", "asset_type", "asset_id", "a
 // ScopeStates implements inventory.Store.
 func (s *Store) ScopeStates(ctx context.Context, sc inventory.Scope) (map[string]inventory.AssetState, error) {
 	b := builder{d: &s.d}
-	b.write("SELECT asset_id, content_hash, deleted_at IS NOT NULL FROM assets WHERE account = ", b.arg(sc.Account),
+	b.write("SELECT asset_id, content_hash, deleted_at IS NOT NULL, status FROM assets WHERE account = ", b.arg(sc.Account),
 		" AND region = ", b.arg(sc.Region), " AND asset_type = ", b.arg(sc.AssetType), " AND provider = ", b.arg(sc.Provider))
 	rows, err := s.db.QueryContext(ctx, b.sb.String(), b.args...)
 	if err != nil {
@@ -43,7 +43,7 @@ func (s *Store) ScopeStates(ctx context.Context, sc inventory.Scope) (map[string
 	for rows.Next() {
 		var id string
 		var st inventory.AssetState
-		if err := rows.Scan(&id, &st.Hash, &st.Deleted); err != nil {
+		if err := rows.Scan(&id, &st.Hash, &st.Deleted, &st.Status); err != nil {
 			return nil, err
 		}
 		out[id] = st

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inventory.Store) {
 	t.Run("ConcurrentUpserts", func(t *testing.T) { testConcurrent(t, newStore(t)) })
 	t.Run("Counts", func(t *testing.T) { testCounts(t, newStore(t)) })
 	t.Run("NameSearch", func(t *testing.T) { testNameSearch(t, newStore(t)) })
+	t.Run("EventLog", func(t *testing.T) { testEventLog(t, newStore(t)) })
 }
 
 // base is a fixed instant, whole seconds in UTC, which every store keeps
@@ -281,7 +282,7 @@ func testScope(t *testing.T, s inventory.Store) {
 	want := map[string]inventory.AssetState{}
 	for _, a := range all {
 		if a.Scope() == scope {
-			want[a.AssetID] = inventory.AssetState{Hash: a.Hash}
+			want[a.AssetID] = inventory.AssetState{Hash: a.Hash, Status: a.Status}
 		}
 	}
 	if len(want) < 3 {
@@ -316,7 +317,7 @@ func testScope(t *testing.T, s inventory.Store) {
 		t.Errorf("MarkDeleted(already deleted): got %d marked, want 0", n)
 	}
 	for _, id := range gone {
-		want[id] = inventory.AssetState{Hash: want[id].Hash, Deleted: true}
+		want[id] = inventory.AssetState{Hash: want[id].Hash, Deleted: true, Status: want[id].Status}
 	}
 	got, err = s.ScopeStates(ctx, scope)
 	if err != nil {

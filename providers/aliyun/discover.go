@@ -65,7 +65,8 @@ func (d *Discoverer) Regions(ctx context.Context, call inventory.CallFunc) ([]st
 // Discover lists every ECS instance of region: first the region's disks
 // (DescribeDisks, every page) to join their facts to the instances, then
 // DescribeInstances by NextToken with MaxResults 100, each page mapped to
-// assets with ECSMetadata and handed to emit. Asset types other than
+// assets with ECSMetadata (with DescribeInstanceAutoRenewAttribute for
+// the page's subscription instances) and handed to emit. Asset types other than
 // inventory.AssetTypeECS are ErrInvalidArgument.
 func (d *Discoverer) Discover(ctx context.Context, region, assetType string, call inventory.CallFunc, emit func(ctx context.Context, page []inventory.Asset) error) error {
 	if assetType != inventory.AssetTypeECS {
@@ -88,9 +89,14 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, cal
 		if err != nil {
 			return err
 		}
+		renewals, err := d.autoRenewals(ctx, region, call, resp.Instances.Instance)
+		if err != nil {
+			return err
+		}
 		page := make([]inventory.Asset, 0, len(resp.Instances.Instance))
 		for i := range resp.Instances.Instance {
-			a, err := toAsset(&resp.Instances.Instance[i], disks[resp.Instances.Instance[i].InstanceId])
+			in := &resp.Instances.Instance[i]
+			a, err := toAsset(in, disks[in.InstanceId], renewals[in.InstanceId])
 			if err != nil {
 				return err
 			}
@@ -151,7 +157,7 @@ func compactDisk(d ecs.Disk) disk {
 		deleteWithInstance: d.DeleteWithInstance, encrypted: d.Encrypted}
 }
 
-func toAsset(in *ecs.Instance, disks []disk) (inventory.Asset, error) {
+func toAsset(in *ecs.Instance, disks []disk, renew renewal) (inventory.Asset, error) {
 	m := inventory.ECSMetadata{
 		InstanceID: in.InstanceId, InstanceName: in.InstanceName, Status: in.Status, Region: in.RegionId, Zone: in.ZoneId,
 		InstanceType: in.InstanceType, InstanceTypeFamily: in.InstanceTypeFamily, CPU: cmp.Or(in.Cpu, in.CPU), Memory: in.Memory,
@@ -164,6 +170,7 @@ func toAsset(in *ecs.Instance, disks []disk) (inventory.Asset, error) {
 		ChargeType: in.InstanceChargeType, CreationTime: parseTime(in.CreationTime),
 		IOOptimized: in.IoOptimized, NetworkType: in.InstanceNetworkType, InstanceNetworkType: in.InstanceNetworkType,
 		Description: in.Description, Provider: ProviderCode, HostName: in.HostName, KeyPairName: in.KeyPairName,
+		AutoRenew: renew.enabled, AutoRenewPeriod: renew.months,
 	}
 	if in.EipAddress.IpAddress != "" {
 		m.PublicIP = append(m.PublicIP, in.EipAddress.IpAddress)

@@ -1,6 +1,7 @@
 package aliyuntest
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"hash/fnv"
@@ -378,7 +379,7 @@ type describeInstanceAutoRenewAttributeResp struct {
 
 // describeInstanceAutoRenewAttribute reports the renewal setting of the
 // instances in InstanceId (comma-separated, up to 100): AutoRenewal with the
-// AutoRenewPeriod months given to RunInstances, else Normal. The reference
+// AutoRenewPeriod given to RunInstances (in its PeriodUnit), else Normal. The reference
 // describes subscription instances; pay-as-you-go ones are reported as
 // Normal (not confirmed).
 func (s *Server) describeInstanceAutoRenewAttribute(c *call) (response, error) {
@@ -402,7 +403,7 @@ func (s *Server) describeInstanceAutoRenewAttribute(c *call) (response, error) {
 		if in == nil || in.rg != c.region {
 			continue
 		}
-		a := renewAttributeJSON{InstanceId: in.id, PeriodUnit: "Month", RenewalStatus: "Normal"}
+		a := renewAttributeJSON{InstanceId: in.id, PeriodUnit: cmp.Or(in.renewUnit, "Month"), RenewalStatus: "Normal"}
 		if in.autoRenew {
 			a.AutoRenewEnabled, a.Duration, a.RenewalStatus = true, in.autoRenewPeriod, "AutoRenewal"
 		}

@@ -31,12 +31,13 @@ type instance struct {
 	bwOut, bwIn        int32
 	created            int64 // unix seconds
 	started            int64
-	expired            int64 // unix seconds; 0 = pay-as-you-go
+	expired            int64  // unix seconds; 0 = pay-as-you-go
+	autoRenew          bool   // PrePaid only: RunInstances' AutoRenew
+	autoRenewPeriod    int    // in renewUnit
+	renewUnit          string // "Month" or "Week"
 	life               lifecycle
 	userData           string // base64, as given to RunInstances
 	ramRole            string
-	autoRenew          bool // subscription renewed automatically
-	autoRenewPeriod    int  // months
 }
 
 // diskSpec is one disk attached to an instance.

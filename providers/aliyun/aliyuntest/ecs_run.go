@@ -1,7 +1,6 @@
 package aliyuntest
 
 import (
-	"slices"
 	"strconv"
 	"time"
 )
@@ -28,10 +27,10 @@ type runSpec struct {
 	prepaid, payByBW, deletionProtection       bool
 	period                                     int
 	periodUnit                                 string
+	autoRenew                                  bool
+	autoRenewPeriod                            int // in periodUnit
 	bwOut, bwIn                                int
 	userData, ramRole                          string
-	autoRenew                                  bool
-	autoRenewPeriod                            int
 }
 
 // parseRun validates everything that does not depend on other resources.
@@ -141,14 +140,8 @@ func (sp *runSpec) parseCharge(p params) error {
 			return errCode(400, "InvalidPeriod", "The specified period is not valid.")
 		}
 		sp.period = n
-		if sp.autoRenew, err = p.boolv("AutoRenew"); err != nil {
+		if err := sp.parseAutoRenew(p); err != nil {
 			return err
-		}
-		if sp.autoRenew {
-			// Documented values: 1, 2, 3, 6 and 12 (months).
-			if sp.autoRenewPeriod, err = p.intv("AutoRenewPeriod", 1); err != nil || !slices.Contains([]int{1, 2, 3, 6, 12}, sp.autoRenewPeriod) {
-				return errCode(400, "InvalidAutoRenewPeriod.ValueNotSupported", "The specified AutoRenewPeriod is not valid.")
-			}
 		}
 	default:
 		return errCode(400, "InvalidInstanceChargeType.ValueNotSupported", "The specified InstanceChargeType is not valid.")
@@ -323,8 +316,9 @@ func (st *state) newInstance(rg *region, vsw *vswitch, sp *runSpec, now time.Tim
 		description: sp.description, keyPair: sp.keyPair, typ: sp.typ, img: sp.img, vsw: vsw,
 		sgIDs: sp.sgIDs, tags: sp.tags, disks: sp.disks, privateIP: vsw.allocIP(),
 		prepaid: sp.prepaid, payByBW: sp.payByBW, deletionProtection: sp.deletionProtection,
+		autoRenew: sp.autoRenew, autoRenewPeriod: sp.autoRenewPeriod, renewUnit: sp.periodUnit,
 		bwOut: int32(sp.bwOut), bwIn: int32(sp.bwIn), created: now.Unix(), started: now.Unix(),
-		userData: sp.userData, ramRole: sp.ramRole, autoRenew: sp.autoRenew, autoRenewPeriod: sp.autoRenewPeriod,
+		userData: sp.userData, ramRole: sp.ramRole,
 	}
 	if sp.bwOut > 0 {
 		in.publicIP = rg.allocPublicIP()
