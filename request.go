@@ -597,17 +597,6 @@ func (v *validator) charge(mode ChargeMode, months int) {
 	}
 }
 
-// IsReservedTag reports whether key is one of the reserved tag keys,
-// compared without regard to case so that look-alikes are refused too.
-func IsReservedTag(key string) bool {
-	for _, k := range []string{TagTenant, TagOwner, TagCreatedBy} {
-		if strings.EqualFold(key, k) {
-			return true
-		}
-	}
-	return false
-}
-
 func (v *validator) tags(tags map[string]string) {
 	if len(tags) > MaxTags-3 {
 		v.add("tags", fmt.Sprintf("at most %d user tags (3 of %d are reserved), got %d", MaxTags-3, MaxTags, len(tags)))
@@ -620,6 +609,8 @@ func (v *validator) tags(tags map[string]string) {
 	for _, k := range keys {
 		val := tags[k]
 		switch lk := strings.ToLower(k); {
+		case TagKeyProblem(k) != "":
+			v.add("tags", fmt.Sprintf("key %q %s", k, TagKeyProblem(k)))
 		case IsReservedTag(k):
 			v.add("tags", fmt.Sprintf("key %q is reserved and set by the client", k))
 		case k == "" || utf8.RuneCountInString(k) > 128:
