@@ -18,7 +18,7 @@ var secretParams = `Password|Signature|AccessKeyId|SecurityToken|AccessKeySecret
 var secretParam = regexp.MustCompile(`(?i)(?:^|[^a-z])(?:` + secretParams + `)(?:=|%3D|%253D)`)
 
 // valueEnds are the separators that end a query value.
-var valueEnds = []string{"&", "%26", "%2526", " ", "\t", "\n", `"`, "'", `\\`}
+var valueEnds = []string{"&", "%26", "%2526", " ", "\t", "\n", `"`, "'", "\\"}
 
 // secretField matches "Name":"value" and Name: value renderings of the
 // same keys in JSON or Go syntax.

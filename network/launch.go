@@ -100,7 +100,7 @@ func (p *Provisioner) Launch(ctx context.Context, req LaunchRequest, l Launcher)
 	})
 	if len(req.Ports) > 0 {
 		g.Go(func() error {
-			portsErr = p.retry(ctx, func() error {
+			portsErr = p.retryAfterLaunch(ctx, func() error {
 				return p.prims.AuthorizePorts(ctx, scope, res.Network.SecurityGroup.ID, req.Ports)
 			})
 			return nil
@@ -149,7 +149,7 @@ func (p *Provisioner) Launch(ctx context.Context, req LaunchRequest, l Launcher)
 		default:
 			a := addrs[i]
 			g.Go(func() error {
-				err := p.retry(ctx, func() error { return p.prims.AssociateAddress(ctx, scope, a.ID, id) })
+				err := p.retryAfterLaunch(ctx, func() error { return p.prims.AssociateAddress(ctx, scope, a.ID, id) })
 				if err == nil {
 					a.Status, a.InstanceID = StatusInUse, id
 					in.Address = &a
@@ -204,7 +204,7 @@ func (p *Provisioner) release(ctx context.Context, scope Scope, addressID, insta
 		if done {
 			return err
 		}
-		if !transient(err) {
+		if !settling(err) {
 			return err
 		}
 		if err := b.wait(ctx, err); err != nil {
@@ -222,7 +222,7 @@ func (p *Provisioner) releaseStep(ctx context.Context, scope Scope, addressID, i
 	case errors.Is(err, multicloud.ErrNotFound):
 		return true, nil
 	case err != nil:
-		return !transient(err), err
+		return !settling(err), err
 	case a.Status == StatusBusy:
 		return false, multicloud.Errorf(multicloud.CodeConflict, "address %s is busy", addressID)
 	case a.InstanceID != "" && a.InstanceID != instanceID:
@@ -235,13 +235,13 @@ func (p *Provisioner) releaseStep(ctx context.Context, scope Scope, addressID, i
 		if err == nil {
 			err = multicloud.Errorf(multicloud.CodeConflict, "address %s is being unbound", addressID)
 		}
-		return !transient(err), err
+		return !settling(err), err
 	}
 	err = p.prims.ReleaseAddress(ctx, scope, addressID)
 	if err == nil || errors.Is(err, multicloud.ErrNotFound) {
 		return true, nil
 	}
-	return !transient(err), err
+	return !settling(err), err
 }
 
 // allocate allocates req.Quantity addresses concurrently. It returns those
@@ -257,7 +257,7 @@ func (p *Provisioner) allocate(ctx context.Context, req LaunchRequest) ([]Addres
 			token = Token(scopeParts(req.Scope, "address", req.Token, strconv.Itoa(i))...)
 		}
 		g.Go(func() error {
-			errs[i] = p.retry(ctx, func() error {
+			errs[i] = p.retryAfterLaunch(ctx, func() error {
 				var err error
 				got[i], err = p.prims.AllocateAddress(ctx, req.Scope, *req.Address, token)
 				return err

@@ -3,6 +3,7 @@ package aliyun
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -176,7 +177,8 @@ func classify(op, region string, err error) error {
 		e.Code, msg = classifyCode(se.ErrorCode(), se.HttpStatus())
 		e.Message = msg
 		if msg == "" {
-			e.Message = lowerFirst(se.Message())
+			// A SignatureDoesNotMatch message echoes the string to sign.
+			e.Message = multicloud.Redact(lowerFirst(se.Message()))
 		}
 		// The SDK's ServerError text repeats headers; keep the cause for
 		// errors.As but say what matters in the message.
@@ -192,16 +194,23 @@ func classify(op, region string, err error) error {
 			e.Code, e.Message = multicloud.CodeUnavailable, "unreadable response"
 		default:
 			e.Code = multicloud.CodeUnknown
-			if isNetError(err) {
+			if isNetError(err) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 				e.Code = multicloud.CodeUnavailable
 			}
 		}
 	case isNetError(err):
 		e.Code, e.Message = multicloud.CodeUnavailable, "cannot reach the api"
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		e.Code, e.Message = multicloud.CodeUnavailable, "connection lost before the response was read"
 	case strings.Contains(err.Error(), "credential") || strings.Contains(err.Error(), "AccessKey"):
 		e.Code, e.Message = multicloud.CodePermissionDenied, "no usable credentials"
 	default:
 		e.Code = multicloud.CodeUnknown
+	}
+	if _, ok := e.Err.(serverError); !ok {
+		// The SDK's transport errors carry the request URL, with the
+		// password and signature in its query.
+		e.Err = multicloud.RedactError(e.Err)
 	}
 	return e
 }
@@ -215,7 +224,7 @@ func (s serverError) Error() string {
 	if i := strings.Index(msg, sdkerrors.MessageContain); i >= 0 {
 		msg = strings.TrimSpace(msg[:i])
 	}
-	return "aliyun " + s.se.ErrorCode() + ": " + msg
+	return multicloud.Redact("aliyun " + s.se.ErrorCode() + ": " + msg)
 }
 
 func (s serverError) Unwrap() error { return s.se }
