@@ -1,0 +1,202 @@
+package aliyun_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/providers/aliyun"
+	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+)
+
+// checkNoLeak fails unless the emulator holds no instance outside keep, no
+// unbound or untagged elastic IP, once every transition has settled.
+func checkNoLeak(t *testing.T, srv *aliyuntest.Server, keep int) {
+	t.Helper()
+	a := settledAudit(t, srv)
+	if a.Instances != keep || a.UnassociatedEIPs != 0 || a.EIPsByOwner[""] != 0 {
+		t.Errorf("emulator holds %d instances (want %d), %d unbound eips and %d untagged eips (want 0): %+v",
+			a.Instances, keep, a.UnassociatedEIPs, a.EIPsByOwner[""], a)
+	}
+}
+
+// TestCanceledCreateLeaksNothing ends the caller's context while a
+// billable call is in flight and its response is slow: what the cloud
+// created is released, and the error is ErrCanceled.
+func TestCanceledCreateLeaksNothing(t *testing.T) {
+	for _, action := range []string{"AllocateEipAddress", "RunInstances", "TagResources"} {
+		t.Run(action, func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, newProvider(t, srv))
+			// Warm the user's network so the slow call is the one in flight.
+			warm, err := c.CreateInstance(testCtx(t), request("t1", "u1", multicloud.WithName("warm")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.InjectNetFault(aliyuntest.NetFault{Action: action, Kind: aliyuntest.Slow, Delay: 300 * time.Millisecond})
+			ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
+			defer cancel()
+			insts, err := c.CreateInstance(ctx, request("t1", "u1", multicloud.WithPublicIP(5, multicloud.Traffic)))
+			if len(insts) != 0 || !errors.Is(err, multicloud.ErrCanceled) {
+				t.Fatalf("got %d instances and %v, want none and ErrCanceled", len(insts), err)
+			}
+			srv.ClearNetFaults()
+			checkNoLeak(t, srv, len(warm))
+		})
+	}
+}
+
+// TestLostDeleteResponseReleasesAddress loses the response to
+// DeleteInstance: the repeated call finds the instance gone, and its
+// elastic IP is released all the same.
+func TestLostDeleteResponseReleasesAddress(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, newProvider(t, srv))
+	insts, err := c.CreateInstance(testCtx(t), request("t1", "u1", multicloud.WithPublicIP(5, multicloud.Traffic)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.InjectNetFault(aliyuntest.NetFault{Action: "DeleteInstance", Kind: aliyuntest.Lost, Count: 1})
+	if err := c.Delete(testCtx(t), insts[0].Ref(), multicloud.Force()); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	checkNoLeak(t, srv, 0)
+	if a := srv.Audit(); a.EIPs != 0 {
+		t.Errorf("got %d elastic ips after the delete, want 0", a.EIPs)
+	}
+}
+
+// TestGarbledRunInstancesResponse answers RunInstances with a body that
+// cannot be read: the create asks again with the same token and returns
+// the instance that the first call made.
+func TestGarbledRunInstancesResponse(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, newProvider(t, srv))
+	srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Garbled, Count: 1})
+	insts, err := c.CreateInstance(testCtx(t), request("t1", "u1"))
+	if err != nil || len(insts) != 1 {
+		t.Fatalf("got %d instances and %v, want 1 and no error", len(insts), err)
+	}
+	checkNoLeak(t, srv, 1)
+}
+
+// TestOneRetryLayer counts the calls of an always-throttled create and of
+// a network step failing with InternalError: the Client's attempts, no
+// more, and the error surfaces with its own code.
+func TestOneRetryLayer(t *testing.T) {
+	for _, tc := range []struct {
+		action, code string
+		want         multicloud.Code
+	}{
+		{"RunInstances", "Throttling.User", multicloud.CodeThrottled},
+		{"CreateVpc", "InternalError", multicloud.CodeUnavailable},
+	} {
+		t.Run(tc.action, func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, newProvider(t, srv), multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}))
+			srv.InjectFault(aliyuntest.Fault{Action: tc.action, Code: tc.code})
+			_, err := c.CreateInstance(testCtx(t), request("t1", "u1", multicloud.WithPublicIP(5, multicloud.Traffic)))
+			if got := multicloud.CodeOf(err); got != tc.want {
+				t.Errorf("code: got %s, want %s (%v)", got, tc.want, err)
+			}
+			if got := srv.CallCount(tc.action); got != 5 {
+				t.Errorf("%s calls: got %d, want 5 (the Client's attempts)", tc.action, got)
+			}
+			srv.ClearFaults()
+			checkNoLeak(t, srv, 0)
+		})
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// secretForms are the renderings of a secret that must never show.
+func secretForms(secret string) []string {
+	return []string{secret, url.QueryEscape(secret), url.PathEscape(secret), base64.StdEncoding.EncodeToString([]byte(secret)),
+		base64.URLEncoding.EncodeToString([]byte(secret)), hex.EncodeToString([]byte(secret))}
+}
+
+// TestNoSecretInOutput drives creates that fail on connection errors,
+// deadlines, signature mismatches and throttling, with the client and the
+// provider logging at debug level, and searches every log record, error
+// rendering and JSON for the instance password and the access key secret.
+func TestNoSecretInOutput(t *testing.T) {
+	const password, secret = "Hunter2-Pa55word!", "S3cretAccessKey-9f8e7d"
+	srv := newServer(t, aliyuntest.WithAccessKey("rotated-id", secret), aliyuntest.WithRandSeed(3))
+	var logs syncBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p := newProvider(t, srv, func(o *aliyun.Options) {
+		o.AccessKeyID, o.AccessKeySecret, o.Logger = "rotated-id", multicloud.Secret(secret), log
+		o.CreateTimeout = 200 * time.Millisecond
+	})
+	c := newClient(t, p, multicloud.UseLogger(log), multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}))
+	var outputs []string
+	record := func(v ...any) {
+		for _, x := range v {
+			js, _ := json.Marshal(x)
+			outputs = append(outputs, fmt.Sprintf("%v|%+v|%#v|%s|%d|%x", x, x, x, x, x, x), string(js))
+		}
+	}
+	record(p, c, aliyun.Options{AccessKeySecret: multicloud.Secret(secret)})
+	for _, fault := range []func(){
+		func() { srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Reset}) },
+		func() { srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Slow, Delay: time.Second}) },
+		func() { srv.InjectFault(aliyuntest.Fault{Action: "RunInstances", Code: "Throttling.User"}) },
+		func() {
+			srv.InjectFault(aliyuntest.Fault{Action: "RunInstances", Code: "SignatureDoesNotMatch", HTTPStatus: 400,
+				Message: "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3Drotated-id%26Password%3D" + url.QueryEscape(url.QueryEscape(password))})
+		},
+	} {
+		fault()
+		ctx, cancel := context.WithTimeout(testCtx(t), 3*time.Second)
+		_, err := c.CreateInstance(ctx, request("t1", "u1", multicloud.WithPassword(password)))
+		cancel()
+		if err == nil {
+			t.Fatalf("create under fault %d succeeded", len(outputs))
+		}
+		record(err)
+		srv.ClearFaults()
+		srv.ClearNetFaults()
+	}
+	if err := p.CheckHealth(testCtx(t)); err != nil {
+		t.Fatalf("CheckHealth: %v", err)
+	}
+	outputs = append(outputs, logs.String())
+	for _, out := range outputs {
+		for _, s := range append(secretForms(password), secretForms(secret)...) {
+			if strings.Contains(out, s) {
+				t.Errorf("output shows a secret (%q):\n%s", s, out)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), "RunInstances") {
+		t.Error("the debug log has no record of the calls: the search proves nothing")
+	}
+}
