@@ -335,8 +335,9 @@ type Leak struct {
 
 // settlePolicy paces releases: they must not be starved by the budget of
 // the caller's own calls, and they wait out state conflicts (an instance
-// still starting) as well as throttling, within the settle context.
-var settlePolicy = RetryPolicy{MaxAttempts: 12, BaseDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second,
+// still starting) as well as throttling and server failures, bounded by
+// the settle context's time rather than by a count.
+var settlePolicy = RetryPolicy{MaxAttempts: 1000, BaseDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second,
 	Retryable: func(err error) bool { return IsRetryable(err) || CodeOf(err) == CodeConflict }}
 
 // releaseAll force-deletes insts (at most 8 at once) and returns those

@@ -167,7 +167,9 @@ func TestNoSecretInOutput(t *testing.T) {
 	record(p, c, aliyun.Options{AccessKeySecret: multicloud.Secret(secret)})
 	for _, fault := range []func(){
 		func() { srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Reset}) },
-		func() { srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Slow, Delay: time.Second}) },
+		func() {
+			srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Slow, Delay: time.Second})
+		},
 		func() { srv.InjectFault(aliyuntest.Fault{Action: "RunInstances", Code: "Throttling.User"}) },
 		func() {
 			srv.InjectFault(aliyuntest.Fault{Action: "RunInstances", Code: "SignatureDoesNotMatch", HTTPStatus: 400,

@@ -12,9 +12,10 @@ import (
 	"github.com/multicloud-ecs/multicloud"
 )
 
-// settleAttempts is how often a call whose outcome is unknown is sent in
-// all, within Options.SettleTimeout.
-const settleAttempts = 5
+// settleAttempts bounds how often a call whose outcome is unknown is sent
+// in all; Options.SettleTimeout bounds the time (with pauses growing to 1s,
+// 20 tries take about 15s).
+const settleAttempts = 20
 
 // unknownOutcome reports whether err leaves open whether the API carried
 // the call out: no response at all (connection reset, lost, timed out) or
@@ -36,7 +37,8 @@ func unknownOutcome(err error) bool {
 // Options.SettleTimeout), so that a caller leaving cannot lose the
 // response. While the outcome is unknown (see unknownOutcome) the same
 // request, with the same ClientToken, is sent again after a short pause,
-// up to settleAttempts times in all; done, when not nil, says whether an
+// through throttling and server errors too, up to settleAttempts times in
+// all; done, when not nil, says whether an
 // error of such a repeat means the first call was carried out (for
 // instance ErrNotFound when deleting). check, when not nil, may declare a
 // successful response unknown too (a RunInstances answer with no IDs).
@@ -53,8 +55,9 @@ func (p *Provider) settled(ctx context.Context, region string, prod product, req
 	defer cancel()
 	pause := 50 * time.Millisecond
 	var (
-		resp responses.AcsResponse
-		err  error
+		resp    responses.AcsResponse
+		err     error
+		unknown bool // an earlier try may have been carried out
 	)
 	for attempt := 1; ; attempt++ {
 		resp = newResp()
@@ -62,10 +65,19 @@ func (p *Provider) settled(ctx context.Context, region string, prod product, req
 		if err == nil && check != nil {
 			err = check(resp)
 		}
-		if attempt > 1 && err != nil && done != nil && done(err) {
+		if err == nil {
 			return resp, nil
 		}
-		if !unknownOutcome(err) {
+		if unknown && done != nil && done(err) {
+			return resp, nil
+		}
+		switch {
+		case unknownOutcome(err):
+			unknown = true
+		case unknown && multicloud.IsRetryable(err):
+			// Throttled or failed, this try was not carried out; an
+			// earlier one may have been: keep asking.
+		default:
 			return resp, err
 		}
 		if attempt >= settleAttempts || sctx.Err() != nil {
