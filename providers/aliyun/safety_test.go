@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
 )
@@ -200,5 +201,39 @@ func TestNoSecretInOutput(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "RunInstances") {
 		t.Error("the debug log has no record of the calls: the search proves nothing")
+	}
+}
+
+// TestSweepFindsUnboundAddresses leaves two elastic IPs bound to nothing,
+// one whose tagging failed: Sweep finds both (the untagged one by its
+// name), leaves them alone within the grace period, and releases them.
+func TestSweepFindsUnboundAddresses(t *testing.T) {
+	srv := newServer(t)
+	p := newProvider(t, srv)
+	c := newClient(t, p)
+	scope := p.Scope("cn-hangzhou", "t1", "u1")
+	spec := network.AddressSpec{BandwidthMbps: 5, ChargeMode: "TRAFFIC"}
+	if _, err := p.AllocateAddress(testCtx(t), scope, spec, "tok-tagged"); err != nil {
+		t.Fatal(err)
+	}
+	srv.InjectFault(aliyuntest.Fault{Action: "TagResources", Code: "Forbidden.RAM", HTTPStatus: 403})
+	if _, err := p.AllocateAddress(testCtx(t), scope, spec, "tok-untagged"); err != nil {
+		t.Fatal(err)
+	}
+	srv.ClearFaults()
+	if a := srv.Audit(); a.UnassociatedEIPs != 2 || a.EIPsByOwner[""] != 1 {
+		t.Fatalf("setup: got %d unbound and %d untagged eips, want 2 and 1", a.UnassociatedEIPs, a.EIPsByOwner[""])
+	}
+	opts := multicloud.SweepOptions{Provider: aliyun.ProviderCode, Region: "cn-hangzhou"}
+	if found, err := c.Sweep(testCtx(t), opts); err != nil || len(found) != 0 {
+		t.Fatalf("sweep within the grace period: got %v, %v; want nothing", found, err)
+	}
+	opts.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	found, err := c.Sweep(testCtx(t), opts)
+	if err != nil || len(found) != 2 || !found[0].Released || !found[1].Released {
+		t.Fatalf("sweep: got %+v, %v; want 2 addresses released", found, err)
+	}
+	if a := srv.Audit(); a.EIPs != 0 {
+		t.Errorf("got %d eips after the sweep, want 0", a.EIPs)
 	}
 }
