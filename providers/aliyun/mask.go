@@ -56,3 +56,25 @@ func set(b bool) string {
 	}
 	return "unset"
 }
+
+// String describes the discoverer by its provider, without credentials.
+func (d *Discoverer) String() string {
+	if d == nil {
+		return "aliyun.Discoverer(nil)"
+	}
+	return "aliyun.Discoverer{" + d.p.String() + "}"
+}
+
+// GoString is String, so that %#v does not print the credentials.
+func (d *Discoverer) GoString() string { return d.String() }
+
+// Format prints String under every verb.
+func (d *Discoverer) Format(f fmt.State, _ rune) { fmt.Fprint(f, d.String()) }
+
+// LogValue implements slog.LogValuer without the credentials.
+func (d *Discoverer) LogValue() slog.Value {
+	if d == nil {
+		return slog.StringValue("aliyun.Discoverer(nil)")
+	}
+	return d.p.LogValue()
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/inventory"
 	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
@@ -155,7 +156,7 @@ func TestNoSecretInOutput(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	p := newProvider(t, srv, func(o *aliyun.Options) {
 		o.AccessKeyID, o.AccessKeySecret, o.Logger = "rotated-id", multicloud.Secret(secret), log
-		o.CreateTimeout = 200 * time.Millisecond
+		o.CreateTimeout, o.SettleTimeout = 200*time.Millisecond, time.Second
 	})
 	c := newClient(t, p, multicloud.UseLogger(log), multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}))
 	var outputs []string
@@ -166,19 +167,22 @@ func TestNoSecretInOutput(t *testing.T) {
 		}
 	}
 	record(p, c, aliyun.Options{AccessKeySecret: multicloud.Secret(secret)})
-	for _, fault := range []func(){
-		func() { srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Reset}) },
-		func() {
-			srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Slow, Delay: time.Second})
-		},
-		func() { srv.InjectFault(aliyuntest.Fault{Action: "RunInstances", Code: "Throttling.User"}) },
-		func() {
+	for _, fault := range []struct {
+		inject  func()
+		timeout time.Duration
+	}{
+		{func() { srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Reset}) }, 3 * time.Second},
+		{func() {
+			srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Slow, Delay: time.Second, Count: 1})
+		}, 100 * time.Millisecond},
+		{func() { srv.InjectFault(aliyuntest.Fault{Action: "RunInstances", Code: "Throttling.User"}) }, 3 * time.Second},
+		{func() {
 			srv.InjectFault(aliyuntest.Fault{Action: "RunInstances", Code: "SignatureDoesNotMatch", HTTPStatus: 400,
 				Message: "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3Drotated-id%26Password%3D" + url.QueryEscape(url.QueryEscape(password))})
-		},
+		}, 3 * time.Second},
 	} {
-		fault()
-		ctx, cancel := context.WithTimeout(testCtx(t), 3*time.Second)
+		fault.inject()
+		ctx, cancel := context.WithTimeout(testCtx(t), fault.timeout)
 		_, err := c.CreateInstance(ctx, request("t1", "u1", multicloud.WithPassword(password)))
 		cancel()
 		if err == nil {
@@ -190,6 +194,30 @@ func TestNoSecretInOutput(t *testing.T) {
 	}
 	if err := p.CheckHealth(testCtx(t)); err != nil {
 		t.Fatalf("CheckHealth: %v", err)
+	}
+	// Key rotation through the inventory's connector: a stale secret
+	// fails the connection test (SignatureDoesNotMatch echoes the string
+	// to sign), the new one passes and lists regions.
+	connect := aliyun.NewConnector(func(o *aliyun.Options) {
+		o.Endpoint, o.Scheme, o.Logger = srv.Host(), "HTTP", log
+	})
+	for _, key := range []string{password, secret} {
+		d, err := connect(testCtx(t), inventory.CloudAccount{ID: "acct-1", AccessKeyID: "rotated-id", Region: "cn-hangzhou"}, multicloud.Secret(key))
+		if err != nil {
+			t.Fatalf("connector: %v", err)
+		}
+		record(d)
+		err = d.(inventory.ConnectionTester).TestConnection(testCtx(t))
+		if (err == nil) != (key == secret) {
+			t.Fatalf("connection test with key %d: got %v", len(key), err)
+		}
+		record(err)
+		if key == secret {
+			_, err := d.Regions(testCtx(t), func(ctx context.Context, _ string, fn func(context.Context) error) error { return fn(ctx) })
+			if err != nil {
+				t.Fatalf("Regions: %v", err)
+			}
+		}
 	}
 	outputs = append(outputs, logs.String())
 	for _, out := range outputs {
