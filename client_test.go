@@ -77,7 +77,7 @@ func TestCreateInjectsReservedTagsAndToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"team": "ml", "tenantId": "t1", "Owner": "u1", "createdBy": "multicloud"}
+	want := map[string]string{"team": "ml", "tenantId": "t1", "Owner": "u1", "createdBy": "multicloud", "idempotencyToken": got.Token}
 	if diff := cmp.Diff(want, got.Tags); diff != "" {
 		t.Errorf("tags mismatch (-want +got):\n%s", diff)
 	}

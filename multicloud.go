@@ -251,6 +251,8 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 			quote, qerr = c.quotes.Quote(ctx, pr)
 		}()
 	}
+	tags = cloneMap(tags)
+	tags[TagToken] = token
 	spec := &CreateSpec{Request: r, Plan: *plan, Tags: tags, Token: token}
 	log.Info("creating instances", "plan", plan.Placement.String(), "image", plan.ImageID, "quantity", r.Quantity)
 	var insts []*Instance

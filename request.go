@@ -43,9 +43,10 @@ const (
 	PublicIPInstance PublicIPMode = "INSTANCE"
 )
 
-// The reserved tag keys. The Client sets them on every instance and network
-// resource it creates; a request that sets one itself is rejected, so that
-// no user can claim another user's network by tagging.
+// The reserved tag keys (with TagToken, on instances). The Client sets
+// them on every instance and network resource it creates; a request that
+// sets one itself, or a look-alike of one (see IsReservedTag), is
+// rejected, so that no user can claim another user's network by tagging.
 const (
 	TagTenant    = "tenantId"
 	TagOwner     = "Owner"
@@ -598,8 +599,8 @@ func (v *validator) charge(mode ChargeMode, months int) {
 }
 
 func (v *validator) tags(tags map[string]string) {
-	if len(tags) > MaxTags-3 {
-		v.add("tags", fmt.Sprintf("at most %d user tags (3 of %d are reserved), got %d", MaxTags-3, MaxTags, len(tags)))
+	if n := len(reservedTags); len(tags) > MaxTags-n {
+		v.add("tags", fmt.Sprintf("at most %d user tags (%d of %d are reserved), got %d", MaxTags-n, n, MaxTags, len(tags)))
 	}
 	keys := make([]string, 0, len(tags))
 	for k := range tags {

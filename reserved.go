@@ -8,11 +8,17 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// reservedTags is the one list of the reserved tag keys.
-var reservedTags = []string{TagTenant, TagOwner, TagCreatedBy}
+// TagToken is the reserved tag key that carries, on every instance, the
+// idempotency token of the create that made it (see Token), from the
+// create call on: an instance whose create never returned can be traced
+// to its request, for instance by a Sweep's KnownInstance.
+const TagToken = "idempotencyToken"
 
-// ReservedTags returns the reserved tag keys: TagTenant, TagOwner and
-// TagCreatedBy.
+// reservedTags is the one list of the reserved tag keys.
+var reservedTags = []string{TagTenant, TagOwner, TagCreatedBy, TagToken}
+
+// ReservedTags returns the reserved tag keys: TagTenant, TagOwner,
+// TagCreatedBy and TagToken.
 func ReservedTags() []string { return append([]string(nil), reservedTags...) }
 
 // IsReservedTag reports whether key is, or looks like, one of the reserved

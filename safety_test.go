@@ -163,7 +163,7 @@ func TestReservedTagLookAlikes(t *testing.T) {
 			t.Errorf("tag key %q: got %v, want it accepted", key, err)
 		}
 	}
-	if diff := cmp.Diff([]string{"tenantId", "Owner", "createdBy"}, multicloud.ReservedTags()); diff != "" {
+	if diff := cmp.Diff([]string{"tenantId", "Owner", "createdBy", "idempotencyToken"}, multicloud.ReservedTags()); diff != "" {
 		t.Errorf("reserved tags (-want +got):\n%s", diff)
 	}
 }

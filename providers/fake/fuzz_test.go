@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,11 +64,11 @@ func FuzzCreateFromJSON(f *testing.F) {
 			t.Fatalf("unclassified create error: %v", cerr)
 		}
 		for _, in := range insts {
-			if in.Tags[multicloud.TagTenant] != r.TenantID || in.Tags[multicloud.TagOwner] != r.UserID {
-				t.Fatalf("instance tags %v, want tenant %q and owner %q", in.Tags, r.TenantID, r.UserID)
+			if in.Tags[multicloud.TagTenant] != r.TenantID || in.Tags[multicloud.TagOwner] != r.UserID || len(in.Tags[multicloud.TagToken]) != 64 {
+				t.Fatalf("instance tags %v, want tenant %q, owner %q and the create's token", in.Tags, r.TenantID, r.UserID)
 			}
 			for k := range in.Tags {
-				if multicloud.IsReservedTag(k) && k != multicloud.TagTenant && k != multicloud.TagOwner && k != multicloud.TagCreatedBy {
+				if multicloud.IsReservedTag(k) && !slices.Contains(multicloud.ReservedTags(), k) {
 					t.Fatalf("instance carries the look-alike reserved key %q", k)
 				}
 			}
