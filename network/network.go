@@ -10,17 +10,20 @@ package network
 import (
 	"context"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud"
 )
 
 // Reserved tag keys that mark who owns a network resource. Every resource
 // the flow creates carries all three; the Owner tag is how a user's VPC is
 // found again.
+// They are multicloud's reserved keys, defined once there.
 const (
-	TagTenant    = "tenantId"
-	TagOwner     = "Owner"
-	TagCreatedBy = "createdBy"
+	TagTenant    = multicloud.TagTenant
+	TagOwner     = multicloud.TagOwner
+	TagCreatedBy = multicloud.TagCreatedBy
 	// CreatedByValue is the value of TagCreatedBy on what this module creates.
-	CreatedByValue = "multicloud"
+	CreatedByValue = multicloud.CreatedByValue
 )
 
 // Scope is whose network, where: the unit of sharing. Two requests with
