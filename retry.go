@@ -86,6 +86,9 @@ func (p RetryPolicy) Do(ctx context.Context, fn func(ctx context.Context) error)
 	spent := 0
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
+		if nr, ok := err.(nonRetryable); ok && nr.err == nil {
+			p.Budget.refund(spent) // a success that must not be retried
+		}
 		if err == nil {
 			p.Budget.refund(spent)
 			return nil
