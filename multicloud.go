@@ -329,8 +329,8 @@ func (c *Client) releaseForGone(ctx context.Context, prov Provider, plan *Plan, 
 		Err:     errors.Join(cerr, errors.Join(errs...))}
 }
 
-// Leak is a billable resource that exists and could not be released.
-type Leak struct {
+// leak is a billable resource that exists and could not be released.
+type leak struct {
 	ID  string // the resource's ID
 	Err error  // why it could not be released
 }
@@ -344,10 +344,10 @@ var settlePolicy = RetryPolicy{MaxAttempts: 1000, BaseDelay: 100 * time.Millisec
 
 // releaseAll force-deletes insts (at most 8 at once) and returns those
 // that could not be deleted. An instance already gone counts as released.
-func (c *Client) releaseAll(ctx context.Context, prov Provider, insts []*Instance) []Leak {
+func (c *Client) releaseAll(ctx context.Context, prov Provider, insts []*Instance) []leak {
 	var (
 		mu     sync.Mutex
-		leaked []Leak
+		leaked []leak
 		wg     sync.WaitGroup
 		sem    = make(chan struct{}, 8)
 	)
@@ -365,7 +365,7 @@ func (c *Client) releaseAll(ctx context.Context, prov Provider, insts []*Instanc
 			})
 			if err != nil {
 				mu.Lock()
-				leaked = append(leaked, Leak{ID: in.ID, Err: err})
+				leaked = append(leaked, leak{ID: in.ID, Err: err})
 				mu.Unlock()
 			}
 		}()
