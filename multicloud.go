@@ -339,7 +339,7 @@ type leak struct {
 // the caller's own calls, and they wait out state conflicts (an instance
 // still starting) as well as throttling and server failures, bounded by
 // the settle context's time rather than by a count.
-var settlePolicy = RetryPolicy{MaxAttempts: 1000, BaseDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second,
+var settlePolicy = RetryPolicy{MaxAttempts: 1000, BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond,
 	Retryable: func(err error) bool { return IsRetryable(err) || CodeOf(err) == CodeConflict }}
 
 // releaseAll force-deletes insts (at most 8 at once) and returns those

@@ -362,7 +362,7 @@ func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spe
 // settlePolicy paces the work that settles what exists already (tagging a
 // new address): throttling, server errors and state conflicts are waited
 // out within the settle context, which bounds it.
-var settlePolicy = multicloud.RetryPolicy{MaxAttempts: 1000, BaseDelay: 50 * time.Millisecond, MaxDelay: 2 * time.Second,
+var settlePolicy = multicloud.RetryPolicy{MaxAttempts: 1000, BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond,
 	Retryable: func(err error) bool { return multicloud.IsRetryable(err) || errors.Is(err, multicloud.ErrConflict) }}
 
 // addressName is the Name of scope's elastic IPs: AddressNamePrefix and
