@@ -17,12 +17,22 @@ var secretParams = `Password|Signature|AccessKeyId|SecurityToken|AccessKeySecret
 // whole query again); the value runs to the next separator.
 var secretParam = regexp.MustCompile(`(?i)(?:^|[^a-z])(?:` + secretParams + `)(?:=|%3D|%253D)`)
 
-// valueEnds are the separators that end a query value.
-var valueEnds = []string{"&", "%26", "%2526", " ", "\t", "\n", `"`, "'", "\\"}
+// valueEnds are the separators that end a query value, by how the value
+// is encoded: after "=" only a literal "&" (an encoded "%26" is part of the
+// value), after "%3D" an encoded "%26", after "%253D" a twice-encoded
+// "%2526"; whitespace, quotes and backslashes end any.
+var valueEnds = map[string][]string{
+	"=":     {"&"},
+	"%3d":   {"%26", "&"},
+	"%253d": {"%2526", "%26", "&"},
+}
 
-// secretField matches "Name":"value" and Name: value renderings of the
-// same keys in JSON or Go syntax.
-var secretField = regexp.MustCompile(`(?i)("?(?:` + secretParams + `)"?\s*[:=]\s*"?)([^"\s,}&]*)`)
+var anyEnd = []string{" ", "\t", "\n", `"`, "'", "\\"}
+
+// secretField matches "Name":"value" and Name:"value" renderings of the
+// same keys in JSON or Go syntax; the value must be quoted, so that prose
+// such as "password: must be 8-30 characters" is left alone.
+var secretField = regexp.MustCompile(`(?i)("?(?:` + secretParams + `)"?\s*:\s*")([^"]*)"`)
 
 // Redact returns s with the values of the Password, Signature,
 // AccessKeyId, SecurityToken and AccessKeySecret parameters replaced by
@@ -40,10 +50,18 @@ func Redact(s string) string {
 			break
 		}
 		b.WriteString(rest[:loc[1]])
+		m, sep := strings.ToLower(rest[loc[0]:loc[1]]), "="
+		switch {
+		case strings.HasSuffix(m, "%253d"):
+			sep = "%253d"
+		case strings.HasSuffix(m, "%3d"):
+			sep = "%3d"
+		}
 		rest = rest[loc[1]:]
 		end := len(rest)
-		for _, sep := range valueEnds {
-			if i := strings.Index(strings.ToLower(rest), strings.ToLower(sep)); i >= 0 && i < end {
+		lower := strings.ToLower(rest)
+		for _, e := range append(valueEnds[sep], anyEnd...) {
+			if i := strings.Index(lower, strings.ToLower(e)); i >= 0 && i < end {
 				end = i
 			}
 		}
@@ -58,7 +76,7 @@ func Redact(s string) string {
 		if sub[2] == "" || sub[2] == redacted {
 			return m
 		}
-		return sub[1] + redacted
+		return sub[1] + redacted + `"`
 	})
 }
 

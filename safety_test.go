@@ -114,6 +114,9 @@ func TestRedact(t *testing.T) {
 			"server string to sign is:POST&%2F&AccessKeyId%3D[REDACTED]%26Password%3D[REDACTED]%26SecurityToken%3D[REDACTED]"},
 		{`{"AccessKeySecret":"s3cr3t","Name":"x"}`, `{"AccessKeySecret":"[REDACTED]","Name":"x"}`},
 		{"InvalidPassword.Malformed: the password is not valid", "InvalidPassword.Malformed: the password is not valid"},
+		{"password: must be 8-30 characters, got 5", "password: must be 8-30 characters, got 5"},
+		{"to sign is:POST&%2F&Password%3Dab%2526cd%26Signature%3Dx", "to sign is:POST&%2F&Password%3D[REDACTED]%26Signature%3D[REDACTED]"},
+		{`&{Password:"s3cr3t" Name:"x"}`, `&{Password:"[REDACTED]" Name:"x"}`},
 	} {
 		if got := multicloud.Redact(tc.in); got != tc.want {
 			t.Errorf("Redact(%q):\n got %q\nwant %q", tc.in, got, tc.want)
