@@ -77,7 +77,7 @@ func TestCreateInjectsReservedTagsAndToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"team": "ml", "tenantId": "t1", "Owner": "u1", "createdBy": "multicloud"}
+	want := map[string]string{"team": "ml", "tenantId": "t1", "Owner": "u1", "createdBy": "multicloud", "idempotencyToken": got.Token}
 	if diff := cmp.Diff(want, got.Tags); diff != "" {
 		t.Errorf("tags mismatch (-want +got):\n%s", diff)
 	}
@@ -319,8 +319,8 @@ func TestRetryPolicyStopsOnCancel(t *testing.T) {
 		cancel()
 		return &multicloud.Error{Code: multicloud.CodeThrottled}
 	})
-	if n != 1 || !errors.Is(err, context.Canceled) || !errors.Is(err, multicloud.ErrThrottled) {
-		t.Errorf("got %d calls and %v, want 1 call and both the throttle and the cancellation", n, err)
+	if n != 1 || !errors.Is(err, context.Canceled) || !errors.Is(err, multicloud.ErrCanceled) || errors.Is(err, multicloud.ErrThrottled) || multicloud.IsRetryable(err) {
+		t.Errorf("got %d calls and %v, want 1 call and a cancellation that is not retryable", n, err)
 	}
 }
 

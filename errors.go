@@ -2,8 +2,10 @@ package multicloud
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -89,22 +91,13 @@ type Error struct {
 	Err          error  // the cause; may be nil
 }
 
-// Error formats the error as "op provider/region: message: cause (code, request id)".
+// Error formats the error as "op provider/region: message: cause (code,
+// request id)". A cause that starts with the same "op provider/region"
+// head is not repeated with it.
 func (e *Error) Error() string {
 	var b strings.Builder
-	if e.Op != "" {
-		b.WriteString(e.Op)
-	}
-	if e.Provider != "" || e.Region != "" {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(e.Provider)
-		if e.Region != "" {
-			b.WriteByte('/')
-			b.WriteString(e.Region)
-		}
-	}
+	head := e.head()
+	b.WriteString(head)
 	msg := e.Message
 	if msg == "" && e.Err == nil {
 		if s := sentinelOf(e.Code); s != nil {
@@ -120,24 +113,75 @@ func (e *Error) Error() string {
 		b.WriteString(msg)
 	}
 	if e.Err != nil {
-		if b.Len() > 0 {
-			b.WriteString(": ")
+		cause := e.Err.Error()
+		if head != "" {
+			cause = strings.TrimPrefix(strings.TrimPrefix(cause, head), ": ")
 		}
-		b.WriteString(e.Err.Error())
+		if cause != "" && cause != msg {
+			if b.Len() > 0 {
+				b.WriteString(": ")
+			}
+			b.WriteString(cause)
+		}
 	}
 	if e.ProviderCode != "" || e.RequestID != "" {
-		b.WriteString(" (")
-		b.WriteString(e.ProviderCode)
+		suffix := " (" + e.ProviderCode
 		if e.RequestID != "" {
 			if e.ProviderCode != "" {
-				b.WriteString(", ")
+				suffix += ", "
 			}
-			b.WriteString("request id ")
-			b.WriteString(e.RequestID)
+			suffix += "request id " + e.RequestID
 		}
-		b.WriteByte(')')
+		suffix += ")"
+		if !strings.Contains(b.String(), suffix) {
+			b.WriteString(suffix)
+		}
+	}
+	return Redact(b.String())
+}
+
+// head is "op provider/region", the start of Error's text.
+func (e *Error) head() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	if e.Provider != "" || e.Region != "" {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(e.Provider)
+		if e.Region != "" {
+			b.WriteByte('/')
+			b.WriteString(e.Region)
+		}
 	}
 	return b.String()
+}
+
+// GoString renders the error for %#v with its cause as scrubbed text, so
+// that no URL or credential inside a provider SDK's error is printed.
+func (e *Error) GoString() string {
+	cause := "nil"
+	if e.Err != nil {
+		cause = strconv.Quote(Redact(e.Err.Error()))
+	}
+	return fmt.Sprintf("&multicloud.Error{Op:%q, Provider:%q, Region:%q, Code:%q, ProviderCode:%q, RequestID:%q, Message:%q, Err:%s}",
+		e.Op, e.Provider, e.Region, e.Code, e.ProviderCode, e.RequestID, Redact(e.Message), cause)
+}
+
+// MarshalJSON writes the error's fields with the cause as its scrubbed
+// text ("error"), never the cause's own fields.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	type jsonError struct {
+		Op           string `json:"op,omitempty"`
+		Provider     string `json:"provider,omitempty"`
+		Region       string `json:"region,omitempty"`
+		Code         Code   `json:"code"`
+		ProviderCode string `json:"providerCode,omitempty"`
+		RequestID    string `json:"requestId,omitempty"`
+		Message      string `json:"message,omitempty"`
+		Error        string `json:"error"`
+	}
+	return json.Marshal(jsonError{e.Op, e.Provider, e.Region, e.Code, e.ProviderCode, e.RequestID, Redact(e.Message), Redact(e.Error())})
 }
 
 // Unwrap returns the cause.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,10 @@ type Options struct {
 	// request does not say; default empty: the provider's own default,
 	// IsolateUser unless the provider was configured otherwise.
 	NetworkIsolation NetworkIsolation
+	// SettleTimeout bounds the work a create does after its caller's
+	// context ended: releasing the instances that were created for a
+	// caller that is no longer there. Default 2 minutes.
+	SettleTimeout time.Duration
 }
 
 // ClientOption edits the Options of a Client. Client options are named
@@ -55,6 +60,9 @@ func UseLogger(l *slog.Logger) ClientOption { return func(o *Options) { o.Logger
 
 // UseRetryPolicy sets the retry policy.
 func UseRetryPolicy(p RetryPolicy) ClientOption { return func(o *Options) { o.Retry = p } }
+
+// UseSettleTimeout sets Options.SettleTimeout.
+func UseSettleTimeout(d time.Duration) ClientOption { return func(o *Options) { o.SettleTimeout = d } }
 
 // UsePollInterval sets the first polling interval of Wait.
 func UsePollInterval(d time.Duration) ClientOption { return func(o *Options) { o.PollInterval = d } }
@@ -100,6 +108,12 @@ func New(reg *Registry, opts ...ClientOption) (*Client, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.Retry = o.Retry.withDefaults()
+	if o.Retry.Budget == nil {
+		o.Retry.Budget = NewRetryBudget(0)
+	}
+	if o.SettleTimeout <= 0 {
+		o.SettleTimeout = 2 * time.Minute
+	}
 	if o.WaitTimeout <= 0 {
 		o.WaitTimeout = 10 * time.Minute
 	}
@@ -201,6 +215,14 @@ func (c *Client) requestFor(p prepared, pl Placement) (*CreateInstanceRequest, e
 // not nil. When every placement fails, the error lists each attempt and
 // carries the code of the last one (errors.Is(err, ErrNoStock) when all
 // were out of stock).
+//
+// Nothing billable is left behind on cancellation: once ctx ends, whatever
+// was created for the call is released (under a context of its own,
+// bounded by Options.SettleTimeout) and the error matches ErrCanceled; an
+// instance that could not be released is named by ID in that error, and
+// is the only case where an instance exists that the caller was not given.
+// Providers settle the outcome of a create call that was in flight when
+// ctx ended (see Provider.Create), so what they created is known.
 func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest) ([]*Instance, error) {
 	const op = "CreateInstance"
 	p, err := c.prepare(op, req)
@@ -285,6 +307,8 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 			quote, qerr = c.quotes.Quote(ctx, pr)
 		}()
 	}
+	tags = maps.Clone(tags)
+	tags[TagToken] = token
 	spec := &CreateSpec{Request: r, Plan: *plan, Tags: tags, Token: token}
 	log.Info("creating instances", "plan", plan.Placement.String(), "image", plan.ImageID, "quantity", r.Quantity)
 	var insts []*Instance
@@ -312,20 +336,98 @@ func (c *Client) createAt(ctx context.Context, r *CreateInstanceRequest, pl Plac
 		}
 		in.Warnings = append(in.Warnings, warnings...)
 	}
-	if err != nil && len(insts) > 0 {
+	if err != nil && len(insts) > 0 && ctx.Err() == nil {
 		missing := r.Quantity - len(insts)
 		err = &Error{Op: "CreateInstance", Provider: plan.Provider, Region: plan.Region, Code: CodeOf(err),
 			Message: fmt.Sprintf("%d of %d instances not created", missing, r.Quantity), Err: err}
 	}
-	if len(insts) > 0 && c.opts.WaitForRunning {
+	if len(insts) > 0 && c.opts.WaitForRunning && ctx.Err() == nil {
 		if werr := c.waitAll(ctx, insts); werr != nil {
 			err = errors.Join(err, werr)
 		}
+	}
+	if ctx.Err() != nil {
+		return nil, c.releaseForGone(ctx, prov, plan, insts, log)
 	}
 	if err == nil {
 		log.Info("created instances", "count", len(insts), "plan", plan.Placement.String())
 	}
 	return insts, err
+}
+
+// releaseForGone releases the instances a create made for a caller whose
+// context ended, under a context detached from it and bounded by
+// Options.SettleTimeout, and returns the create's ErrCanceled error: it
+// names every instance that could not be released.
+func (c *Client) releaseForGone(ctx context.Context, prov Provider, plan *Plan, insts []*Instance, log *slog.Logger) error {
+	const op = "CreateInstance"
+	cerr := ctx.Err()
+	if len(insts) == 0 {
+		return &Error{Op: op, Provider: plan.Provider, Region: plan.Region, Code: CodeCanceled, Err: cerr}
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.opts.SettleTimeout)
+	defer cancel()
+	leaked := c.releaseAll(sctx, prov, insts)
+	if len(leaked) == 0 {
+		log.Info("released instances of a canceled create", "count", len(insts))
+		return &Error{Op: op, Provider: plan.Provider, Region: plan.Region, Code: CodeCanceled,
+			Message: fmt.Sprintf("canceled; the %d instances created were released", len(insts)), Err: cerr}
+	}
+	ids := make([]string, 0, len(leaked))
+	var errs []error
+	for _, l := range leaked {
+		ids = append(ids, l.ID)
+		errs = append(errs, l.Err)
+	}
+	log.Error("instances of a canceled create not released", "instances", ids)
+	return &Error{Op: op, Provider: plan.Provider, Region: plan.Region, Code: CodeCanceled,
+		Message: fmt.Sprintf("canceled; instances not released, release them: %s", strings.Join(ids, ", ")),
+		Err:     errors.Join(cerr, errors.Join(errs...))}
+}
+
+// leak is a billable resource that exists and could not be released.
+type leak struct {
+	ID  string // the resource's ID
+	Err error  // why it could not be released
+}
+
+// settlePolicy paces releases: they must not be starved by the budget of
+// the caller's own calls, and they wait out state conflicts (an instance
+// still starting) as well as throttling and server failures, bounded by
+// the settle context's time rather than by a count.
+var settlePolicy = RetryPolicy{MaxAttempts: 1000, BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond,
+	Retryable: func(err error) bool { return IsRetryable(err) || CodeOf(err) == CodeConflict }}
+
+// releaseAll force-deletes insts (at most 8 at once) and returns those
+// that could not be deleted. An instance already gone counts as released.
+func (c *Client) releaseAll(ctx context.Context, prov Provider, insts []*Instance) []leak {
+	var (
+		mu     sync.Mutex
+		leaked []leak
+		wg     sync.WaitGroup
+		sem    = make(chan struct{}, 8)
+	)
+	for _, in := range insts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			err := settlePolicy.Do(ctx, func(ctx context.Context) error {
+				err := prov.Delete(ctx, in.Region, in.ID, true)
+				if CodeOf(err) == CodeNotFound {
+					return nil
+				}
+				return err
+			})
+			if err != nil {
+				mu.Lock()
+				leaked = append(leaked, leak{ID: in.ID, Err: err})
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return leaked
 }
 
 // nonRetryable stops RetryPolicy.Do from retrying an error.

@@ -40,7 +40,12 @@ type Provider interface {
 	// instead of creating more. When only some instances could be created
 	// it returns them together with an error; it never drops the ID of an
 	// instance that exists. Failed post-create steps (ports, public
-	// address) are Warnings on the instances, not errors.
+	// address) are Warnings on the instances, not errors. A call that
+	// creates something billable and was sent before ctx ended must be
+	// settled (its outcome learned, detached from ctx) and what it created
+	// returned, so that the Client can release it for a caller that has
+	// gone. Create does not retry throttling or server errors: the Client
+	// does.
 	Create(ctx context.Context, spec *CreateSpec) ([]*Instance, error)
 
 	// Get returns one instance; a missing one is ErrNotFound.
@@ -58,7 +63,11 @@ type Provider interface {
 	Reboot(ctx context.Context, region, id string, force bool) error
 	// Delete releases an instance and the public address allocated for it.
 	// force releases a running instance; without it a running instance is
-	// ErrConflict. Deleting a missing instance is ErrNotFound.
+	// ErrConflict. Deleting a missing instance is ErrNotFound. The address
+	// is found before the instance is deleted and released even when the
+	// delete's response was lost; one that cannot be released is an
+	// ErrConflict naming it (not retryable: a retry would find no
+	// instance).
 	Delete(ctx context.Context, region, id string, force bool) error
 }
 

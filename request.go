@@ -61,9 +61,10 @@ const (
 	IsolateShared NetworkIsolation = "shared"
 )
 
-// The reserved tag keys. The Client sets them on every instance and network
-// resource it creates; a request that sets one itself is rejected, so that
-// no user can claim another user's network by tagging.
+// The reserved tag keys (with TagToken, on instances). The Client sets
+// them on every instance and network resource it creates; a request that
+// sets one itself, or a look-alike of one (see IsReservedTag), is
+// rejected, so that no user can claim another user's network by tagging.
 const (
 	TagTenant    = "tenantId"
 	TagOwner     = "Owner"
@@ -555,20 +556,9 @@ func (v *validator) charge(mode ChargeMode, months int) {
 	}
 }
 
-// IsReservedTag reports whether key is one of the reserved tag keys,
-// compared without regard to case so that look-alikes are refused too.
-func IsReservedTag(key string) bool {
-	for _, k := range []string{TagTenant, TagOwner, TagCreatedBy} {
-		if strings.EqualFold(key, k) {
-			return true
-		}
-	}
-	return false
-}
-
 func (v *validator) tags(tags map[string]string) {
-	if len(tags) > MaxTags-3 {
-		v.add("tags", fmt.Sprintf("at most %d user tags (3 of %d are reserved), got %d", MaxTags-3, MaxTags, len(tags)))
+	if n := len(reservedTags); len(tags) > MaxTags-n {
+		v.add("tags", fmt.Sprintf("at most %d user tags (%d of %d are reserved), got %d", MaxTags-n, n, MaxTags, len(tags)))
 	}
 	keys := make([]string, 0, len(tags))
 	for k := range tags {
@@ -577,20 +567,18 @@ func (v *validator) tags(tags map[string]string) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		val := tags[k]
-		switch lk := strings.ToLower(k); {
+		switch {
+		case TagKeyProblem(k) != "":
+			v.add("tags", fmt.Sprintf("key %q %s", k, TagKeyProblem(k)))
 		case IsReservedTag(k):
 			v.add("tags", fmt.Sprintf("key %q is reserved and set by the client", k))
 		case k == "" || utf8.RuneCountInString(k) > 128:
 			v.add("tags", fmt.Sprintf("key %q must be 1-128 characters", k))
-		case strings.HasPrefix(lk, "aliyun") || strings.HasPrefix(lk, "acs:") || hasURLPrefix(k):
-			v.add("tags", fmt.Sprintf("key %q must not start with aliyun, acs:, http:// or https://", k))
 		}
-		lv := strings.ToLower(val)
-		switch {
-		case utf8.RuneCountInString(val) > 128:
+		// Prefixes a cloud reserves (acs:, aliyun, aws:) are the
+		// provider's rules (RequestValidator).
+		if utf8.RuneCountInString(val) > 128 {
 			v.add("tags", fmt.Sprintf("value of %q must be at most 128 characters", k))
-		case strings.HasPrefix(lv, "aliyun") || strings.HasPrefix(lv, "acs:") || hasURLPrefix(val):
-			v.add("tags", fmt.Sprintf("value of %q must not start with aliyun, acs:, http:// or https://", k))
 		}
 	}
 }

@@ -107,8 +107,8 @@ func TestValidate(t *testing.T) {
 		{"reserved tag Owner", func(r *multicloud.CreateInstanceRequest) { r.Tags = map[string]string{"Owner": "u2"} }, []string{"tags"}},
 		{"reserved tag lookalike", func(r *multicloud.CreateInstanceRequest) { r.Tags = map[string]string{"owner": "u2"} }, []string{"tags"}},
 		{"reserved tag createdBy", func(r *multicloud.CreateInstanceRequest) { r.Tags = map[string]string{"createdBy": "me"} }, []string{"tags"}},
-		{"tag key aliyun prefix", func(r *multicloud.CreateInstanceRequest) { r.Tags = map[string]string{"aliyun:x": "v"} }, []string{"tags"}},
-		{"tag value acs prefix", func(r *multicloud.CreateInstanceRequest) { r.Tags = map[string]string{"k": "acs:v"} }, []string{"tags"}},
+		{"tag key aliyun prefix is the provider's rule", func(r *multicloud.CreateInstanceRequest) { r.Tags = map[string]string{"aliyun:x": "v"} }, nil},
+		{"tag value acs prefix is the provider's rule", func(r *multicloud.CreateInstanceRequest) { r.Tags = map[string]string{"k": "acs:v"} }, nil},
 		{"tag empty key", func(r *multicloud.CreateInstanceRequest) { r.Tags = map[string]string{"": "v"} }, []string{"tags"}},
 		{"tag value too long", func(r *multicloud.CreateInstanceRequest) { r.Tags = map[string]string{"k": long} }, []string{"tags"}},
 		{"too many tags", func(r *multicloud.CreateInstanceRequest) {

@@ -2,6 +2,7 @@ package multicloud
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 )
 
@@ -30,6 +31,15 @@ func (s Secret) String() string {
 
 // GoString returns a fixed mask, so %#v does not reveal the value.
 func (s Secret) GoString() string { return `multicloud.Secret("` + s.String() + `")` }
+
+// Format prints the mask under every fmt verb (%d and %x included).
+func (s Secret) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, s.GoString())
+		return
+	}
+	fmt.Fprint(f, s.String())
+}
 
 // LogValue implements slog.LogValuer with the mask.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }

@@ -45,7 +45,8 @@ const maxParallel = 16
 // and an association that finally fails warns its instance ("public
 // address not bound: ...") and releases the address. What could not be
 // released is listed in LaunchResult.Leaked. Cleanup runs even after ctx
-// ended, bounded by twice Options.WaitTimeout.
+// ended, each release bounded by twice Options.WaitTimeout from when it
+// starts.
 //
 // The result is nil only with an error matching
 // multicloud.ErrInvalidArgument (l is nil, req.Quantity is negative, or
@@ -62,8 +63,24 @@ func (p *Provisioner) Launch(ctx context.Context, req LaunchRequest, l Launcher)
 		return nil, canceled(req.Scope, err)
 	}
 	scope := p.userScope(req.Scope)
-	cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*p.opts.WaitTimeout)
-	defer cancel()
+	// Each cleanup gets its own bound from when it starts, detached from
+	// ctx: a long launch must not use up the time to release.
+	var (
+		cleanupMu sync.Mutex
+		cancels   []context.CancelFunc
+	)
+	defer func() {
+		for _, c := range cancels {
+			c()
+		}
+	}()
+	cleanupCtx := func() context.Context {
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*p.opts.WaitTimeout)
+		cleanupMu.Lock()
+		cancels = append(cancels, cancel)
+		cleanupMu.Unlock()
+		return c
+	}
 	res := &LaunchResult{}
 
 	// (b) addresses, beside everything up to the binding: they depend on
@@ -84,7 +101,7 @@ func (p *Provisioner) Launch(ctx context.Context, req LaunchRequest, l Launcher)
 	var err error
 	if res.Network, err = p.Ensure(ctx, scope, req.Zone); err != nil {
 		_ = alloc.Wait() // the allocation reports through its variables
-		res.Leaked = p.releaseAll(cleanupCtx, scope, addrs)
+		res.Leaked = p.releaseAll(cleanupCtx(), scope, addrs)
 		return res, err
 	}
 
@@ -100,7 +117,7 @@ func (p *Provisioner) Launch(ctx context.Context, req LaunchRequest, l Launcher)
 	})
 	if len(req.Ports) > 0 {
 		g.Go(func() error {
-			portsErr = p.retry(ctx, func() error {
+			portsErr = p.retryAfterLaunch(ctx, func() error {
 				return p.prims.AuthorizePorts(ctx, scope, res.Network.SecurityGroup.ID, req.Ports)
 			})
 			return nil
@@ -116,7 +133,7 @@ func (p *Provisioner) Launch(ctx context.Context, req LaunchRequest, l Launcher)
 			launchErr = &multicloud.Error{Op: "Launch", Provider: scope.Provider, Region: scope.Region,
 				Code: multicloud.CodeCreateFailed, Message: "launcher returned no instance"}
 		}
-		res.Leaked = p.releaseAll(cleanupCtx, scope, addrs)
+		res.Leaked = p.releaseAll(cleanupCtx(), scope, addrs)
 		return res, launchErr
 	}
 
@@ -149,14 +166,14 @@ func (p *Provisioner) Launch(ctx context.Context, req LaunchRequest, l Launcher)
 		default:
 			a := addrs[i]
 			g.Go(func() error {
-				err := p.retry(ctx, func() error { return p.prims.AssociateAddress(ctx, scope, a.ID, id) })
+				err := p.retryAfterLaunch(ctx, func() error { return p.prims.AssociateAddress(ctx, scope, a.ID, id) })
 				if err == nil {
 					a.Status, a.InstanceID = StatusInUse, id
 					in.Address = &a
 					return nil
 				}
 				in.Warnings = append(in.Warnings, fmt.Sprintf("public address not bound: %v", err))
-				if rerr := p.release(cleanupCtx, scope, a.ID, id); rerr != nil {
+				if rerr := p.release(cleanupCtx(), scope, a.ID, id); rerr != nil {
 					leak(a, rerr)
 				}
 				return nil
@@ -165,7 +182,7 @@ func (p *Provisioner) Launch(ctx context.Context, req LaunchRequest, l Launcher)
 	}
 	for _, a := range addrs[min(len(ids), len(addrs)):] {
 		g.Go(func() error {
-			if err := p.release(cleanupCtx, scope, a.ID, ""); err != nil {
+			if err := p.release(cleanupCtx(), scope, a.ID, ""); err != nil {
 				leak(a, err)
 			}
 			return nil
@@ -204,7 +221,7 @@ func (p *Provisioner) release(ctx context.Context, scope Scope, addressID, insta
 		if done {
 			return err
 		}
-		if !transient(err) {
+		if !settling(err) {
 			return err
 		}
 		if err := b.wait(ctx, err); err != nil {
@@ -222,7 +239,7 @@ func (p *Provisioner) releaseStep(ctx context.Context, scope Scope, addressID, i
 	case errors.Is(err, multicloud.ErrNotFound):
 		return true, nil
 	case err != nil:
-		return !transient(err), err
+		return !settling(err), err
 	case a.Status == StatusBusy:
 		return false, multicloud.Errorf(multicloud.CodeConflict, "address %s is busy", addressID)
 	case a.InstanceID != "" && a.InstanceID != instanceID:
@@ -235,13 +252,13 @@ func (p *Provisioner) releaseStep(ctx context.Context, scope Scope, addressID, i
 		if err == nil {
 			err = multicloud.Errorf(multicloud.CodeConflict, "address %s is being unbound", addressID)
 		}
-		return !transient(err), err
+		return !settling(err), err
 	}
 	err = p.prims.ReleaseAddress(ctx, scope, addressID)
 	if err == nil || errors.Is(err, multicloud.ErrNotFound) {
 		return true, nil
 	}
-	return !transient(err), err
+	return !settling(err), err
 }
 
 // allocate allocates req.Quantity addresses concurrently. It returns those
@@ -257,7 +274,7 @@ func (p *Provisioner) allocate(ctx context.Context, req LaunchRequest) ([]Addres
 			token = Token(scopeParts(req.Scope, "address", req.Token, strconv.Itoa(i))...)
 		}
 		g.Go(func() error {
-			errs[i] = p.retry(ctx, func() error {
+			errs[i] = p.retryAfterLaunch(ctx, func() error {
 				var err error
 				got[i], err = p.prims.AllocateAddress(ctx, req.Scope, *req.Address, token)
 				return err

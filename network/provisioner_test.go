@@ -254,7 +254,12 @@ func TestEnsureRetriesTransientFailures(t *testing.T) {
 	m := newMem()
 	m.fail("CreateSwitch", 2, multicloud.Errorf(multicloud.CodeConflict, "vpc busy"))
 	m.fail("FindVPC", 1, multicloud.Errorf(multicloud.CodeThrottled, "slow down"))
-	_, err := NewProvisioner(m, fastOptions).Ensure(context.Background(), testScope("u1"), "z1")
+	p := NewProvisioner(m, fastOptions)
+	// Throttling is the Client's to retry: it surfaces at once, with its code.
+	if _, err := p.Ensure(context.Background(), testScope("u1"), "z1"); multicloud.CodeOf(err) != multicloud.CodeThrottled || m.count("FindVPC") != 1 {
+		t.Fatalf("throttled Ensure: got %v after %d FindVPC calls, want THROTTLED after 1", err, m.count("FindVPC"))
+	}
+	_, err := p.Ensure(context.Background(), testScope("u1"), "z1")
 	must(t, err)
 	if got := m.count("CreateSwitch"); got != 3 {
 		t.Errorf("CreateSwitch calls = %d, want 3", got)

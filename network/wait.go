@@ -63,11 +63,45 @@ func (p *Provisioner) retry(ctx context.Context, fn func() error) error {
 	}
 }
 
-// transient reports whether err is worth retrying after a wait: a state
-// conflict (a resource not ready yet), throttling or a transient server
-// failure.
+// afterLaunchAttempts bounds the tries of a step that runs once the
+// instances exist (allocating, binding, opening ports) on throttling or a
+// server failure; a state conflict is waited out for Options.WaitTimeout.
+// Those steps are not retried by the Client (it never retries a create
+// that returned instances), so this is their one retry layer.
+const afterLaunchAttempts = 8
+
+// retryAfterLaunch is retry for the steps that complete instances that
+// exist: a failure there is a warning on the instances, so throttling and
+// server failures get afterLaunchAttempts tries, paced as retry paces.
+func (p *Provisioner) retryAfterLaunch(ctx context.Context, fn func() error) error {
+	b := p.backoff()
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || ctx.Err() != nil || !settling(err) {
+			return err
+		}
+		if !transient(err) && attempt >= afterLaunchAttempts {
+			return err
+		}
+		if err := b.wait(ctx, err); err != nil {
+			return err
+		}
+	}
+}
+
+// transient reports whether err is worth waiting out: a state conflict (a
+// resource not ready yet). Throttling and server failures are not retried
+// here: the multicloud.Client is the one retry layer, and retries the
+// whole create with the same tokens.
 func transient(err error) bool {
-	return errors.Is(err, multicloud.ErrConflict) || multicloud.IsRetryable(err)
+	return errors.Is(err, multicloud.ErrConflict)
+}
+
+// settling reports whether err is worth waiting out while releasing what
+// exists already, where giving up leaks: a state conflict, throttling or a
+// transient server failure.
+func settling(err error) bool {
+	return transient(err) || multicloud.IsRetryable(err)
 }
 
 // fail wraps the error of step once, as the flow's error: a quota failure
@@ -79,8 +113,11 @@ func (p *Provisioner) fail(ctx context.Context, scope Scope, step string, err er
 		return ctx.Err()
 	}
 	code := multicloud.CodeNetwork
-	if errors.Is(err, multicloud.ErrQuotaExceeded) {
+	switch c := multicloud.CodeOf(err); {
+	case errors.Is(err, multicloud.ErrQuotaExceeded):
 		code = multicloud.CodeQuotaExceeded
+	case c == multicloud.CodeThrottled || c == multicloud.CodeUnavailable:
+		code = c // the Client retries these
 	}
 	return &multicloud.Error{Op: "EnsureNetwork", Provider: scope.Provider, Region: scope.Region, Code: code, Message: step, Err: err}
 }

@@ -44,6 +44,7 @@ const (
 	DefaultAvailabilityTTL = 3 * time.Minute
 	DefaultRegionsTTL      = time.Hour
 	DefaultRoleSession     = "multicloud"
+	DefaultSettleTimeout   = 2 * time.Minute
 	// DefaultTrafficPricePerGB is the default of Options.TrafficPricePerGB.
 	DefaultTrafficPricePerGB = 0.8
 )
@@ -117,10 +118,15 @@ type Options struct {
 	// AvailabilityTTL is how long the zones that sell each instance type
 	// (DescribeAvailableResource) are cached per region; default 3 minutes.
 	AvailabilityTTL time.Duration
-	// Retry paces the retries inside a create (RunInstances while the new
-	// switch is pending or the call is throttled, tagging); default
-	// multicloud.DefaultRetryPolicy with 8 attempts.
-	Retry multicloud.RetryPolicy
+	// SettleTimeout bounds the settling of a call that creates or
+	// releases something billable (RunInstances, AllocateEipAddress,
+	// CreateVpc, CreateVSwitch, CreateSecurityGroup, DeleteInstance) and of
+	// the tagging of a new elastic IP: the call runs detached from the
+	// caller's cancellation, and is asked again with the same ClientToken
+	// while its outcome is unknown (no response, or one that cannot be
+	// read). Default 2 minutes. The provider retries nothing else: the
+	// multicloud.Client is the one retry layer.
+	SettleTimeout time.Duration
 
 	// homeRegion is the region of region-less calls (DescribeRegions)
 	// when Regions is empty; NewConnector sets the account's.
@@ -141,7 +147,9 @@ type Provider struct {
 	zones    map[string]zoneCache // region -> available types per zone
 	regions  []string
 	regionsT time.Time
-	released map[string]bool // allocation IDs this provider released
+	released map[string]bool   // allocation IDs this provider released
+	tokenGen map[string]int    // allocation token -> generation of its derived token, past released addresses
+	addrTok  map[string]string // allocation ID -> the allocation token it was allocated with
 }
 
 // endpointsOnce initializes the SDK's global endpoint maps once: the SDK
@@ -172,9 +180,7 @@ func New(opts ...func(*Options)) (*Provider, error) {
 	setDefault(&o.QuoteTTL, DefaultQuoteTTL)
 	setDefault(&o.AvailabilityTTL, DefaultAvailabilityTTL)
 	setDefault(&o.TrafficPricePerGB, DefaultTrafficPricePerGB)
-	if o.Retry.MaxAttempts == 0 {
-		o.Retry.MaxAttempts = 8
-	}
+	setDefault(&o.SettleTimeout, DefaultSettleTimeout)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -207,6 +213,8 @@ func New(opts ...func(*Options)) (*Provider, error) {
 		log:       o.Logger,
 		zones:     map[string]zoneCache{},
 		released:  map[string]bool{},
+		tokenGen:  map[string]int{},
+		addrTok:   map[string]string{},
 	}
 	if p.transport == nil {
 		p.transport = defaultTransport(o.ConnectTimeout)
@@ -346,18 +354,13 @@ func (p *Provider) do(ctx context.Context, region string, prod product, req requ
 	if err != nil && ctx.Err() != nil {
 		err = errors.Join(err, ctx.Err())
 	}
-	p.log.Debug("aliyun call", "action", action, "region", region, "took", time.Since(start), "err", err)
 	if err != nil {
-		return classify(action, region, err)
+		err = classify(action, region, err)
+		p.log.Debug("aliyun call", "action", action, "region", region, "took", time.Since(start), "err", err)
+		return err
 	}
+	p.log.Debug("aliyun call", "action", action, "region", region, "took", time.Since(start))
 	return nil
-}
-
-// retry calls fn under Options.Retry, retrying what retryable allows.
-func (p *Provider) retry(ctx context.Context, retryable func(error) bool, fn func(ctx context.Context) error) error {
-	pol := p.opts.Retry
-	pol.Retryable = retryable
-	return pol.Do(ctx, fn)
 }
 
 // The capabilities the Provider implements.

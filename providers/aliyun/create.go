@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
 	"github.com/multicloud-ecs/multicloud"
@@ -156,29 +157,46 @@ func cloneTags(m map[string]string) map[string]string {
 }
 
 // runInstances is the launch step of Create: one RunInstances call with
-// ClientToken spec.Token, Amount = quantity and MinAmount = 1, retried
-// (with the same token, so never creating twice) while throttled, while
-// the server fails transiently, and while the new vSwitch is pending.
+// ClientToken spec.Token, Amount = quantity and MinAmount = 1, settled
+// (see settled: sent again with the same token, so never creating twice,
+// while its outcome is unknown, including a response with no instance IDs
+// that could not be read). While the new vSwitch is still pending
+// (ErrConflict) it waits, polling, for at most Options.ReadTimeout; it does
+// not retry throttling or server errors: the Client does.
 func (p *Provider) runInstances(ctx context.Context, spec *multicloud.CreateSpec, net network.Network) ([]string, error) {
 	req := p.runRequest(spec, net)
 	region := spec.Plan.Region
 	var resp *ecs.RunInstancesResponse
-	err := p.retry(ctx, func(err error) bool {
-		return multicloud.IsRetryable(err) || errors.Is(err, multicloud.ErrConflict)
-	}, func(ctx context.Context) error {
-		resp = ecs.CreateRunInstancesResponse()
-		return p.do(ctx, region, productECS, req, resp)
-	})
-	if err != nil {
-		return nil, err
+	noIDs := func(r responses.AcsResponse) error {
+		if len(r.(*ecs.RunInstancesResponse).InstanceIdSets.InstanceIdSet) == 0 {
+			return errorf("RunInstances", region, multicloud.CodeUnavailable, "", "response without instance ids")
+		}
+		return nil
+	}
+	pause, deadline := 100*time.Millisecond, time.Now().Add(p.opts.ReadTimeout)
+	for {
+		r, err := p.settled(ctx, region, productECS, req, func() responses.AcsResponse { return ecs.CreateRunInstancesResponse() }, nil, noIDs)
+		if r != nil {
+			resp = r.(*ecs.RunInstancesResponse)
+		}
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, multicloud.ErrConflict) || time.Now().Add(pause).After(deadline) {
+			return nil, err
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, canceled("RunInstances", region, ctx.Err())
+		case <-t.C:
+		}
+		pause = min(2*pause, 2*time.Second)
 	}
 	ids := slices.Clone(resp.InstanceIdSets.InstanceIdSet)
 	want := spec.Request.Quantity
-	switch {
-	case len(ids) == 0:
-		return nil, errorf("RunInstances", region, multicloud.CodeNoStock, "OperationDenied.NoStock",
-			"no instance of %s created in %s", spec.Plan.InstanceType, spec.Plan.Zone)
-	case len(ids) < want:
+	if len(ids) < want {
 		return ids, errorf("RunInstances", region, multicloud.CodeNoStock, "OperationDenied.NoStock",
 			"%d of %d instances not created: zone %s has no more stock of %s", want-len(ids), want, spec.Plan.Zone, spec.Plan.InstanceType)
 	}

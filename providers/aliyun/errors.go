@@ -3,6 +3,7 @@ package aliyun
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -46,6 +47,21 @@ var codeRules = []codeRule{
 	{code: "InvalidVpcZone.NotSupported", class: multicloud.CodeNoStock, message: "zone does not support the vpc"},
 	{code: "ResourceNotAvailable", class: multicloud.CodeNoStock, message: "resource not available in the zone"},
 	{code: "InstanceType.Offline", class: multicloud.CodeNoStock, message: "instance type offline"},
+	// "Not available right now" denials of RunInstances, AllocateEipAddress
+	// and the VPC creates: another zone or type may take the request.
+	{code: "OperationDenied.ResourceControl", class: multicloud.CodeNoStock, message: "resource under control in the zone, not available now"},
+	{code: "OperationDenied.InsufficientResource", class: multicloud.CodeNoStock, message: "not enough resources in the zone"},
+	{code: "OperationDenied.NotEnoughResource", class: multicloud.CodeNoStock, message: "not enough resources in the zone"},
+	{code: "OperationDenied.ZoneNotSupport", class: multicloud.CodeNoStock, message: "zone not supported"},
+	{code: "OperationDenied.RegionNotSupport", class: multicloud.CodeNoStock, message: "region not supported"},
+	{code: "OperationDenied.PublicIpAddressNoStock", class: multicloud.CodeNoStock, message: "no public ip address in stock"},
+	{code: "InvalidOperation.PublicIpAddressNoStock", class: multicloud.CodeNoStock, message: "no public ip address in stock"},
+	{code: "InvalidResourceType.NotSupported", class: multicloud.CodeNoStock, message: "resource type not sold in the zone"},
+	{code: "Invalid.PrivatePoolOptions.NoStock", class: multicloud.CodeNoStock, message: "private pool used up"},
+	{code: "LackResource", class: multicloud.CodeNoStock, message: "not enough resources"},
+	{code: "ResourceNotEnough", class: multicloud.CodeNoStock, message: "not enough resources"},
+	{code: "InsufficientResource", prefix: true, class: multicloud.CodeNoStock, message: "not enough resources"},
+	{code: "OperationFailed.NoStock", class: multicloud.CodeNoStock, message: "no stock"},
 
 	// Quotas.
 	{code: "QuotaExceed", prefix: true, class: multicloud.CodeQuotaExceeded, message: "quota exceeded"},
@@ -89,6 +105,27 @@ var codeRules = []codeRule{
 
 	// Idempotency.
 	{code: "IdempotentParameterMismatch", class: multicloud.CodeIdempotency, message: "client token reused with other parameters"},
+	{code: "InvalidIdempotenceParameter.Mismatch", class: multicloud.CodeIdempotency, message: "client token reused with other parameters"},
+	{code: "IdempotenceParamNotMatch", class: multicloud.CodeIdempotency, message: "client token reused with other parameters"},
+	{code: "IdempotenceSignatureMismatch", class: multicloud.CodeIdempotency, message: "client token reused with other parameters"},
+	{code: "IdempotenceProcessing", class: multicloud.CodeConflict, message: "previous request with the token still processing"},
+	{code: "Duplicated.ClientToken", class: multicloud.CodeIdempotency, message: "client token reused with other parameters"},
+
+	// Busy or locked resources the API asks to retry later.
+	{code: "OperationDenied.Processing", class: multicloud.CodeConflict, message: "an operation on the resource is in progress"},
+	{code: "OperationFailed.LastTokenProcessing", class: multicloud.CodeConflict, message: "previous request with the token still processing"},
+	{code: "InvalidOperation.Conflict", class: multicloud.CodeConflict, message: "concurrent operation on the resource"},
+	{code: "IncorrectInstanceStatus.Initializing", class: multicloud.CodeConflict, message: "instance still initializing"},
+	{code: "InvalidInstance.UnPaidOrder", class: multicloud.CodeConflict, message: "instance order not paid yet"},
+	{code: "OperationConflict.Vpc", class: multicloud.CodeConflict, message: "concurrent operation on the vpc"},
+	{code: "ResourceInUse", prefix: true, class: multicloud.CodeConflict, message: "resource in use"},
+	{code: "InvalidVpcStatus", class: multicloud.CodeConflict, message: "vpc not available yet"},
+	{code: "InvalidVSwitchStatus", class: multicloud.CodeConflict, message: "vswitch not available yet"},
+	{code: "InvalidRegion.TaskConflict", class: multicloud.CodeConflict, message: "concurrent task in the region"},
+	{code: "OperationDenied.EipInUse", class: multicloud.CodeConflict, message: "elastic ip in use"},
+	{code: "InvalidIpStatus.HasBeenUsedBySnatTable", class: multicloud.CodeConflict, message: "elastic ip used by a snat entry"},
+	{code: "InvalidIpStatus.HasBeenUsedByForwardEntry", class: multicloud.CodeConflict, message: "elastic ip used by a forward entry"},
+	{code: "TaskConflict.AssociateGlobalAccelerationInstance", class: multicloud.CodeConflict, message: "concurrent task on the elastic ip"},
 
 	// Bad input (after the more specific rules above).
 	{code: "InvalidParameter", prefix: true, class: multicloud.CodeInvalidArgument},
@@ -101,7 +138,22 @@ var codeRules = []codeRule{
 	{code: "CategoryNotSupported", class: multicloud.CodeInvalidArgument},
 	{code: "HOSTNAME_ILLEGAL", class: multicloud.CodeInvalidArgument},
 	{code: "Duplicate.TagKey", class: multicloud.CodeInvalidArgument},
+	{code: "InvalidOperation", prefix: true, class: multicloud.CodeInvalidArgument},
 	{code: "OperationDenied", prefix: true, class: multicloud.CodeInvalidArgument},
+	{code: "OperationUnsupported", prefix: true, class: multicloud.CodeInvalidArgument},
+	{code: "UnsupportedOperation", prefix: true, class: multicloud.CodeInvalidArgument},
+	{code: "DryRunOperation", class: multicloud.CodeInvalidArgument, message: "dry run passed"},
+
+	// Billing and account states.
+	{code: "PAY.INSUFFICIENT_BALANCE", class: multicloud.CodePermissionDenied, message: "insufficient balance"},
+	{code: "ACCOUNT_BALANCE_EXCEEDED", class: multicloud.CodePermissionDenied, message: "insufficient balance"},
+	{code: "PAY", prefix: true, class: multicloud.CodePermissionDenied, message: "payment failed"},
+	{code: "Forbidden.Unauthorized", class: multicloud.CodePermissionDenied, message: "not authorized (RAM)"},
+	{code: "Forbidden.RiskControl", class: multicloud.CodePermissionDenied, message: "denied by risk control"},
+	{code: "InvalidUser.Unauthorized", class: multicloud.CodePermissionDenied, message: "not authorized"},
+	{code: "UnauthorizedRegion", class: multicloud.CodePermissionDenied, message: "region not authorized"},
+	{code: "UnauthorizedZone", class: multicloud.CodePermissionDenied, message: "zone not authorized"},
+	{code: "RealNameAuthenticationError", class: multicloud.CodePermissionDenied, message: "account not verified"},
 }
 
 // exactRules and prefixRules index codeRules.
@@ -176,7 +228,8 @@ func classify(op, region string, err error) error {
 		e.Code, msg = classifyCode(se.ErrorCode(), se.HttpStatus())
 		e.Message = msg
 		if msg == "" {
-			e.Message = lowerFirst(se.Message())
+			// A SignatureDoesNotMatch message echoes the string to sign.
+			e.Message = multicloud.Redact(lowerFirst(se.Message()))
 		}
 		// The SDK's ServerError text repeats headers; keep the cause for
 		// errors.As but say what matters in the message.
@@ -192,16 +245,23 @@ func classify(op, region string, err error) error {
 			e.Code, e.Message = multicloud.CodeUnavailable, "unreadable response"
 		default:
 			e.Code = multicloud.CodeUnknown
-			if isNetError(err) {
+			if isNetError(err) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 				e.Code = multicloud.CodeUnavailable
 			}
 		}
 	case isNetError(err):
 		e.Code, e.Message = multicloud.CodeUnavailable, "cannot reach the api"
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		e.Code, e.Message = multicloud.CodeUnavailable, "connection lost before the response was read"
 	case strings.Contains(err.Error(), "credential") || strings.Contains(err.Error(), "AccessKey"):
 		e.Code, e.Message = multicloud.CodePermissionDenied, "no usable credentials"
 	default:
 		e.Code = multicloud.CodeUnknown
+	}
+	if _, ok := e.Err.(serverError); !ok {
+		// The SDK's transport errors carry the request URL, with the
+		// password and signature in its query.
+		e.Err = multicloud.RedactError(e.Err)
 	}
 	return e
 }
@@ -215,7 +275,7 @@ func (s serverError) Error() string {
 	if i := strings.Index(msg, sdkerrors.MessageContain); i >= 0 {
 		msg = strings.TrimSpace(msg[:i])
 	}
-	return "aliyun " + s.se.ErrorCode() + ": " + msg
+	return multicloud.Redact("aliyun " + s.se.ErrorCode() + ": " + msg)
 }
 
 func (s serverError) Unwrap() error { return s.se }

@@ -32,7 +32,7 @@ func newProvider(t testing.TB, srv *aliyuntest.Server, edits ...func(*aliyun.Opt
 		o.Network = []func(*network.Options){func(n *network.Options) {
 			n.PollInterval, n.WaitTimeout = 5*time.Millisecond, 20*time.Second
 		}}
-		o.Retry = multicloud.RetryPolicy{MaxAttempts: 20, BaseDelay: 2 * time.Millisecond, MaxDelay: 50 * time.Millisecond}
+		o.SettleTimeout = 20 * time.Second
 	}}, edits...)...)
 	if err != nil {
 		t.Fatalf("aliyun.New: %v", err)

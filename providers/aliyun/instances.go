@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 
@@ -212,10 +214,16 @@ func (p *Provider) Reboot(ctx context.Context, region, id string, force bool) er
 
 // Delete releases an instance (DeleteInstance; force releases a running
 // one) and then the elastic IP bound to it: unbound and released through
-// the network flow, waiting out its transitions. An address that cannot be
-// released is an error naming it, although the instance is gone. A
-// missing instance is ErrNotFound; a running one without force
-// ErrConflict.
+// the network flow, waiting out its transitions. The address is found
+// before the instance is deleted (once the instance is gone, so is the
+// binding), and the DeleteInstance call is settled (see
+// Options.SettleTimeout): when its response is lost, it is asked again,
+// and an instance found gone then counts as deleted, so its address is
+// still released. The release runs detached from ctx's cancellation,
+// within Options.SettleTimeout. An address that cannot be released is an
+// error of code ErrConflict naming it, although the instance is gone (not
+// retryable: a retried Delete would find no instance). A missing instance
+// is ErrNotFound; a running one without force ErrConflict.
 func (p *Provider) Delete(ctx context.Context, region, id string, force bool) error {
 	in, err := p.describe(ctx, region, id)
 	if err != nil {
@@ -234,7 +242,8 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) er
 	req := ecs.CreateDeleteInstanceRequest()
 	req.InstanceId = id
 	req.Force = requests.NewBoolean(force)
-	if err := p.do(ctx, region, productECS, req, ecs.CreateDeleteInstanceResponse()); err != nil {
+	gone := func(err error) bool { return errors.Is(err, multicloud.ErrNotFound) }
+	if _, err := p.settled(ctx, region, productECS, req, func() responses.AcsResponse { return ecs.CreateDeleteInstanceResponse() }, gone, nil); err != nil {
 		return err
 	}
 	if addr == "" {
@@ -245,15 +254,11 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) er
 		tags[cmp.Or(t.TagKey, t.Key)] = cmp.Or(t.TagValue, t.Value)
 	}
 	scope := p.Scope(region, tags[multicloud.TagTenant], tags[multicloud.TagOwner])
-	if err := p.prov.ReleaseAddress(ctx, scope, addr, id); err != nil {
-		// Not retryable: a retried Delete would find no instance and
-		// forget the address.
-		code := multicloud.CodeConflict
-		if multicloud.CodeOf(err) == multicloud.CodeCanceled {
-			code = multicloud.CodeCanceled
-		}
-		return &multicloud.Error{Op: "Delete", Provider: ProviderCode, Region: region, Code: code,
-			Message: fmt.Sprintf("instance %s deleted but its elastic ip %s (%s) was not released", id, addr, ip), Err: err}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.SettleTimeout)
+	defer cancel()
+	if err := p.prov.ReleaseAddress(sctx, scope, addr, id); err != nil {
+		return &multicloud.Error{Op: "Delete", Provider: ProviderCode, Region: region, Code: multicloud.CodeConflict,
+			Message: fmt.Sprintf("instance %s deleted but its elastic ip %s (%s) was not released; release it", id, addr, ip), Err: err}
 	}
 	return nil
 }

@@ -72,22 +72,32 @@ func TestToInstance(t *testing.T) {
 }
 
 func TestPriceBreakdown(t *testing.T) {
-	var pr ecs.Price
-	pr.TradePrice = 1.5
-	pr.DetailInfos.DetailInfo = []ecs.DetailInfo{
+	parts := []pricePart{
 		{Resource: "instanceType", TradePrice: 1}, {Resource: "systemDisk", TradePrice: 0.2},
 		{Resource: "dataDisk", TradePrice: 0.1}, {Resource: "bandwidth", TradePrice: 0.2},
 	}
 	want := pricing.Breakdown{Instance: 1, Disk: 0.3, Bandwidth: 0.4, Total: 1.7}
-	if diff := cmp.Diff(want, priceBreakdown(pr, 2), approx()); diff != "" {
+	if diff := cmp.Diff(want, priceBreakdown(1.5, parts, 2), approx()); diff != "" {
 		t.Errorf("priceBreakdown with the bandwidth doubled (-want +got):\n%s", diff)
 	}
-	pr.DetailInfos.DetailInfo = nil
-	if diff := cmp.Diff(pricing.Breakdown{Instance: 1.5, Total: 1.5}, priceBreakdown(pr, 1), approx()); diff != "" {
+	if diff := cmp.Diff(pricing.Breakdown{Instance: 1.5, Total: 1.5}, priceBreakdown(1.5, nil, 1), approx()); diff != "" {
 		t.Errorf("priceBreakdown without details (-want +got):\n%s", diff)
 	}
 }
 
 func approx() cmp.Option {
 	return cmp.Comparer(func(a, b float64) bool { d := a - b; return d < 1e-9 && d > -1e-9 })
+}
+
+func TestPricePartsUnderBothNames(t *testing.T) {
+	for name, body := range map[string]string{
+		"DetailInfo":         `{"PriceInfo":{"Price":{"TradePrice":1.5,"DetailInfos":{"DetailInfo":[{"Resource":"instanceType","TradePrice":1},{"Resource":"systemDisk","TradePrice":0.2},{"Resource":"bandwidth","TradePrice":0.3}]}}}}`,
+		"ResourcePriceModel": `{"PriceInfo":{"Price":{"TradePrice":1.5,"DetailInfos":{"ResourcePriceModel":[{"Resource":"InstanceType","TradePrice":1},{"Resource":"SystemDisk","TradePrice":0.2},{"Resource":"Bandwidth","TradePrice":0.3}]}}}}`,
+	} {
+		got := priceBreakdown(1.5, priceParts([]byte(body)), 1)
+		want := pricing.Breakdown{Instance: 1, Disk: 0.2, Bandwidth: 0.3, Total: 1.5}
+		if diff := cmp.Diff(want, got, approx()); diff != "" {
+			t.Errorf("%s: breakdown (-want +got):\n%s", name, diff)
+		}
+	}
 }

@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 
@@ -124,10 +126,11 @@ func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, tok
 		ts[i] = vpc.CreateVpcTag{Key: t.k, Value: t.v}
 	}
 	req.Tag = &ts
-	resp := vpc.CreateCreateVpcResponse()
-	if err := p.do(ctx, scope.Region, productVPC, req, resp); err != nil {
+	r, err := p.settled(ctx, scope.Region, productVPC, req, func() responses.AcsResponse { return vpc.CreateCreateVpcResponse() }, nil, nil)
+	if err != nil {
 		return network.VPC{}, err
 	}
+	resp := r.(*vpc.CreateVpcResponse)
 	// CreateVpc does not report a status: a new VPC is Pending.
 	return network.VPC{ID: resp.VpcId, CIDR: cidr, Status: network.StatusPending}, nil
 }
@@ -190,10 +193,11 @@ func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID,
 		ts[i] = vpc.CreateVSwitchTag{Key: t.k, Value: t.v}
 	}
 	req.Tag = &ts
-	resp := vpc.CreateCreateVSwitchResponse()
-	if err := p.do(ctx, scope.Region, productVPC, req, resp); err != nil {
+	r, err := p.settled(ctx, scope.Region, productVPC, req, func() responses.AcsResponse { return vpc.CreateCreateVSwitchResponse() }, nil, nil)
+	if err != nil {
 		return network.Switch{}, err
 	}
+	resp := r.(*vpc.CreateVSwitchResponse)
 	return network.Switch{ID: resp.VSwitchId, VPCID: vpcID, Zone: zone, CIDR: cidr}, nil
 }
 
@@ -238,10 +242,11 @@ func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope,
 		ts[i] = ecs.CreateSecurityGroupTag{Key: t.k, Value: t.v}
 	}
 	req.Tag = &ts
-	resp := ecs.CreateCreateSecurityGroupResponse()
-	if err := p.do(ctx, scope.Region, productECS, req, resp); err != nil {
+	r, err := p.settled(ctx, scope.Region, productECS, req, func() responses.AcsResponse { return ecs.CreateCreateSecurityGroupResponse() }, nil, nil)
+	if err != nil {
 		return network.SecurityGroup{}, err
 	}
+	resp := r.(*ecs.CreateSecurityGroupResponse)
 	return network.SecurityGroup{ID: resp.SecurityGroupId, VPCID: vpcID}, nil
 }
 
@@ -295,44 +300,70 @@ func (t *tagTracker) wait() error {
 	return errors.Join(t.errs...)
 }
 
+// AddressNamePrefix starts the Name of every elastic IP the provider
+// allocates, so that one whose tagging failed is still known as the
+// library's (AllocateEipAddress takes no tags).
+const AddressNamePrefix = "multicloud-eip-"
+
 // AllocateAddress allocates a pay-as-you-go elastic IP (AllocateEipAddress
-// with ClientToken token) and tags it for scope (TagResources, ResourceType
-// EIP: this SDK version's AllocateEipAddress takes no tags). Inside a
-// create the tagging runs beside the rest of the create, so that binding
-// waits for the allocation alone. A token whose address this provider
-// released since allocates under a derived token, so that a retried create
-// does not get a released address back.
+// with ClientToken token, named AddressNamePrefix plus the owner from
+// birth) and tags it for scope (TagResources, ResourceType EIP: this SDK
+// version's AllocateEipAddress takes no tags). The allocation is settled
+// (see Options.SettleTimeout): a caller that leaves while it is in flight
+// still gets the address back, for the create to release. The tagging
+// runs detached from the caller too, waiting out throttling and server
+// errors within Options.SettleTimeout; inside a create it runs beside the
+// rest of the create, so that binding waits for the allocation alone. A
+// token whose address this provider released since allocates under a
+// derived token, so that a retried create does not get a released address
+// back.
 func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (network.Address, error) {
 	var resp *vpc.AllocateEipAddressResponse
-	for attempt := 0; ; attempt++ {
+	p.mu.Lock()
+	gen := p.tokenGen[token]
+	p.mu.Unlock()
+	for tries := 0; ; tries++ {
 		req := vpc.CreateAllocateEipAddressRequest()
 		req.Bandwidth = strconv.Itoa(max(spec.BandwidthMbps, 1))
 		req.InternetChargeType = internetChargeType(spec.ChargeMode)
 		req.InstanceChargeType = "PostPaid"
+		req.Name = addressName(scope)
 		req.ClientToken = token
-		if attempt > 0 && token != "" {
-			req.ClientToken = network.Token(token, "again", strconv.Itoa(attempt))
+		if gen > 0 && token != "" {
+			req.ClientToken = network.Token(token, "again", strconv.Itoa(gen))
 		}
-		resp = vpc.CreateAllocateEipAddressResponse()
-		if err := p.do(ctx, scope.Region, productVPC, req, resp); err != nil {
+		r, err := p.settled(ctx, scope.Region, productVPC, req, func() responses.AcsResponse { return vpc.CreateAllocateEipAddressResponse() }, nil, nil)
+		if err != nil {
 			return network.Address{}, err
 		}
+		resp = r.(*vpc.AllocateEipAddressResponse)
 		p.mu.Lock()
 		stale := p.released[resp.AllocationId]
+		if stale && token != "" {
+			// Remember the generation, so that the next try of the
+			// create starts from it instead of walking the chain again.
+			gen = max(gen, p.tokenGen[token]) + 1
+			p.tokenGen[token] = gen
+		}
+		if !stale && token != "" {
+			p.addrTok[resp.AllocationId] = token
+		}
 		p.mu.Unlock()
-		if !stale || token == "" || attempt >= 3 {
+		if !stale || token == "" || tries >= 8 {
 			break
 		}
 	}
 	a := network.Address{ID: resp.AllocationId, IP: resp.EipAddress, Status: network.StatusAvailable}
-	tag := func(ctx context.Context) error {
-		return p.retry(ctx, multicloud.IsRetryable, func(ctx context.Context) error { return p.tagAddress(ctx, scope, a.ID) })
+	tag := func() error {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.SettleTimeout)
+		defer cancel()
+		return settlePolicy.Do(sctx, func(ctx context.Context) error { return p.tagAddress(ctx, scope, a.ID) })
 	}
 	if t, ok := ctx.Value(tagTrackerKey{}).(*tagTracker); ok {
 		t.wg.Add(1)
 		go func() {
 			defer t.wg.Done()
-			if err := tag(context.WithoutCancel(ctx)); err != nil {
+			if err := tag(); err != nil {
 				t.mu.Lock()
 				t.errs = append(t.errs, fmt.Errorf("address %s not tagged: %w", a.ID, err))
 				t.mu.Unlock()
@@ -340,11 +371,23 @@ func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spe
 		}()
 		return a, nil
 	}
-	if err := tag(ctx); err != nil {
-		// The address exists: report it, or it would leak.
+	if err := tag(); err != nil {
+		// The address exists and is named as the library's: report it.
 		p.log.Warn("address not tagged", "address", a.ID, "err", err)
 	}
 	return a, nil
+}
+
+// settlePolicy paces the work that settles what exists already (tagging a
+// new address): throttling, server errors and state conflicts are waited
+// out within the settle context, which bounds it.
+var settlePolicy = multicloud.RetryPolicy{MaxAttempts: 1000, BaseDelay: 50 * time.Millisecond, MaxDelay: 500 * time.Millisecond,
+	Retryable: func(err error) bool { return multicloud.IsRetryable(err) || errors.Is(err, multicloud.ErrConflict) }}
+
+// addressName is the Name of scope's elastic IPs: AddressNamePrefix and
+// the owner, kept to the letters, digits, '.', '_' and '-' the API allows.
+func addressName(scope network.Scope) string {
+	return strings.Replace(resourceName("eip", scope), "multicloud-eip-", AddressNamePrefix, 1)
 }
 
 // tagAddress tags an elastic IP with scope's reserved tags.
@@ -429,6 +472,12 @@ func (p *Provider) ReleaseAddress(ctx context.Context, scope network.Scope, addr
 	if err == nil || errors.Is(err, multicloud.ErrNotFound) {
 		p.mu.Lock()
 		p.released[addressID] = true
+		if tok, ok := p.addrTok[addressID]; ok {
+			// The next allocation under the token gets a fresh address
+			// at once.
+			p.tokenGen[tok]++
+			delete(p.addrTok, addressID)
+		}
 		p.mu.Unlock()
 	}
 	return err

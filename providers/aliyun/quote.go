@@ -2,6 +2,8 @@ package aliyun
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
@@ -83,7 +85,7 @@ func (p *Provider) Quote(ctx context.Context, r pricing.Request) (*pricing.Quote
 	if q.ChargeMode == "" {
 		q.ChargeMode = pricing.OnDemand
 	}
-	period := priceBreakdown(resp.PriceInfo.Price, bwScale).Scale(scale)
+	period := priceBreakdown(resp.PriceInfo.Price.TradePrice, priceParts(resp.GetHttpContentBytes()), bwScale).Scale(scale)
 	if q.ChargeMode == pricing.Prepaid {
 		q.DurationMonths = months
 		q.Monthly = period.Scale(1 / float64(months))
@@ -99,23 +101,54 @@ func (p *Provider) Quote(ctx context.Context, r pricing.Request) (*pricing.Quote
 	return q, nil
 }
 
-// priceBreakdown maps DescribePrice's DetailInfos into a breakdown of trade
-// prices, scaling the bandwidth part by bwScale. Parts it does not know go
-// to the instance; without details, the whole trade price is the instance.
-func priceBreakdown(pr ecs.Price, bwScale float64) pricing.Breakdown {
+// pricePart is one entry of DescribePrice's part list.
+type pricePart struct {
+	Resource   string  `json:"Resource"`
+	TradePrice float64 `json:"TradePrice"`
+}
+
+// priceParts reads the part list of a DescribePrice response under either
+// name the documentation and the SDKs use for it: DetailInfos.DetailInfo
+// (this SDK, the API reference's sample) and DetailInfos.ResourcePriceModel
+// (other SDKs' response models). An unreadable body has no parts.
+func priceParts(body []byte) []pricePart {
+	var r struct {
+		PriceInfo struct {
+			Price struct {
+				DetailInfos struct {
+					DetailInfo         []pricePart `json:"DetailInfo"`
+					ResourcePriceModel []pricePart `json:"ResourcePriceModel"`
+				} `json:"DetailInfos"`
+			} `json:"Price"`
+		} `json:"PriceInfo"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil
+	}
+	d := r.PriceInfo.Price.DetailInfos
+	return append(d.DetailInfo, d.ResourcePriceModel...)
+}
+
+// priceBreakdown maps DescribePrice's parts into a breakdown of trade
+// prices, scaling the bandwidth part by bwScale. Resource names are
+// matched without regard to case (the documentation spells them
+// "instanceType", "systemDisk", "bandwidth"; samples differ). Parts it
+// does not know go to the instance; without parts, the whole trade price
+// is the instance.
+func priceBreakdown(trade float64, parts []pricePart, bwScale float64) pricing.Breakdown {
 	var b pricing.Breakdown
-	for _, d := range pr.DetailInfos.DetailInfo {
-		switch d.Resource {
-		case "systemDisk", "dataDisk":
+	for _, d := range parts {
+		switch strings.ToLower(d.Resource) {
+		case "systemdisk", "datadisk":
 			b.Disk += d.TradePrice
-		case "bandwidth":
+		case "bandwidth", "internetmaxbandwidthout":
 			b.Bandwidth += d.TradePrice * bwScale
 		default: // instanceType, image, ...
 			b.Instance += d.TradePrice
 		}
 	}
-	if len(pr.DetailInfos.DetailInfo) == 0 {
-		b.Instance = pr.TradePrice
+	if len(parts) == 0 {
+		b.Instance = trade
 	}
 	b.Total = b.Instance + b.Disk + b.Bandwidth
 	return b

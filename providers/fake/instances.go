@@ -499,9 +499,11 @@ func (p *Provider) Reboot(ctx context.Context, region, id string, force bool) er
 // a Stopped instance may be deleted (ErrConflict otherwise); with force
 // any. A missing instance is ErrNotFound. The elastic address bound to it
 // becomes Available and, when this module allocated it (createdBy tag),
-// is released through the provisioner; an address that could not be
-// released makes Delete return an error of the release's code after the
-// instance is gone.
+// is released through the provisioner, detached from ctx's cancellation
+// and bounded by a minute, as the Aliyun provider does; an address that could not be
+// released makes Delete return an ErrConflict naming it after the instance
+// is gone (not retryable: a retried Delete would find no instance and
+// forget the address).
 func (p *Provider) Delete(ctx context.Context, region, id string, force bool) (err error) {
 	var (
 		addrID string
@@ -526,9 +528,11 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) (e
 	if err != nil || addrID == "" {
 		return err
 	}
-	if rerr := p.prov.ReleaseAddress(ctx, scope, addrID, id); rerr != nil {
-		return &multicloud.Error{Op: "Delete", Provider: p.code, Region: region, Code: multicloud.CodeOf(rerr),
-			Message: fmt.Sprintf("instance %s deleted but its address %s not released", id, addrID), Err: rerr}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if rerr := p.prov.ReleaseAddress(rctx, scope, addrID, id); rerr != nil {
+		return &multicloud.Error{Op: "Delete", Provider: p.code, Region: region, Code: multicloud.CodeConflict,
+			Message: fmt.Sprintf("instance %s deleted but its address %s not released; release it", id, addrID), Err: rerr}
 	}
 	return nil
 }

@@ -61,6 +61,7 @@ type address struct {
 	tags           map[string]string
 	instanceID     string
 	busyUntil      time.Time // associating or unassociating until then
+	created        time.Time
 }
 
 func (a *address) status(now time.Time) network.Status {
@@ -444,7 +445,7 @@ func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spe
 		return network.Address{}, p.errorf(op, r.id, multicloud.CodeQuotaExceeded, "QuotaExceeded.Eip",
 			"region %s holds %d addresses, its quota", r.id, r.addrQuota)
 	}
-	a := &address{id: p.newID("eip"), region: r.id, ip: p.publicIPLocked(), spec: spec, tags: scope.Tags()}
+	a := &address{id: p.newID("eip"), region: r.id, ip: p.publicIPLocked(), spec: spec, tags: scope.Tags(), created: now}
 	p.addresses[a.id] = a
 	r.naddrs++
 	p.storeTokenLocked(r.id, "address", token, &tokenRecord{fingerprint: fp, id: a.id})

@@ -77,6 +77,7 @@ func Run(t *testing.T, h Harness) {
 		{"ReservedTagInRequestRejected", s.testReservedTagRejected},
 		{"StopStoppedIsConflict", s.testStopStopped},
 		{"NetworkIsolationTrickyOwners", s.testIsolationPairs},
+		{"Sweep", s.testSweep},
 	}
 	if h.SetVPCQuota != nil {
 		tests = append(tests, []struct {
@@ -496,4 +497,73 @@ func (c *countingProvider) Reboot(ctx context.Context, region, id string, force 
 func (c *countingProvider) Delete(ctx context.Context, region, id string, force bool) error {
 	c.count()
 	return c.Provider.Delete(ctx, region, id, force)
+}
+
+// testSweep checks the Sweeper capability through Client.Sweep: a dry run
+// lists the instance the caller does not know and releases nothing; a
+// real sweep releases it and leaves the known one; once the user has no
+// instance, a sweep with Networks releases their VPC and group.
+func (s *suite) testSweep(t *testing.T) {
+	e := s.env(t)
+	if _, ok := e.p.(multicloud.Sweeper); !ok {
+		t.Skip("provider does not implement multicloud.Sweeper")
+	}
+	insts := s.create(t, e, s.request(e.p, "t-sweep", "u-sweep", multicloud.WithQuantity(2)), 2)
+	known, unknown := insts[0], insts[1]
+	later := func() time.Time { return time.Now().Add(24 * time.Hour) } // past every grace period
+	opts := multicloud.SweepOptions{Provider: e.p.Code(), Region: s.h.Region, Now: later, DryRun: true,
+		KnownInstance: func(in *multicloud.Instance) bool { return in.ID == known.ID }}
+	found, err := e.c.Sweep(ctx(t), opts)
+	if err != nil {
+		t.Fatalf("Sweep (dry run): %v", err)
+	}
+	if got := orphanIDs(found, multicloud.OrphanInstance); !slices.Equal(got, []string{unknown.ID}) {
+		t.Fatalf("dry run found instances %v, want [%s]", got, unknown.ID)
+	}
+	if _, err := e.c.Get(ctx(t), unknown.Ref()); err != nil {
+		t.Fatalf("dry run released %s: %v", unknown.ID, err)
+	}
+	opts.DryRun = false
+	if found, err = e.c.Sweep(ctx(t), opts); err != nil {
+		t.Fatalf("Sweep: %v", err)
+	}
+	for _, o := range found {
+		if !o.Released {
+			t.Errorf("orphan %s %s not released", o.Kind, o.ID)
+		}
+	}
+	if _, err := e.c.Get(ctx(t), unknown.Ref()); !errors.Is(err, multicloud.ErrNotFound) {
+		t.Errorf("Get of the swept instance: got %v, want ErrNotFound", err)
+	}
+	if _, err := e.c.Get(ctx(t), known.Ref()); err != nil {
+		t.Errorf("the known instance was swept: %v", err)
+	}
+	// The user's network stays while an instance uses it.
+	opts.Networks = true
+	if found, err = e.c.Sweep(ctx(t), opts); err != nil || len(orphanIDs(found, multicloud.OrphanVPC)) != 0 {
+		t.Fatalf("Sweep with an instance left: got %v, %v; want no vpc", found, err)
+	}
+	if err := e.c.Delete(ctx(t), known.Ref(), multicloud.Force()); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	s.wait(t, e, known, multicloud.StatusDeleted)
+	if found, err = e.c.Sweep(ctx(t), opts); err != nil {
+		t.Fatalf("Sweep with networks: %v", err)
+	}
+	if len(orphanIDs(found, multicloud.OrphanVPC)) != 1 || len(orphanIDs(found, multicloud.OrphanSecurityGroup)) != 1 {
+		t.Errorf("Sweep with networks found %+v, want the user's vpc and group", found)
+	}
+	if vpcs, groups := s.h.Networks(t, e.p, "u-sweep"); vpcs != 0 || groups != 0 {
+		t.Errorf("after the sweep: %d vpcs and %d groups of the user, want 0", vpcs, groups)
+	}
+}
+
+func orphanIDs(os []multicloud.Orphan, kind multicloud.OrphanKind) []string {
+	var out []string
+	for _, o := range os {
+		if o.Kind == kind {
+			out = append(out, o.ID)
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -40,13 +41,15 @@ type faultState struct {
 
 // controls holds the runtime knobs: latency, throttling and faults.
 type controls struct {
-	mu       sync.Mutex
-	latency  map[string]time.Duration // action -> latency; "" = default
-	qps      map[string]float64       // action -> limit; "" = default per action
-	buckets  map[bucketKey]*bucket
-	faults   []*faultState
-	rnd      *rand.Rand
-	realTime func() time.Time
+	mu      sync.Mutex
+	latency map[string]time.Duration // action -> latency; "" = default
+	qps     map[string]float64       // action -> limit; "" = default per action
+	buckets map[bucketKey]*bucket
+	faults  []*faultState
+	// netFaults fail calls like a network (InjectNetFault).
+	netFaults []*netFaultState
+	rnd       *rand.Rand
+	realTime  func() time.Time
 	// throttleStatus is the HTTP status of Throttling.User (see WithThrottlingStatus).
 	throttleStatus int
 }
@@ -215,4 +218,97 @@ func (fs *faultState) fire(action, region string, rnd *rand.Rand) *apiError {
 		}
 	}
 	return &apiError{status: status, code: code, msg: msg}
+}
+
+// NetFaultKind is how a NetFault fails a call, as a network would.
+type NetFaultKind int
+
+// The network faults.
+const (
+	// Reset closes the connection before the request is processed:
+	// nothing happened, and the client sees a connection error.
+	Reset NetFaultKind = iota + 1
+	// Lost processes the request, then closes the connection without a
+	// response: the call took effect, and the client cannot know it.
+	Lost
+	// Slow processes the request, then holds the response for
+	// NetFault.Delay: a client that gives up earlier has its call take
+	// effect all the same.
+	Slow
+	// Garbled processes the request and answers 200 with the first half
+	// of the body only: the call took effect, and the answer cannot be
+	// read.
+	Garbled
+)
+
+// NetFault makes matching calls fail like a network: see NetFaultKind.
+type NetFault struct {
+	// Action is the API action; "" matches every action.
+	Action string
+	Kind   NetFaultKind
+	// Rate is the probability (0..1] that a matching call is hit; 0 means
+	// always. The draws come from the source WithRandSeed seeds.
+	Rate float64
+	// Count limits the fault to the next Count calls it hits; 0 is no limit.
+	Count int
+	// Delay is how long Slow holds the response; default 1s.
+	Delay time.Duration
+}
+
+type netFaultState struct {
+	f     NetFault
+	fired int
+}
+
+// InjectNetFault adds a network fault. Network faults are drawn before
+// the call is authenticated: a Reset fires before anything else (throttling
+// and error faults included), Lost, Slow and Garbled after the call was
+// processed, whatever its outcome.
+func (s *Server) InjectNetFault(f NetFault) {
+	if f.Kind == Slow && f.Delay <= 0 {
+		f.Delay = time.Second
+	}
+	s.ctl.mu.Lock()
+	defer s.ctl.mu.Unlock()
+	s.ctl.netFaults = append(s.ctl.netFaults, &netFaultState{f: f})
+}
+
+// ClearNetFaults removes every network fault.
+func (s *Server) ClearNetFaults() {
+	s.ctl.mu.Lock()
+	defer s.ctl.mu.Unlock()
+	s.ctl.netFaults = nil
+}
+
+// netFault returns the first network fault of one of kinds that fires on
+// a call of action, or nil.
+func (c *controls) netFault(action string, kinds ...NetFaultKind) *NetFault {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, fs := range c.netFaults {
+		f := fs.f
+		if (f.Action != "" && f.Action != action) || !slices.Contains(kinds, f.Kind) {
+			continue
+		}
+		if f.Count > 0 && fs.fired >= f.Count {
+			continue
+		}
+		if f.Rate > 0 && f.Rate < 1 && c.rnd.Float64() >= f.Rate {
+			continue
+		}
+		fs.fired++
+		return &f
+	}
+	return nil
+}
+
+// dropConnection closes the client's connection without a response.
+func dropConnection(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // aborts the response where hijacking is not supported
 }

@@ -8,6 +8,7 @@
 package aliyuntest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -271,10 +272,65 @@ type errorBody struct {
 
 func newRequestID() string { return strings.ToUpper(uuid.NewString()) }
 
-// ServeHTTP implements http.Handler. Requests may be direct ("POST /?...") or
+// ServeHTTP implements http.Handler: it serves the call, failing it like a
+// network where a NetFault says so.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	action := r.Form.Get("Action")
+	if s.ctl.netFault(action, Reset) != nil {
+		dropConnection(w)
+		return
+	}
+	f := s.ctl.netFault(action, Lost, Slow, Garbled)
+	if f == nil {
+		s.serve(w, r)
+		return
+	}
+	bw := &heldResponse{header: w.Header()}
+	s.serve(bw, r)
+	switch f.Kind {
+	case Lost:
+		dropConnection(w)
+		return
+	case Garbled:
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(bw.body.Bytes()[:bw.body.Len()/2])
+		return
+	}
+	t := time.NewTimer(f.Delay)
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		t.Stop()
+	}
+	w.WriteHeader(bw.status)
+	_, _ = w.Write(bw.body.Bytes())
+}
+
+// heldResponse keeps a response until a network fault decides its fate.
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header { return h.header }
+func (h *heldResponse) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+func (h *heldResponse) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(b)
+}
+
+// serve serves one call. Requests may be direct ("POST /?...") or
 // absolute-form proxy requests ("POST http://ecs.cn-hangzhou.aliyuncs.com/?...");
 // both are served alike, the region coming from the RegionId parameter.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	reqID := newRequestID()
 	if r.Body != nil {
 		defer io.Copy(io.Discard, r.Body)
