@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
@@ -62,7 +63,7 @@ func (d *Discoverer) Regions(ctx context.Context, call inventory.CallFunc) ([]st
 }
 
 // Discover lists every ECS instance of region: first the region's disks
-// (DescribeDisks, every page) to join their facts to the instances, then
+// (DescribeDisks, every page of 500) to join their facts to the instances, then
 // DescribeInstances by NextToken with MaxResults 100, each page mapped to
 // assets with ECSMetadata and handed to emit. Asset types other than
 // inventory.AssetTypeECS are ErrInvalidArgument.
@@ -70,7 +71,7 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, cal
 	if assetType != inventory.AssetTypeECS {
 		return errorf("Discover", region, multicloud.CodeInvalidArgument, "", "asset type %q not supported; supported: %s", assetType, inventory.AssetTypeECS)
 	}
-	disks, err := d.disks(ctx, region, call)
+	disks, err := d.disks(ctx, region, time.Time{}, call)
 	if err != nil {
 		return err
 	}
@@ -117,12 +118,25 @@ type disk struct {
 	encrypted                 bool
 }
 
-// disks returns region's disks by instance ID (DescribeDisks, 100 a page).
-func (d *Discoverer) disks(ctx context.Context, region string, call inventory.CallFunc) (map[string][]disk, error) {
+// disksPageSize is DescribeDisks' largest MaxResults (500 in the API's
+// parameter table; our reference does not confirm it): a region's disk
+// facts in a fifth of the calls 100-disk pages take.
+const disksPageSize = 500
+
+// disks returns region's disks by instance ID (DescribeDisks by NextToken,
+// disksPageSize a page). With a non-zero createdSince only the disks
+// created since then are listed (Filter.1.Key CreationStartTime, minute
+// precision, rounded down).
+func (d *Discoverer) disks(ctx context.Context, region string, createdSince time.Time, call inventory.CallFunc) (map[string][]disk, error) {
 	out := map[string][]disk{}
-	for page := 1; ; page++ {
+	token := ""
+	for {
 		req := ecs.CreateDescribeDisksRequest()
-		req.PageSize, req.PageNumber = requests.NewInteger(100), requests.NewInteger(page)
+		req.MaxResults = requests.NewInteger(disksPageSize)
+		req.NextToken = token
+		if !createdSince.IsZero() {
+			req.Filter1Key, req.Filter1Value = "CreationStartTime", createdSince.UTC().Truncate(time.Minute).Format("2006-01-02T15:04Z")
+		}
 		var resp *ecs.DescribeDisksResponse
 		err := call(ctx, "DescribeDisks", func(ctx context.Context) error {
 			resp = ecs.CreateDescribeDisksResponse()
@@ -136,9 +150,10 @@ func (d *Discoverer) disks(ctx context.Context, region string, call inventory.Ca
 				out[disk.InstanceId] = append(out[disk.InstanceId], compactDisk(disk))
 			}
 		}
-		if len(resp.Disks.Disk) == 0 || page*100 >= resp.TotalCount {
+		if resp.NextToken == "" || resp.NextToken == token || len(resp.Disks.Disk) == 0 {
 			return out, nil
 		}
+		token = resp.NextToken
 	}
 }
 

@@ -5,6 +5,7 @@
 package aliyuntest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -45,6 +46,7 @@ type Server struct {
 	ctl    *controls
 	calls  callLog
 	quirks quirks
+	trail  trailLog
 
 	handlers map[string]map[string]handler // version -> action -> handler
 
@@ -272,7 +274,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, reqID, version, errNoAction)
 		return
 	}
-	regionID := form.Get("RegionId")
+	regionID := cmp.Or(form.Get("RegionId"), trailRegion(version, r.Host))
 	if err := s.ctl.before(r.Context(), action, regionID); err != nil {
 		s.writeError(w, r, reqID, version, err)
 		return
@@ -296,6 +298,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.setRequestID(reqID)
+	s.recordTrail(c, version, resp)
 	s.log.Debug("aliyuntest call", "action", action, "region", regionID, "request_id", reqID)
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(http.StatusOK)
@@ -387,7 +390,7 @@ func (s *Server) routes() map[string]map[string]handler {
 		"StopInstances":                  {fn: s.stopInstances},
 		"RebootInstances":                {fn: s.rebootInstances},
 		"DeleteInstances":                {fn: s.deleteInstances},
-		"DescribeDisks":                  {fn: s.describeDisks},
+		"DescribeDisks":                  {fn: s.describeDisksPaged},
 		"CreateSecurityGroup":            {fn: s.createSecurityGroup},
 		"AuthorizeSecurityGroup":         {fn: s.authorizeSecurityGroup},
 		"DescribeSecurityGroups":         {fn: s.describeSecurityGroups},
@@ -412,5 +415,5 @@ func (s *Server) routes() map[string]map[string]handler {
 		"ListTagResources":      {fn: s.vpcListTagResources},
 		"DescribeRegions":       {fn: s.describeRegions, global: true},
 	}
-	return map[string]map[string]handler{ECSVersion: ecs, VPCVersion: vpc}
+	return map[string]map[string]handler{ECSVersion: ecs, VPCVersion: vpc, ActionTrailVersion: s.trailRoutes()}
 }
