@@ -123,6 +123,11 @@ type Options struct {
 	// multicloud.DefaultRetryPolicy with 8 attempts.
 	Retry multicloud.RetryPolicy
 
+	// TrailDelay is how late an ActionTrail event may appear, which the
+	// inventory's incremental sync overlaps its reads by; default
+	// DefaultTrailDelay.
+	TrailDelay time.Duration
+
 	// homeRegion is the region of region-less calls (DescribeRegions)
 	// when Regions is empty; NewConnector sets the account's.
 	homeRegion string
