@@ -92,6 +92,9 @@ type SyncOptions struct {
 	// Concurrency bounds the scopes listed at once; 0 means the
 	// Service's Options.Concurrency.
 	Concurrency int
+	// SkipAccountRecord leaves the account's last sync fields alone; see
+	// Service.RecordSync.
+	SkipAccountRecord bool
 	// Progress, when set, is called after every page and when a scope
 	// ends. Calls are serialized, so it need not be safe for concurrent
 	// use, but it must return quickly.
@@ -184,7 +187,7 @@ func (s *Service) Sync(ctx context.Context, t SyncTarget, opts SyncOptions) (*Sy
 		return nil, err
 	}
 	report, err := s.sync(ctx, d, provider, account, acct, opts, start)
-	if acct != nil {
+	if acct != nil && !opts.SkipAccountRecord {
 		s.recordSync(context.WithoutCancel(ctx), acct.ID, report, err)
 	}
 	return report, err

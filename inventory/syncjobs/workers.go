@@ -1,0 +1,275 @@
+package syncjobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/multicloud-ecs/multicloud/inventory"
+)
+
+// Job kinds.
+const (
+	KindSchedule = "inventory_sync_schedule"
+	KindAccount  = "inventory_sync_account"
+	KindRegion   = "inventory_sync_region"
+	KindFinish   = "inventory_sync_finish"
+)
+
+// scheduleArgs is the periodic job that enqueues the due accounts.
+type scheduleArgs struct{}
+
+func (scheduleArgs) Kind() string { return KindSchedule }
+
+// AccountArgs is the job that syncs an account: it fans out into
+// RegionArgs and a FinishArgs. Window is the start of the scheduled
+// window (zero for a manual sync, which Request tells apart).
+type AccountArgs struct {
+	AccountID string             `json:"account_id" river:"unique"`
+	Window    time.Time          `json:"window" river:"unique"`
+	Request   string             `json:"request,omitempty" river:"unique"`
+	Regions   []string           `json:"regions,omitempty"`
+	Mode      inventory.SyncMode `json:"mode"`
+}
+
+// Kind implements river.JobArgs.
+func (AccountArgs) Kind() string { return KindAccount }
+
+// RegionArgs is the job that syncs one region of an account; Batch is
+// its account job's ID.
+type RegionArgs struct {
+	AccountID string             `json:"account_id" river:"unique"`
+	Region    string             `json:"region" river:"unique"`
+	Batch     int64              `json:"batch" river:"unique"`
+	Window    time.Time          `json:"window"`
+	Mode      inventory.SyncMode `json:"mode"`
+}
+
+// Kind implements river.JobArgs.
+func (RegionArgs) Kind() string { return KindRegion }
+
+// FinishArgs is the job that waits for a batch's region jobs and
+// records the account's sync.
+type FinishArgs struct {
+	AccountID  string    `json:"account_id"`
+	Batch      int64     `json:"batch" river:"unique"`
+	RegionJobs []int64   `json:"region_jobs"`
+	Start      time.Time `json:"start"`
+}
+
+// Kind implements river.JobArgs.
+func (FinishArgs) Kind() string { return KindFinish }
+
+// AccountOutput is what an account job records: its batch's jobs.
+type AccountOutput struct {
+	Regions    []string `json:"regions"`
+	RegionJobs []int64  `json:"region_jobs"`
+	FinishJob  int64    `json:"finish_job"`
+}
+
+// RegionOutput is what a region job records.
+type RegionOutput struct {
+	Report *inventory.SyncReport `json:"report"`
+}
+
+type scheduleWorker[TTx any] struct {
+	river.WorkerDefaults[scheduleArgs]
+	j *Jobs[TTx]
+}
+
+// Work enqueues an account job for each auto-sync account whose current
+// window has no sync yet.
+func (w *scheduleWorker[TTx]) Work(ctx context.Context, job *river.Job[scheduleArgs]) error {
+	accounts, err := w.j.svc.ListAccounts(ctx)
+	if err != nil {
+		return fmt.Errorf("list accounts: %w", err)
+	}
+	now := time.Now()
+	var batch []river.InsertManyParams
+	for _, a := range accounts {
+		if !a.Config.EnableAutoSync || a.Config.SyncInterval <= 0 || a.Status == inventory.AccountDisabled {
+			continue
+		}
+		win := windowOf(a.ID, a.Config.SyncInterval, w.j.opts.Spread, now)
+		batch = append(batch, river.InsertManyParams{
+			Args: AccountArgs{AccountID: a.ID, Window: win.UTC(), Mode: w.j.opts.Mode},
+			InsertOpts: &river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true},
+				MaxAttempts: w.j.opts.MaxAttempts},
+		})
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	res, err := w.j.client.InsertMany(ctx, batch)
+	if err != nil {
+		return fmt.Errorf("enqueue %d accounts: %w", len(batch), err)
+	}
+	n := 0
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			n++
+		}
+	}
+	w.j.log.DebugContext(ctx, "syncjobs: accounts due", "due", len(batch), "enqueued", n)
+	return nil
+}
+
+type accountWorker[TTx any] struct {
+	river.WorkerDefaults[AccountArgs]
+	j *Jobs[TTx]
+}
+
+// Work fans the account out: one region job per region and a finishing
+// job. Inserts are unique per (account, region, batch), so a retry
+// enqueues nothing twice.
+func (w *accountWorker[TTx]) Work(ctx context.Context, job *river.Job[AccountArgs]) error {
+	a := job.Args
+	regions := a.Regions
+	if len(regions) == 0 {
+		var err error
+		if regions, err = w.j.svc.SyncRegions(ctx, a.AccountID); err != nil {
+			return fmt.Errorf("regions of account %s: %w", a.AccountID, err)
+		}
+	}
+	params := make([]river.InsertManyParams, 0, len(regions))
+	for _, r := range regions {
+		params = append(params, river.InsertManyParams{
+			Args: RegionArgs{AccountID: a.AccountID, Region: r, Batch: job.ID, Window: a.Window, Mode: a.Mode},
+			InsertOpts: &river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true},
+				MaxAttempts: w.j.opts.MaxAttempts, Tags: []string{regionTag(a.AccountID, r)}},
+		})
+	}
+	res, err := w.j.client.InsertMany(ctx, params)
+	if err != nil {
+		return fmt.Errorf("enqueue %d regions: %w", len(params), err)
+	}
+	out := AccountOutput{Regions: regions}
+	for _, r := range res {
+		out.RegionJobs = append(out.RegionJobs, r.Job.ID)
+	}
+	fin, err := w.j.client.Insert(ctx, FinishArgs{AccountID: a.AccountID, Batch: job.ID, RegionJobs: out.RegionJobs, Start: time.Now().UTC()},
+		&river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: w.j.opts.MaxAttempts,
+			ScheduledAt: time.Now().Add(w.j.opts.FinishPoll)})
+	if err != nil {
+		return fmt.Errorf("enqueue finish: %w", err)
+	}
+	out.FinishJob = fin.Job.ID
+	return river.RecordOutput(ctx, out)
+}
+
+type regionWorker[TTx any] struct {
+	river.WorkerDefaults[RegionArgs]
+	j *Jobs[TTx]
+}
+
+// Work syncs one region of an account, after checking that no other job
+// syncs the same (account, region): if one runs, it snoozes.
+func (w *regionWorker[TTx]) Work(ctx context.Context, job *river.Job[RegionArgs]) error {
+	a := job.Args
+	running, err := w.j.client.JobList(ctx, river.NewJobListParams().Kinds(KindRegion).
+		States(rivertype.JobStateRunning).TagsAny(regionTag(a.AccountID, a.Region)).First(10))
+	if err != nil {
+		return fmt.Errorf("list running jobs: %w", err)
+	}
+	for _, other := range running.Jobs {
+		if other.ID != job.ID {
+			// Jittered, so two that saw each other do not meet again.
+			return river.JobSnooze(time.Duration(float64(w.j.opts.FinishPoll) * (0.5 + rand.Float64())))
+		}
+	}
+	report, err := w.j.svc.Sync(ctx, inventory.SyncTarget{AccountID: a.AccountID},
+		inventory.SyncOptions{Regions: []string{a.Region}, Mode: a.Mode, SkipAccountRecord: true})
+	if err != nil && ctx.Err() != nil && report != nil && report.Failed == len(report.Scopes) {
+		// Cut short (a replica stopping): run again at once, elsewhere
+		// or after a restart, without spending an attempt.
+		return river.JobSnooze(0)
+	}
+	if err != nil {
+		return err // River retries with backoff; the finisher reads the last error
+	}
+	return river.RecordOutput(ctx, RegionOutput{Report: report})
+}
+
+type finishWorker[TTx any] struct {
+	river.WorkerDefaults[FinishArgs]
+	j *Jobs[TTx]
+}
+
+// Work waits (snoozing) until every region job of the batch is final,
+// then records the account's sync: success when all completed, partial
+// when some did, failed when none did.
+func (w *finishWorker[TTx]) Work(ctx context.Context, job *river.Job[FinishArgs]) error {
+	a := job.Args
+	rows, err := listJobs(ctx, w.j, a.RegionJobs)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.FinalizedAt == nil {
+			return river.JobSnooze(w.j.opts.FinishPoll)
+		}
+	}
+	report, syncErr := mergeRegions(a, rows)
+	w.j.svc.RecordSync(ctx, a.AccountID, report, syncErr)
+	return river.RecordOutput(ctx, RegionOutput{Report: report})
+}
+
+// Timeout lets a finishing job wait as long as its regions may run.
+func (w *finishWorker[TTx]) Timeout(*river.Job[FinishArgs]) time.Duration { return time.Minute }
+
+// listJobs returns the jobs with the given IDs, in that order; missing
+// ones (cleaned away) are absent.
+func listJobs[TTx any](ctx context.Context, j *Jobs[TTx], ids []int64) ([]*rivertype.JobRow, error) {
+	var out []*rivertype.JobRow
+	for chunk := range slices.Chunk(ids, 1000) {
+		res, err := j.client.JobList(ctx, river.NewJobListParams().IDs(chunk...).First(len(chunk)))
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		out = append(out, res.Jobs...)
+	}
+	return out, nil
+}
+
+// mergeRegions joins the region jobs' reports into one report of the
+// account, and their failures into one error.
+func mergeRegions(a FinishArgs, rows []*rivertype.JobRow) (*inventory.SyncReport, error) {
+	report := &inventory.SyncReport{Account: a.AccountID, StartTime: a.Start, Duration: time.Since(a.Start)}
+	var errs []error
+	for _, r := range rows {
+		var args RegionArgs
+		_ = json.Unmarshal(r.EncodedArgs, &args)
+		report.Mode = args.Mode
+		var out RegionOutput
+		if r.State == rivertype.JobStateCompleted && json.Unmarshal(r.Output(), &out) == nil && out.Report != nil {
+			rr := out.Report
+			report.Provider = rr.Provider
+			report.Scopes = append(report.Scopes, rr.Scopes...)
+			report.Added += rr.Added
+			report.Updated += rr.Updated
+			report.Unchanged += rr.Unchanged
+			report.Deleted += rr.Deleted
+			report.Undeleted += rr.Undeleted
+			report.Failed += rr.Failed
+			report.APICalls += rr.APICalls
+			report.FullScopes += rr.FullScopes
+			report.IncrementalScopes += rr.IncrementalScopes
+			continue
+		}
+		msg := string(r.State)
+		if n := len(r.Errors); n > 0 {
+			msg = r.Errors[n-1].Error
+		}
+		report.Scopes = append(report.Scopes, inventory.ScopeReport{Region: args.Region, Failed: true, Error: msg})
+		report.Failed++
+		errs = append(errs, fmt.Errorf("%s: %s", args.Region, msg))
+	}
+	return report, errors.Join(errs...)
+}
