@@ -40,12 +40,18 @@ func TestReplicasOnPostgres(t *testing.T) {
 		if i == 0 {
 			ids = createAccounts(t, svc, accounts, interval)
 		}
-		pool, err := pgxpool.New(ctx, dsn)
+		cfg, err := pgxpool.ParseConfig(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.MaxConns = 16
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
 		if err != nil {
 			t.Fatalf("pgxpool: %v", err)
 		}
 		t.Cleanup(pool.Close)
-		j, err := syncjobs.NewPostgres(ctx, pool, svc, fastOptions, syncjobs.WithWorkers(8))
+		j, err := syncjobs.NewPostgres(ctx, pool, svc, fastOptions, syncjobs.WithWorkers(8),
+			func(o *syncjobs.Options) { o.JobTimeout, o.RescueAfter = 2*time.Second, 3*time.Second })
 		if err != nil {
 			t.Fatalf("NewPostgres replica %d: %v", i, err)
 		}
@@ -68,7 +74,18 @@ func TestReplicasOnPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 20*time.Second, "queued syncs to finish", func() bool {
+	waitStart := time.Now()
+	logged := false
+	waitFor(t, 40*time.Second, "queued syncs to finish", func() bool {
+		if !logged && time.Since(waitStart) > 3*time.Second {
+			logged = true
+			res, _ := replicas[1].Client().JobList(ctx, river.NewJobListParams().
+				States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable,
+					rivertype.JobStateScheduled, rivertype.JobStatePending).First(20))
+			for _, j := range res.Jobs {
+				t.Logf("still %s: %d %s attempt %d by %v at %v scheduled %v errors %d", j.State, j.ID, j.Kind, j.Attempt, j.AttemptedBy, j.AttemptedAt, j.ScheduledAt, len(j.Errors))
+			}
+		}
 		res, err := replicas[1].Client().JobList(ctx, river.NewJobListParams().
 			Kinds(syncjobs.KindAccount, syncjobs.KindRegion, syncjobs.KindFinish).
 			States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable,

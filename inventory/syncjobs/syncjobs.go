@@ -30,6 +30,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -131,10 +132,43 @@ type Jobs[TTx any] struct {
 	opts   Options
 	log    *slog.Logger
 	client *river.Client[TTx]
+
+	mu   sync.Mutex
+	done map[windowKey]time.Time // windows this replica enqueued, and when
+}
+
+// windowKey is an account's window.
+type windowKey struct {
+	account string
+	start   int64 // unix nanoseconds
+}
+
+// enqueued reports whether this replica enqueued the window already.
+func (j *Jobs[TTx]) enqueued(k windowKey) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	_, ok := j.done[k]
+	return ok
+}
+
+// remember records enqueued windows, forgetting those older than a day.
+func (j *Jobs[TTx]) remember(keys []windowKey, now time.Time) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for k, at := range j.done {
+		if now.Sub(at) > 24*time.Hour {
+			delete(j.done, k)
+		}
+	}
+	for _, k := range keys {
+		j.done[k] = now
+	}
 }
 
 // NewPostgres returns Jobs on a PostgreSQL pool, after running River's
-// migrations on it. See New.
+// migrations on it. The pool needs a connection per worker and a few for
+// River (pgxpool's default of four is too few: set MaxConns to at least
+// Workers + 4). See New.
 func NewPostgres(ctx context.Context, pool *pgxpool.Pool, svc *inventory.Service, opts ...Option) (*Jobs[pgx.Tx], error) {
 	return New(ctx, riverpgxv5.New(pool), svc, opts...)
 }
@@ -189,7 +223,7 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc *inve
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("syncjobs: river migrations: %w", err)
 	}
-	j := &Jobs[TTx]{svc: svc, opts: o, log: log}
+	j := &Jobs[TTx]{svc: svc, opts: o, log: log, done: map[windowKey]time.Time{}}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &scheduleWorker[TTx]{j: j})
 	river.AddWorker(workers, &accountWorker[TTx]{j: j})

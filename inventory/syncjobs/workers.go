@@ -93,11 +93,17 @@ func (w *scheduleWorker[TTx]) Work(ctx context.Context, job *river.Job[scheduleA
 	}
 	now := time.Now()
 	var batch []river.InsertManyParams
+	var keys []windowKey
 	for _, a := range accounts {
 		if !a.Config.EnableAutoSync || a.Config.SyncInterval <= 0 || a.Status == inventory.AccountDisabled {
 			continue
 		}
 		win := windowOf(a.ID, a.Config.SyncInterval, w.j.opts.Spread, now)
+		key := windowKey{a.ID, win.UnixNano()}
+		if w.j.enqueued(key) {
+			continue // this replica enqueued it already: spare the database the unique check
+		}
+		keys = append(keys, key)
 		batch = append(batch, river.InsertManyParams{
 			Args: AccountArgs{AccountID: a.ID, Window: win.UTC(), Mode: w.j.opts.Mode},
 			InsertOpts: &river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true},
@@ -111,6 +117,7 @@ func (w *scheduleWorker[TTx]) Work(ctx context.Context, job *river.Job[scheduleA
 	if err != nil {
 		return fmt.Errorf("enqueue %d accounts: %w", len(batch), err)
 	}
+	w.j.remember(keys, now)
 	n := 0
 	for _, r := range res {
 		if !r.UniqueSkippedAsDuplicate {
