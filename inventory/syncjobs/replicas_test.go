@@ -98,7 +98,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 			keys = append(keys, id+"/"+r)
 		}
 	}
-	checkOncePerWindow(t, regionRuns(t, replicas[1]), cloud, keys, interval, 3)
+	checkOncePerWindow(t, regionRuns(t, replicas[1]), cloud, keys, interval, 3, 8)
 	if t.Failed() {
 		res, _ := replicas[1].Client().JobList(ctx, river.NewJobListParams().
 			States(rivertype.JobStateCancelled, rivertype.JobStateDiscarded).First(100))

@@ -115,7 +115,7 @@ func TestScheduleOnSQLite(t *testing.T) {
 	ctx := context.Background()
 	cloud := newFakeCloud([]string{"r1", "r2"}, time.Millisecond)
 	svc := newService(t, inventory.NewMemStore(), cloud)
-	const interval = 700 * time.Millisecond
+	const interval = slow * 700 * time.Millisecond
 	ids := createAccounts(t, svc, 3, interval)
 	jobs, err := syncjobs.NewSQLite(ctx, openSQLite(t), svc, fastOptions)
 	if err != nil {
@@ -130,5 +130,5 @@ func TestScheduleOnSQLite(t *testing.T) {
 			keys = append(keys, id+"/"+r)
 		}
 	}
-	checkOncePerWindow(t, regionRuns(t, jobs), cloud, keys, interval, 3)
+	checkOncePerWindow(t, regionRuns(t, jobs), cloud, keys, interval, 3, 0)
 }
