@@ -98,7 +98,10 @@ func (d *Discoverer) changedInstances(ctx context.Context, region string, since,
 	token := ""
 	for {
 		req := actiontrail.CreateLookupEventsRequest()
-		req.StartTime, req.EndTime = since.UTC().Format(trailTime), until.UTC().Format(trailTime)
+		// Whole seconds: the start rounds down, the end up, so the
+		// window's last fraction of a second is not cut off.
+		req.StartTime = since.UTC().Format(trailTime)
+		req.EndTime = until.UTC().Add(time.Second - 1).Truncate(time.Second).Format(trailTime)
 		req.MaxResults = "50"
 		req.NextToken = token
 		req.LookupAttribute = &[]actiontrail.LookupEventsLookupAttribute{
