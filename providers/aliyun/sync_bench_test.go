@@ -266,7 +266,8 @@ func BenchmarkSyncEmulator(b *testing.B) {
 		b.StopTimer()
 		host := startEmulator(b, emulatorSpec{Regions: ids, PerRegion: perRegion, Latency: latency, QPS: qps, Burst: 10})
 		store := newCountingStore(openSQLite(b, b.TempDir()), false)
-		svc := newInventory(b, store, host, inventory.WithConcurrency(concurrency), inventory.WithRateLimit(qps, 10))
+		svc := newInventory(b, store, host, inventory.WithConcurrency(concurrency),
+			inventory.WithRateLimit(rate.Inf, 1), inventory.WithAccountRateLimit(qps, 10))
 		acct := createAccount(b, svc, "bench", aliyuntest.DefaultAccessKeySecret)
 		ctx := context.Background()
 		base := fetchStats(b, host)
