@@ -30,6 +30,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -316,3 +317,6 @@ func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
 	d += time.Duration(rand.Int64N(int64(d)/5 + 1))
 	return time.Now().Add(d)
 }
+
+// batchTag tags a finishing job with its batch, for region jobs to wake it.
+func batchTag(batch int64) string { return "batch_" + strconv.FormatInt(batch, 10) }

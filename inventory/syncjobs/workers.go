@@ -163,7 +163,7 @@ func (w *accountWorker[TTx]) Work(ctx context.Context, job *river.Job[AccountArg
 	}
 	fin, err := w.j.client.Insert(ctx, FinishArgs{AccountID: a.AccountID, Batch: job.ID, RegionJobs: out.RegionJobs, Start: time.Now().UTC()},
 		&river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: w.j.opts.MaxAttempts,
-			ScheduledAt: time.Now().Add(w.j.opts.FinishPoll)})
+			ScheduledAt: time.Now().Add(w.j.opts.FinishPoll), Tags: []string{batchTag(job.ID)}})
 	if err != nil {
 		return fmt.Errorf("enqueue finish: %w", err)
 	}
@@ -199,9 +199,28 @@ func (w *regionWorker[TTx]) Work(ctx context.Context, job *river.Job[RegionArgs]
 		return river.JobSnooze(0)
 	}
 	if err != nil {
+		if job.Attempt >= job.MaxAttempts {
+			w.j.pokeFinish(ctx, a.Batch)
+		}
 		return err // River retries with backoff; the finisher reads the last error
 	}
-	return river.RecordOutput(ctx, RegionOutput{Report: report})
+	if err := river.RecordOutput(ctx, RegionOutput{Report: report}); err != nil {
+		return err
+	}
+	w.j.pokeFinish(ctx, a.Batch)
+	return nil
+}
+
+// pokeFinish makes the batch's finishing job run now, if it waits.
+func (j *Jobs[TTx]) pokeFinish(ctx context.Context, batch int64) {
+	res, err := j.client.JobList(ctx, river.NewJobListParams().Kinds(KindFinish).
+		States(rivertype.JobStateScheduled).TagsAny(batchTag(batch)).First(1))
+	if err != nil || len(res.Jobs) == 0 {
+		return // it runs at its time all the same
+	}
+	if _, err := j.client.JobRetry(ctx, res.Jobs[0].ID); err != nil {
+		j.log.DebugContext(ctx, "syncjobs: wake finishing job", "batch", batch, "error", err)
+	}
 }
 
 type finishWorker[TTx any] struct {
@@ -209,24 +228,40 @@ type finishWorker[TTx any] struct {
 	j *Jobs[TTx]
 }
 
-// Work waits (snoozing) until every region job of the batch is final,
-// then records the account's sync: success when all completed, partial
-// when some did, failed when none did.
+// Work waits until every region job of the batch is final, then records
+// the account's sync: success when all completed, partial when some
+// did, failed when none did. While a region job is queued or waiting
+// for a retry it sleeps long (finishFallback): region jobs wake it when
+// they end; while the rest are running it looks again after FinishPoll,
+// as a region job wakes it just before its end is recorded.
 func (w *finishWorker[TTx]) Work(ctx context.Context, job *river.Job[FinishArgs]) error {
 	a := job.Args
 	rows, err := listJobs(ctx, w.j, a.RegionJobs)
 	if err != nil {
 		return err
 	}
+	wait := time.Duration(0)
 	for _, r := range rows {
-		if r.FinalizedAt == nil {
-			return river.JobSnooze(w.j.opts.FinishPoll)
+		switch {
+		case r.FinalizedAt != nil:
+		case r.State == rivertype.JobStateRunning:
+			wait = max(wait, w.j.opts.FinishPoll)
+		default:
+			wait = max(wait, finishFallback)
 		}
+	}
+	if wait > 0 {
+		return river.JobSnooze(wait)
 	}
 	report, syncErr := mergeRegions(a, rows)
 	w.j.svc.RecordSync(ctx, a.AccountID, report, syncErr)
 	return river.RecordOutput(ctx, RegionOutput{Report: report})
 }
+
+// finishFallback is how long a finishing job sleeps while region jobs
+// are queued: they wake it when they end, so this only bounds the delay
+// when a wake-up is lost (it came while the finishing job ran).
+const finishFallback = time.Minute
 
 // Timeout lets a finishing job wait as long as its regions may run.
 func (w *finishWorker[TTx]) Timeout(*river.Job[FinishArgs]) time.Duration { return time.Minute }
