@@ -3,6 +3,7 @@ package syncjobs_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"os"
 	"testing"
@@ -132,7 +133,7 @@ func BenchmarkFleet(b *testing.B) {
 		for _, stop := range stops {
 			stop()
 		}
-		var busy time.Duration
+		var busy, syncTime time.Duration
 		var n, failed int
 		params := river.NewJobListParams().Kinds(syncjobs.KindRegion).First(1000)
 		for {
@@ -147,6 +148,10 @@ func BenchmarkFleet(b *testing.B) {
 				}
 				busy += j.FinalizedAt.Sub(*j.AttemptedAt)
 				n++
+				var out syncjobs.RegionOutput
+				if json.Unmarshal(j.Output(), &out) == nil && out.Report != nil {
+					syncTime += out.Report.Duration
+				}
 			}
 			if len(res.Jobs) < 1000 {
 				break
@@ -162,8 +167,8 @@ func BenchmarkFleet(b *testing.B) {
 		b.ReportMetric(limit.Seconds(), "worker-limit-s")
 		b.ReportMetric(float64(overhead.Microseconds())/1000, "overhead-ms/job")
 		b.ReportMetric(float64(n), "region-jobs")
-		b.Logf("%d region jobs completed (%d not), wall %v, summed job time %v over %d slots = %v, overhead %v a job, %d API calls",
-			n, failed, wall.Round(time.Millisecond), busy.Round(time.Millisecond), slots, limit.Round(time.Millisecond),
+		b.Logf("%d region jobs completed (%d not), wall %v, summed job time %v (of which Sync %v) over %d slots = %v, overhead %v a job, %d API calls",
+			n, failed, wall.Round(time.Millisecond), busy.Round(time.Millisecond), syncTime.Round(time.Millisecond), slots, limit.Round(time.Millisecond),
 			overhead.Round(time.Microsecond), srv.CallCount("DescribeInstances")+srv.CallCount("DescribeDisks"))
 		if n != accounts*len(regions) {
 			b.Errorf("%d region jobs completed, want %d", n, accounts*len(regions))

@@ -24,9 +24,6 @@ func TestReplicasOnPostgres(t *testing.T) {
 	ctx := context.Background()
 	const (
 		accounts = 50
-		// Longer than River's leader failover (the first replica, which
-		// is stopped, usually leads), so no window begins and ends
-		// while none leads.
 		interval = 2 * time.Second
 	)
 	regions := []string{"r1", "r2"}

@@ -3,11 +3,12 @@
 // PostgreSQL through riverpgxv5 for a fleet of replicas, SQLite through
 // riversqlite for the embedded default, with the same code.
 //
-// Every replica runs a Jobs over the same database. Once per tick the
-// elected leader looks for accounts with auto sync whose interval window
-// has begun, and enqueues one account job per (account, window), unique
-// in the database, so each account syncs once per interval however many
-// replicas run. Windows are offset per account by a stable fraction of
+// Every replica runs a Jobs over the same database. Once per tick each
+// replica looks for accounts with auto sync whose interval window has
+// begun, and enqueues one account job per (account, window), unique in
+// the database, so each account syncs once per interval however many
+// replicas run, and the schedule waits for no leader election when a
+// replica dies. Windows are offset per account by a stable fraction of
 // its interval, so a fleet's accounts spread over the interval instead
 // of starting together. An account job fans out into one job per
 // (account, region), which any replica's workers take, retried with
@@ -24,13 +25,12 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
-	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"strconv"
 	"sync"
 	"time"
 
@@ -69,7 +69,7 @@ type Options struct {
 	// Workers bounds the jobs this replica runs at once; default
 	// DefaultWorkers.
 	Workers int
-	// Tick is how often the leader looks for accounts due; default
+	// Tick is how often each replica looks for accounts due; default
 	// DefaultTick. A window starts at most a tick late.
 	Tick time.Duration
 	// Spread is the fraction (0 to 1) of an account's interval its
@@ -226,7 +226,6 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc *inve
 	}
 	j := &Jobs[TTx]{svc: svc, opts: o, log: log, done: map[windowKey]time.Time{}}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &scheduleWorker[TTx]{j: j})
 	river.AddWorker(workers, &accountWorker[TTx]{j: j})
 	river.AddWorker(workers, &regionWorker[TTx]{j: j})
 	river.AddWorker(workers, &finishWorker[TTx]{j: j})
@@ -243,15 +242,6 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc *inve
 		FetchPollInterval:           o.PollInterval,
 		FetchCooldown:               o.FetchCooldown,
 		Logger:                      log,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(o.Tick),
-			func() (river.JobArgs, *river.InsertOpts) {
-				// Only the leader enqueues it, and what it enqueues is
-				// unique, so ticks that overlap do no harm; a failed
-				// tick is not retried: the next one does its work. No
-				// unique options: one stuck on a dead replica would
-				// block the schedule until River rescued it.
-				return scheduleArgs{}, &river.InsertOpts{Queue: o.Queue, MaxAttempts: 1}
-			}, &river.PeriodicJobOpts{RunOnStart: true, ID: "inventory_sync_schedule"})},
 	}
 	if j.client, err = river.NewClient(driver, cfg); err != nil {
 		return nil, fmt.Errorf("syncjobs: river client: %w", err)
@@ -266,16 +256,60 @@ func setDefault[T comparable](v *T, def T) {
 	}
 }
 
-// Run starts the replica's workers and, when this replica is the leader,
-// the schedule, and returns when ctx is done: then it stops hard,
+// Run starts the replica's workers and its schedule, and returns when ctx
+// is done: then it stops hard,
 // cancelling the syncs in flight (another replica, or this one after a
 // restart, runs them again), and returns ctx's error. It returns at once
 // with River's error if the client cannot start. Run once per Jobs.
 func (j *Jobs[TTx]) Run(ctx context.Context) error {
+	events, unsubscribe := j.client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer unsubscribe()
 	if err := j.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("syncjobs: start: %w", err)
 	}
+	// Wake finishing jobs once a region job's end is recorded.
+	woken := make(chan struct{})
+	go func() {
+		defer close(woken)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				if ev.Job == nil || ev.Job.Kind != KindRegion || ev.Job.FinalizedAt == nil {
+					continue
+				}
+				var a RegionArgs
+				if json.Unmarshal(ev.Job.EncodedArgs, &a) == nil && a.Finish != 0 {
+					j.pokeFinish(ctx, a.Finish)
+				}
+			}
+		}
+	}()
+	// The schedule: every replica, each tick (jittered by up to a
+	// tenth, so replicas do not tick together).
+	scheduled := make(chan struct{})
+	go func() {
+		defer close(scheduled)
+		for {
+			if err := j.schedule(ctx); err != nil && ctx.Err() == nil {
+				j.log.WarnContext(ctx, "syncjobs: schedule", "error", err)
+			}
+			t := time.NewTimer(j.opts.Tick + time.Duration(rand.Int64N(int64(j.opts.Tick)/10+1)))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	<-ctx.Done()
+	<-woken
+	<-scheduled
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := j.client.StopAndCancel(stopCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -297,13 +331,6 @@ func windowOf(accountID string, interval time.Duration, spread float64, t time.T
 	return t.Add(-off).Truncate(interval).Add(off)
 }
 
-// regionTag tags a region job with its (account, region), for the
-// check that no two run at once.
-func regionTag(accountID, region string) string {
-	h := sha256.Sum256([]byte(accountID + "\x00" + region))
-	return "sync_" + hex.EncodeToString(h[:12])
-}
-
 // backoff is the retry policy of failed jobs (see Options.RetryBase).
 type backoff struct{ base, max time.Duration }
 
@@ -317,6 +344,3 @@ func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
 	d += time.Duration(rand.Int64N(int64(d)/5 + 1))
 	return time.Now().Add(d)
 }
-
-// batchTag tags a finishing job with its batch, for region jobs to wake it.
-func batchTag(batch int64) string { return "batch_" + strconv.FormatInt(batch, 10) }

@@ -17,16 +17,10 @@ import (
 
 // Job kinds.
 const (
-	KindSchedule = "inventory_sync_schedule"
-	KindAccount  = "inventory_sync_account"
-	KindRegion   = "inventory_sync_region"
-	KindFinish   = "inventory_sync_finish"
+	KindAccount = "inventory_sync_account"
+	KindRegion  = "inventory_sync_region"
+	KindFinish  = "inventory_sync_finish"
 )
-
-// scheduleArgs is the periodic job that enqueues the due accounts.
-type scheduleArgs struct{}
-
-func (scheduleArgs) Kind() string { return KindSchedule }
 
 // AccountArgs is the job that syncs an account: it fans out into
 // RegionArgs and a FinishArgs. Window is the start of the scheduled
@@ -50,18 +44,18 @@ type RegionArgs struct {
 	Batch     int64              `json:"batch" river:"unique"`
 	Window    time.Time          `json:"window"`
 	Mode      inventory.SyncMode `json:"mode"`
+	Finish    int64              `json:"finish"` // the batch's finishing job, woken when this one ends
 }
 
 // Kind implements river.JobArgs.
 func (RegionArgs) Kind() string { return KindRegion }
 
-// FinishArgs is the job that waits for a batch's region jobs and
-// records the account's sync.
+// FinishArgs is the job that waits for a batch's region jobs (listed in
+// the output of its account job, Batch) and records the account's sync.
 type FinishArgs struct {
-	AccountID  string    `json:"account_id"`
-	Batch      int64     `json:"batch" river:"unique"`
-	RegionJobs []int64   `json:"region_jobs"`
-	Start      time.Time `json:"start"`
+	AccountID string    `json:"account_id"`
+	Batch     int64     `json:"batch" river:"unique"`
+	Start     time.Time `json:"start"`
 }
 
 // Kind implements river.JobArgs.
@@ -79,15 +73,13 @@ type RegionOutput struct {
 	Report *inventory.SyncReport `json:"report"`
 }
 
-type scheduleWorker[TTx any] struct {
-	river.WorkerDefaults[scheduleArgs]
-	j *Jobs[TTx]
-}
-
-// Work enqueues an account job for each auto-sync account whose current
-// window has no sync yet.
-func (w *scheduleWorker[TTx]) Work(ctx context.Context, job *river.Job[scheduleArgs]) error {
-	accounts, err := w.j.svc.ListAccounts(ctx)
+// schedule enqueues an account job for each auto-sync account whose
+// current window this replica has not enqueued yet. Every replica runs
+// it each tick; the jobs are unique per (account, window) in the
+// database, so a window runs once however many replicas enqueue it, and
+// no replica's death delays the schedule.
+func (j *Jobs[TTx]) schedule(ctx context.Context) error {
+	accounts, err := j.svc.ListAccounts(ctx)
 	if err != nil {
 		return fmt.Errorf("list accounts: %w", err)
 	}
@@ -98,33 +90,33 @@ func (w *scheduleWorker[TTx]) Work(ctx context.Context, job *river.Job[scheduleA
 		if !a.Config.EnableAutoSync || a.Config.SyncInterval <= 0 || a.Status == inventory.AccountDisabled {
 			continue
 		}
-		win := windowOf(a.ID, a.Config.SyncInterval, w.j.opts.Spread, now)
+		win := windowOf(a.ID, a.Config.SyncInterval, j.opts.Spread, now)
 		key := windowKey{a.ID, win.UnixNano()}
-		if w.j.enqueued(key) {
+		if j.enqueued(key) {
 			continue // this replica enqueued it already: spare the database the unique check
 		}
 		keys = append(keys, key)
 		batch = append(batch, river.InsertManyParams{
-			Args: AccountArgs{AccountID: a.ID, Window: win.UTC(), Mode: w.j.opts.Mode},
-			InsertOpts: &river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true},
-				MaxAttempts: w.j.opts.MaxAttempts},
+			Args: AccountArgs{AccountID: a.ID, Window: win.UTC(), Mode: j.opts.Mode},
+			InsertOpts: &river.InsertOpts{Queue: j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true},
+				MaxAttempts: j.opts.MaxAttempts},
 		})
 	}
 	if len(batch) == 0 {
 		return nil
 	}
-	res, err := w.j.client.InsertMany(ctx, batch)
+	res, err := j.client.InsertMany(ctx, batch)
 	if err != nil {
 		return fmt.Errorf("enqueue %d accounts: %w", len(batch), err)
 	}
-	w.j.remember(keys, now)
+	j.remember(keys, now)
 	n := 0
 	for _, r := range res {
 		if !r.UniqueSkippedAsDuplicate {
 			n++
 		}
 	}
-	w.j.log.DebugContext(ctx, "syncjobs: accounts due", "due", len(batch), "enqueued", n)
+	j.log.DebugContext(ctx, "syncjobs: accounts due", "due", len(batch), "enqueued", n)
 	return nil
 }
 
@@ -145,29 +137,30 @@ func (w *accountWorker[TTx]) Work(ctx context.Context, job *river.Job[AccountArg
 			return fmt.Errorf("regions of account %s: %w", a.AccountID, err)
 		}
 	}
+	// The finishing job first, so region jobs know whom to wake; it
+	// sleeps until they do.
+	fin, err := w.j.client.Insert(ctx, FinishArgs{AccountID: a.AccountID, Batch: job.ID, Start: time.Now().UTC()},
+		&river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: w.j.opts.MaxAttempts,
+			ScheduledAt: time.Now().Add(finishFallback)})
+	if err != nil {
+		return fmt.Errorf("enqueue finish: %w", err)
+	}
 	params := make([]river.InsertManyParams, 0, len(regions))
 	for _, r := range regions {
 		params = append(params, river.InsertManyParams{
-			Args: RegionArgs{AccountID: a.AccountID, Region: r, Batch: job.ID, Window: a.Window, Mode: a.Mode},
+			Args: RegionArgs{AccountID: a.AccountID, Region: r, Batch: job.ID, Window: a.Window, Mode: a.Mode, Finish: fin.Job.ID},
 			InsertOpts: &river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true},
-				MaxAttempts: w.j.opts.MaxAttempts, Tags: []string{regionTag(a.AccountID, r)}},
+				MaxAttempts: w.j.opts.MaxAttempts},
 		})
 	}
 	res, err := w.j.client.InsertMany(ctx, params)
 	if err != nil {
 		return fmt.Errorf("enqueue %d regions: %w", len(params), err)
 	}
-	out := AccountOutput{Regions: regions}
+	out := AccountOutput{Regions: regions, FinishJob: fin.Job.ID}
 	for _, r := range res {
 		out.RegionJobs = append(out.RegionJobs, r.Job.ID)
 	}
-	fin, err := w.j.client.Insert(ctx, FinishArgs{AccountID: a.AccountID, Batch: job.ID, RegionJobs: out.RegionJobs, Start: time.Now().UTC()},
-		&river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: w.j.opts.MaxAttempts,
-			ScheduledAt: time.Now().Add(w.j.opts.FinishPoll), Tags: []string{batchTag(job.ID)}})
-	if err != nil {
-		return fmt.Errorf("enqueue finish: %w", err)
-	}
-	out.FinishJob = fin.Job.ID
 	return river.RecordOutput(ctx, out)
 }
 
@@ -180,13 +173,15 @@ type regionWorker[TTx any] struct {
 // syncs the same (account, region): if one runs, it snoozes.
 func (w *regionWorker[TTx]) Work(ctx context.Context, job *river.Job[RegionArgs]) error {
 	a := job.Args
+	// Running region jobs are at most the fleet's worker slots.
 	running, err := w.j.client.JobList(ctx, river.NewJobListParams().Kinds(KindRegion).
-		States(rivertype.JobStateRunning).TagsAny(regionTag(a.AccountID, a.Region)).First(10))
+		States(rivertype.JobStateRunning).First(10_000))
 	if err != nil {
 		return fmt.Errorf("list running jobs: %w", err)
 	}
 	for _, other := range running.Jobs {
-		if other.ID != job.ID {
+		var oa RegionArgs
+		if other.ID != job.ID && json.Unmarshal(other.EncodedArgs, &oa) == nil && oa.AccountID == a.AccountID && oa.Region == a.Region {
 			// Jittered, so two that saw each other do not meet again.
 			return river.JobSnooze(time.Duration(float64(w.j.opts.FinishPoll) * (0.5 + rand.Float64())))
 		}
@@ -200,26 +195,25 @@ func (w *regionWorker[TTx]) Work(ctx context.Context, job *river.Job[RegionArgs]
 	}
 	if err != nil {
 		if job.Attempt >= job.MaxAttempts {
-			w.j.pokeFinish(ctx, a.Batch)
+			w.j.pokeFinish(ctx, a.Finish)
 		}
 		return err // River retries with backoff; the finisher reads the last error
 	}
 	if err := river.RecordOutput(ctx, RegionOutput{Report: report}); err != nil {
 		return err
 	}
-	w.j.pokeFinish(ctx, a.Batch)
+	w.j.pokeFinish(ctx, a.Finish)
 	return nil
 }
 
-// pokeFinish makes the batch's finishing job run now, if it waits.
-func (j *Jobs[TTx]) pokeFinish(ctx context.Context, batch int64) {
-	res, err := j.client.JobList(ctx, river.NewJobListParams().Kinds(KindFinish).
-		States(rivertype.JobStateScheduled).TagsAny(batchTag(batch)).First(1))
-	if err != nil || len(res.Jobs) == 0 {
+// pokeFinish makes a finishing job run now, if it sleeps.
+func (j *Jobs[TTx]) pokeFinish(ctx context.Context, id int64) {
+	row, err := j.client.JobGet(ctx, id)
+	if err != nil || row.State != rivertype.JobStateScheduled {
 		return // it runs at its time all the same
 	}
-	if _, err := j.client.JobRetry(ctx, res.Jobs[0].ID); err != nil {
-		j.log.DebugContext(ctx, "syncjobs: wake finishing job", "batch", batch, "error", err)
+	if _, err := j.client.JobRetry(ctx, id); err != nil {
+		j.log.DebugContext(ctx, "syncjobs: wake finishing job", "job", id, "error", err)
 	}
 }
 
@@ -236,7 +230,20 @@ type finishWorker[TTx any] struct {
 // as a region job wakes it just before its end is recorded.
 func (w *finishWorker[TTx]) Work(ctx context.Context, job *river.Job[FinishArgs]) error {
 	a := job.Args
-	rows, err := listJobs(ctx, w.j, a.RegionJobs)
+	acct, err := w.j.client.JobGet(ctx, a.Batch)
+	if err != nil {
+		return fmt.Errorf("get account job: %w", err)
+	}
+	var out AccountOutput
+	if acct.State != rivertype.JobStateCompleted || json.Unmarshal(acct.Output(), &out) != nil {
+		if acct.FinalizedAt != nil {
+			// The fan-out failed for good: nothing ran.
+			w.j.svc.RecordSync(ctx, a.AccountID, nil, fmt.Errorf("fan-out of the sync: %s", acct.State))
+			return nil
+		}
+		return river.JobSnooze(w.j.opts.FinishPoll) // the fan-out has not recorded its jobs yet
+	}
+	rows, err := listJobs(ctx, w.j, out.RegionJobs)
 	if err != nil {
 		return err
 	}
@@ -247,7 +254,7 @@ func (w *finishWorker[TTx]) Work(ctx context.Context, job *river.Job[FinishArgs]
 		case r.State == rivertype.JobStateRunning:
 			wait = max(wait, w.j.opts.FinishPoll)
 		default:
-			wait = max(wait, finishFallback)
+			wait = max(wait, w.j.finishSleep())
 		}
 	}
 	if wait > 0 {
@@ -258,10 +265,15 @@ func (w *finishWorker[TTx]) Work(ctx context.Context, job *river.Job[FinishArgs]
 	return river.RecordOutput(ctx, RegionOutput{Report: report})
 }
 
-// finishFallback is how long a finishing job sleeps while region jobs
-// are queued: they wake it when they end, so this only bounds the delay
-// when a wake-up is lost (it came while the finishing job ran).
+// finishFallback is how long a finishing job first sleeps: region jobs
+// wake it when they end.
 const finishFallback = time.Minute
+
+// finishSleep is how long a finishing job sleeps while region jobs are
+// queued: they wake it when they end (from Work, and again once the end
+// is recorded), so this only bounds the delay when both wake-ups came
+// while it ran.
+func (j *Jobs[TTx]) finishSleep() time.Duration { return 12 * j.opts.FinishPoll }
 
 // Timeout lets a finishing job wait as long as its regions may run.
 func (w *finishWorker[TTx]) Timeout(*river.Job[FinishArgs]) time.Duration { return time.Minute }
