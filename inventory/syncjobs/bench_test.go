@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -44,10 +45,13 @@ func BenchmarkFleet(b *testing.B) {
 		b.Skipf("set %s=1 and MULTICLOUD_TEST_POSTGRES_DSN to run (use -benchtime=1x)", benchFleetEnv)
 	}
 	const (
-		accounts = 1000
 		replicas = 4
 		workers  = 10
 	)
+	accounts := 1000
+	if v, err := strconv.Atoi(os.Getenv(benchFleetEnv)); err == nil && v > 1 {
+		accounts = v // MULTICLOUD_BENCH_SYNCJOBS=200 runs a smaller fleet
+	}
 	regions := aliyuntest.DefaultRegions()[:4]
 	for range b.N {
 		b.StopTimer()
