@@ -1,7 +1,9 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -31,13 +33,26 @@ func (p *Provider) Discoverer() *Discoverer { return &Discoverer{p: p} }
 
 // NewConnector returns an inventory.Connector that builds the Discoverer of
 // an Aliyun account: a Provider with opts, then the account's access key
-// and secret, and its region as the region of region-less calls.
+// and secret, and its region as the region of region-less calls. The
+// Providers it builds share one HTTP transport (unless opts set one), so
+// syncs reuse connections instead of leaving each sync's idle ones open.
 func NewConnector(opts ...func(*Options)) inventory.Connector {
+	var base Options
+	for _, f := range opts {
+		f(&base)
+	}
+	var shared http.RoundTripper
+	if base.Transport == nil {
+		shared = defaultTransport(cmp.Or(base.ConnectTimeout, DefaultConnectTimeout))
+	}
 	return func(ctx context.Context, acct inventory.CloudAccount, secret multicloud.Secret) (inventory.Discoverer, error) {
 		all := append(slices.Clone(opts), func(o *Options) {
 			o.AccessKeyID, o.AccessKeySecret, o.Account = acct.AccessKeyID, secret, cmpOr(acct.ID, acct.AccessKeyID)
 			if acct.Region != "" && len(o.Regions) == 0 {
 				o.homeRegion = acct.Region
+			}
+			if o.Transport == nil {
+				o.Transport = shared
 			}
 		})
 		p, err := New(all...)
