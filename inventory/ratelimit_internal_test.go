@@ -58,7 +58,8 @@ func TestBucketsPerRegionAndAction(t *testing.T) {
 	if err := r.bucket(bucketKey{"a", "r1", "X"}).Wait(ctx); err == nil {
 		t.Errorf("second call of one bucket within 50 ms: got no wait, want one")
 	}
-	if r.accountCap("a") == nil || r.accountCap("a") != r.accountCap("a") || r.accountCap("a") == r.accountCap("b") {
+	a1, a2, b := r.accountCap("a"), r.accountCap("a"), r.accountCap("b")
+	if a1 == nil || a1 != a2 || a1 == b {
 		t.Errorf("account caps: want one per account")
 	}
 	if newRateLimiters(Options{RateLimit: 1}).accountCap("a") != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func (d *Discoverer) changedInstances(ctx context.Context, region string, since,
 		// window's last fraction of a second is not cut off.
 		req.StartTime = since.UTC().Format(trailTime)
 		req.EndTime = until.UTC().Add(time.Second - 1).Truncate(time.Second).Format(trailTime)
-		req.MaxResults = "50"
+		req.MaxResults = strconv.Itoa(trailPageSize)
 		req.NextToken = token
 		req.LookupAttribute = &[]actiontrail.LookupEventsLookupAttribute{
 			{Key: "ResourceType", Value: "ACS::ECS::Instance"},
