@@ -191,5 +191,7 @@ func (j *Jobs[TTx]) Cancel(ctx context.Context, jobID int64) error {
 			return fmt.Errorf("syncjobs: cancel region job: %w", err)
 		}
 	}
+	// Cancelled jobs that never ran wake no one: wake the finishing job.
+	j.pokeFinish(ctx, out.FinishJob)
 	return nil
 }

@@ -262,7 +262,7 @@ func setDefault[T comparable](v *T, def T) {
 // restart, runs them again), and returns ctx's error. It returns at once
 // with River's error if the client cannot start. Run once per Jobs.
 func (j *Jobs[TTx]) Run(ctx context.Context) error {
-	events, unsubscribe := j.client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	events, unsubscribe := j.client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled)
 	defer unsubscribe()
 	if err := j.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("syncjobs: start: %w", err)

@@ -132,3 +132,47 @@ func TestScheduleOnSQLite(t *testing.T) {
 	}
 	checkOncePerWindow(t, regionRuns(t, jobs), cloud, keys, interval, 3, syncjobs.DefaultWorkers) // the stop at the end cuts some
 }
+
+func TestCancelOnSQLite(t *testing.T) {
+	ctx := context.Background()
+	cloud := newFakeCloud([]string{"r1", "r2", "r3", "r4"}, 300*time.Millisecond)
+	svc := newService(t, inventory.NewMemStore(), cloud)
+	ids := createAccounts(t, svc, 1, 0)
+	jobs, err := syncjobs.NewSQLite(ctx, openSQLite(t), svc, fastOptions, syncjobs.WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJobs(t, jobs)
+	id, err := jobs.EnqueueSync(ctx, ids[0], nil, inventory.SyncFull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the fan-out", func() bool {
+		st, err := jobs.SyncStatus(ctx, id)
+		return err == nil && len(st.Regions) == 4
+	})
+	if err := jobs.Cancel(ctx, id); err != nil {
+		t.Fatalf("Cancel: %v", err)
+	}
+	var st *syncjobs.Status
+	waitFor(t, 20*time.Second, "the cancelled sync to end", func() bool {
+		st, err = jobs.SyncStatus(ctx, id)
+		return err == nil && st.State != syncjobs.StateRunning && st.State != syncjobs.StateQueued
+	})
+	if st.State != syncjobs.StateCancelled {
+		t.Errorf("cancelled sync: got %s, want cancelled", st.State)
+	}
+	if n := len(cloud.completions()); n >= 4 {
+		t.Errorf("cancelled sync listed %d regions, want fewer than 4", n)
+	}
+	waitFor(t, 20*time.Second, "the account's record", func() bool {
+		a, err := svc.GetAccount(ctx, ids[0])
+		return err == nil && a.LastSyncTime != nil
+	})
+	if a, _ := svc.GetAccount(ctx, ids[0]); a.LastSyncStatus == "success" {
+		t.Errorf("account after a cancelled sync: got %q, want partial or failed", a.LastSyncStatus)
+	}
+	if err := jobs.Cancel(ctx, 1<<40); !errors.Is(err, multicloud.ErrNotFound) {
+		t.Errorf("Cancel of a missing job: got %v, want ErrNotFound", err)
+	}
+}
