@@ -502,11 +502,6 @@ func (v *validator) identifier(field, value string) {
 	}
 }
 
-func hasURLPrefix(s string) bool {
-	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
-}
-
 // tagValue checks a value that ends up in a tag (tenantId, userId): at
 // most 128 characters, the least any cloud allows for a tag value.
 func (v *validator) tagValue(field, value string) {

@@ -224,7 +224,6 @@ func TestPasswordNeverPrinted(t *testing.T) {
 		"%v":   fmt.Sprintf("%v", r), "%+v": fmt.Sprintf("%+v", r), "%#v": fmt.Sprintf("%#v", r),
 		"value %+v": fmt.Sprintf("%+v", *r), "value %#v": fmt.Sprintf("%#v", *r),
 		"String": r.String(),
-		//lint:ignore S1025 the %s verb itself is under test
 		"secret %s": fmt.Sprintf("%s", r.Password), "secret %q": fmt.Sprintf("%q", r.Password),
 		"validation": fmt.Sprint(verr),
 	}

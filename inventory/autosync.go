@@ -7,7 +7,9 @@ import (
 
 // RunAutoSync syncs, until ctx is done, every active account whose config
 // enables auto sync, each SyncInterval after its last sync (at once when
-// it never synced). Accounts are synced one at a time; a failed sync is
+// it never synced), in SyncIncremental mode (full when a scope's full
+// sync is due). It is the zero-dependency scheduler of one process: a
+// fleet of replicas uses the job layer of inventory/syncjobs instead. Accounts are synced one at a time; a failed sync is
 // logged and retried at the next interval. It polls the account list at
 // least every Options.AutoSyncPoll, so new and edited accounts are picked
 // up. It returns ctx's error. The caller starts it in a goroutine it
@@ -57,7 +59,7 @@ func (s *Service) autoSyncOnce(ctx context.Context, tried map[string]time.Time) 
 		}
 		if !due.After(s.now()) {
 			tried[a.ID] = s.now()
-			if _, err := s.Sync(ctx, SyncTarget{AccountID: a.ID}, SyncOptions{}); err != nil {
+			if _, err := s.Sync(ctx, SyncTarget{AccountID: a.ID}, SyncOptions{Mode: SyncIncremental}); err != nil {
 				s.log.WarnContext(ctx, "auto sync failed", "account", a.ID, "provider", a.Provider, "error", err)
 			}
 			due = s.now().Add(a.Config.SyncInterval)

@@ -21,6 +21,7 @@ type MemStore struct {
 	mu       sync.RWMutex
 	accounts map[string]StoredAccount
 	assets   map[identity]*Asset
+	cursors  map[Scope]SyncCursor
 	nextID   int64
 }
 
@@ -300,4 +301,39 @@ func (m *MemStore) Statistics(_ context.Context, f StatsFilter) (*Statistics, er
 		s.AddGroup(a.Provider, a.AssetType, a.Region, a.Status, 1, a.Cost, a.DiscoverTime)
 	}
 	return s, nil
+}
+
+var _ IncrementalStore = (*MemStore)(nil)
+
+// SyncCursor returns the scope's change-feed cursor.
+func (m *MemStore) SyncCursor(_ context.Context, s Scope) (SyncCursor, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c, ok := m.cursors[s]
+	return c, ok, nil
+}
+
+// PutSyncCursor stores the scope's change-feed cursor.
+func (m *MemStore) PutSyncCursor(_ context.Context, s Scope, c SyncCursor) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cursors == nil {
+		m.cursors = map[Scope]SyncCursor{}
+	}
+	m.cursors[s] = c
+	return nil
+}
+
+// AssetsByID returns copies of the scope's stored assets with the listed
+// asset IDs.
+func (m *MemStore) AssetsByID(_ context.Context, s Scope, assetIDs []string) ([]Asset, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]Asset, 0, len(assetIDs))
+	for _, id := range assetIDs {
+		if a, ok := m.assets[identity{s.Provider, s.Account, s.AssetType, id}]; ok && a.Region == s.Region {
+			out = append(out, cloneAsset(a))
+		}
+	}
+	return out, nil
 }

@@ -13,11 +13,14 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// callFunc returns the CallFunc of one account: its shared rate limiter,
-// the retry policy, and a counter of attempts (may be nil).
-func (s *Service) callFunc(key string, calls *atomic.Int64) CallFunc {
-	lim := s.limiter(key)
+// callFunc returns the CallFunc of one (account, region): the adaptive
+// rate limit of each (account, region, action), the account's optional
+// cap, the retry policy, and a counter of attempts (may be nil). Region
+// is "" for calls outside a region (the region list).
+func (s *Service) callFunc(account, region string, calls *atomic.Int64) CallFunc {
+	capLim := s.limits.accountCap(account)
 	return func(ctx context.Context, api string, call func(context.Context) error) error {
+		lim := s.limits.bucket(bucketKey{account, region, api})
 		p := s.opts.Retry
 		attempt := 0
 		retryable := p.Retryable
@@ -27,7 +30,7 @@ func (s *Service) callFunc(key string, calls *atomic.Int64) CallFunc {
 		p.Retryable = func(err error) bool {
 			ok := retryable(err)
 			if ok {
-				s.log.DebugContext(ctx, "retrying api call", "api", api, "attempt", attempt, "error", err)
+				s.log.DebugContext(ctx, "retrying api call", "api", api, "region", region, "attempt", attempt, "error", err)
 			}
 			return ok
 		}
@@ -36,26 +39,43 @@ func (s *Service) callFunc(key string, calls *atomic.Int64) CallFunc {
 			if err := lim.Wait(ctx); err != nil {
 				return multicloud.Errorf(multicloud.CodeCanceled, "%s: wait for rate limiter: %w", api, err)
 			}
+			if capLim != nil {
+				if err := capLim.Wait(ctx); err != nil {
+					return multicloud.Errorf(multicloud.CodeCanceled, "%s: wait for account rate limit: %w", api, err)
+				}
+			}
 			if calls != nil {
 				calls.Add(1)
 			}
-			return call(ctx)
+			err := call(ctx)
+			lim.observe(errors.Is(err, multicloud.ErrThrottled))
+			return err
 		})
 	}
 }
 
-// SyncMode says whether a sync reconciles deletions.
+// SyncMode says how a sync reads the cloud and whether it reconciles
+// deletions.
 type SyncMode string
 
 const (
 	// SyncFull lists every scope and, for each listing that completed,
 	// marks the stored assets it did not see as deleted.
 	SyncFull SyncMode = "full"
-	// SyncIncremental writes new, changed and reappeared assets of the
-	// listed scopes but marks nothing deleted: use it to refresh part of
-	// an account (a few regions, or a listing filtered by the provider)
-	// without taking the listing as complete.
+	// SyncIncremental reads, per scope, only what the provider's change
+	// feed (ChangeLister) reports since the scope's cursor, overlapping
+	// the previous window by the feed's delivery delay, and marks the
+	// assets the feed shows gone as deleted. A scope runs a full sync
+	// instead when the discoverer has no feed, the store keeps no
+	// cursors (IncrementalStore), the scope has no cursor or one older
+	// than the feed's retention, its last full sync is older than
+	// Options.FullSyncEvery, or the account may not read the feed; its
+	// ScopeReport says which mode ran and why.
 	SyncIncremental SyncMode = "incremental"
+	// SyncRefresh lists the scopes and writes new, changed and
+	// reappeared assets but marks nothing deleted: use it to refresh
+	// part of an account without taking the listing as complete.
+	SyncRefresh SyncMode = "refresh"
 )
 
 // SyncOptions tune one Sync.
@@ -66,11 +86,15 @@ type SyncOptions struct {
 	// AssetTypes to list; empty means the account's SupportedAssetTypes,
 	// else AssetTypeECS.
 	AssetTypes []string
-	// Mode is SyncFull (the default when empty) or SyncIncremental.
+	// Mode is SyncFull (the default when empty), SyncIncremental or
+	// SyncRefresh.
 	Mode SyncMode
 	// Concurrency bounds the scopes listed at once; 0 means the
 	// Service's Options.Concurrency.
 	Concurrency int
+	// SkipAccountRecord leaves the account's last sync fields alone; see
+	// Service.RecordSync.
+	SkipAccountRecord bool
 	// Progress, when set, is called after every page and when a scope
 	// ends. Calls are serialized, so it need not be safe for concurrent
 	// use, but it must return quickly.
@@ -102,6 +126,10 @@ type ScopeReport struct {
 	Duration  time.Duration `json:"duration"`
 	APICalls  int           `json:"api_calls"` // attempts, retries included
 	Pages     int           `json:"pages"`
+	// Mode is the mode the scope ran (an incremental sync may run a
+	// scope full), and Reason why (the Reason* constants).
+	Mode   SyncMode `json:"mode"`
+	Reason string   `json:"reason"`
 }
 
 // SyncReport is what one Sync did, per scope and in total.
@@ -119,6 +147,10 @@ type SyncReport struct {
 	Undeleted int           `json:"undeleted"`
 	Failed    int           `json:"failed"` // scopes that failed
 	APICalls  int           `json:"api_calls"`
+	// FullScopes and IncrementalScopes count the scopes by the mode
+	// they ran.
+	FullScopes        int `json:"full_scopes"`
+	IncrementalScopes int `json:"incremental_scopes"`
 }
 
 // Sync lists the target's assets in every region and asset type (see
@@ -137,8 +169,11 @@ type SyncReport struct {
 // before the write (see Subscribe); with a Quoter for the provider, each
 // asset's Cost is its current hourly price (see WithQuoter).
 //
-// Two Syncs of one stored account never run at once in a Service: the
+// Two Syncs of one stored account that cover a common region never run at
+// once in a Service (a Sync without Regions covers every region): the
 // second fails at once with an error matching multicloud.ErrConflict.
+// Syncs of disjoint regions of one account (a job layer's region jobs)
+// run side by side.
 //
 // The report is non-nil once listing started. The error is non-nil when
 // the target cannot be resolved, the region list fails, or any scope
@@ -150,7 +185,7 @@ func (s *Service) Sync(ctx context.Context, t SyncTarget, opts SyncOptions) (*Sy
 	switch opts.Mode {
 	case "":
 		opts.Mode = SyncFull
-	case SyncFull, SyncIncremental:
+	case SyncFull, SyncIncremental, SyncRefresh:
 	default:
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "inventory: sync mode %q is unknown", opts.Mode)
 	}
@@ -158,7 +193,7 @@ func (s *Service) Sync(ctx context.Context, t SyncTarget, opts SyncOptions) (*Sy
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "inventory: negative sync concurrency")
 	}
 	if t.AccountID != "" {
-		release, err := s.syncing.claim(t.AccountID)
+		release, err := s.syncing.claim(t.AccountID, opts.Regions)
 		if err != nil {
 			return nil, err
 		}
@@ -169,7 +204,7 @@ func (s *Service) Sync(ctx context.Context, t SyncTarget, opts SyncOptions) (*Sy
 		return nil, err
 	}
 	report, err := s.sync(ctx, d, provider, account, acct, opts, start)
-	if acct != nil {
+	if acct != nil && !opts.SkipAccountRecord {
 		s.recordSync(context.WithoutCancel(ctx), acct.ID, report, err)
 	}
 	return report, err
@@ -177,7 +212,7 @@ func (s *Service) Sync(ctx context.Context, t SyncTarget, opts SyncOptions) (*Sy
 
 func (s *Service) sync(ctx context.Context, d Discoverer, provider, account string, acct *StoredAccount, opts SyncOptions, start time.Time) (*SyncReport, error) {
 	var calls atomic.Int64
-	call := s.callFunc(provider+"/"+account, &calls)
+	call := s.callFunc(provider+"/"+account, "", &calls)
 	regions, types := opts.Regions, opts.AssetTypes
 	if acct != nil {
 		if len(regions) == 0 {
@@ -251,6 +286,12 @@ func (s *Service) sync(ctx context.Context, d Discoverer, provider, account stri
 		report.Deleted += sr.Deleted
 		report.Undeleted += sr.Undeleted
 		report.APICalls += sr.APICalls
+		switch sr.Mode {
+		case SyncIncremental:
+			report.IncrementalScopes++
+		case SyncFull:
+			report.FullScopes++
+		}
 		if sr.Failed {
 			report.Failed++
 			errs = append(errs, fmt.Errorf("%s %s: %w", sr.Region, sr.AssetType, scopeErrs[i]))
@@ -261,7 +302,7 @@ func (s *Service) sync(ctx context.Context, d Discoverer, provider, account stri
 	report.Duration = s.now().Sub(start)
 	s.log.InfoContext(ctx, "sync done", "provider", provider, "account", account, "mode", opts.Mode,
 		"scopes", len(report.Scopes), "failed", report.Failed, "added", report.Added, "updated", report.Updated,
-		"unchanged", report.Unchanged, "deleted", report.Deleted, "api_calls", report.APICalls, "duration", report.Duration)
+		"unchanged", report.Unchanged, "deleted", report.Deleted, "incremental_scopes", report.IncrementalScopes, "api_calls", report.APICalls, "duration", report.Duration)
 	if len(errs) > 0 {
 		return report, &multicloud.Error{Op: "inventory.Sync", Provider: provider, Code: multicloud.CodeOf(errs[0]),
 			Message: fmt.Sprintf("%d of %d scopes failed", len(errs), len(report.Scopes)), Err: errors.Join(errs...)}
@@ -275,8 +316,58 @@ func fill(a *Asset, provider, account, region, assetType string) {
 	a.ID, a.DeletedAt = 0, nil
 }
 
-// syncScope lists one scope and reconciles it into the store, filling sr.
-// It returns the scope's failure, also recorded in sr.
+// scopePlan is how one scope syncs.
+type scopePlan struct {
+	mode    SyncMode
+	reason  string
+	feed    ChangeFeed
+	lister  ChangeLister
+	cursor  SyncCursor
+	cursors IncrementalStore // nil when the store keeps none
+}
+
+// planScope picks the mode of one scope (see SyncIncremental).
+func (s *Service) planScope(ctx context.Context, d Discoverer, sc Scope, mode SyncMode, now time.Time) (scopePlan, error) {
+	p := scopePlan{mode: SyncFull}
+	p.cursors, _ = s.store.(IncrementalStore)
+	switch mode {
+	case SyncFull:
+		p.reason = ReasonRequested
+		return p, nil
+	case SyncRefresh:
+		p.mode, p.reason = SyncRefresh, ReasonRefreshRequested
+		return p, nil
+	}
+	lister, ok := d.(ChangeLister)
+	switch {
+	case !ok:
+		p.reason = ReasonNoChangeFeed
+		return p, nil
+	case p.cursors == nil:
+		p.reason = ReasonNoCursorStore
+		return p, nil
+	}
+	cur, ok, err := p.cursors.SyncCursor(ctx, sc)
+	if err != nil {
+		return p, fmt.Errorf("load sync cursor: %w", err)
+	}
+	p.cursor, p.feed, p.lister = cur, lister.ChangeFeed(), lister
+	switch {
+	case !ok:
+		p.reason = ReasonFirstSync
+	case p.feed.Retention > 0 && now.Sub(cur.FeedTime)+p.feed.DeliveryDelay >= p.feed.Retention:
+		p.reason = ReasonCursorExpired
+	case now.Sub(cur.FullTime) >= s.opts.FullSyncEvery:
+		p.reason = ReasonFullDue
+	default:
+		p.mode, p.reason = SyncIncremental, ReasonChangeFeed
+	}
+	return p, nil
+}
+
+// syncScope syncs one scope, in the mode planScope picks, and reconciles
+// it into the store, filling sr. It returns the scope's failure, also
+// recorded in sr.
 func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode SyncMode, sr *ScopeReport, progress func(SyncProgress)) error {
 	start := time.Now()
 	var calls atomic.Int64
@@ -287,15 +378,21 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 	fail := func(err error) error {
 		sr.Failed, sr.Error = true, err.Error()
 		s.log.WarnContext(ctx, "sync scope failed", "provider", sc.Provider, "account", sc.Account,
-			"region", sc.Region, "asset_type", sc.AssetType, "error", err)
+			"region", sc.Region, "asset_type", sc.AssetType, "mode", sr.Mode, "error", err)
 		return err
+	}
+	now := s.now()
+	plan, err := s.planScope(ctx, d, sc, mode, now)
+	sr.Mode, sr.Reason = plan.mode, plan.reason
+	if err != nil {
+		return fail(err)
 	}
 	states, err := s.store.ScopeStates(ctx, sc)
 	if err != nil {
 		return fail(fmt.Errorf("load stored state: %w", err))
 	}
-	call := s.callFunc(sc.Provider+"/"+sc.Account, &calls)
-	seen := make(map[string]struct{}, len(states))
+	call := s.callFunc(sc.Provider+"/"+sc.Account, sc.Region, &calls)
+	seen := make(map[string]struct{}, min(len(states), 4096))
 	batch := make([]Asset, 0, s.opts.BatchSize)
 	var pending ScopeReport // counts of the batch not yet written
 	var events []AssetEvent // of the batch, recorded before it is written
@@ -318,7 +415,6 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 		batch = batch[:0]
 		return nil
 	}
-	now := s.now()
 	emit := func(ctx context.Context, page []Asset) error {
 		sr.Pages++
 		for i := range page {
@@ -358,34 +454,83 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 		progress(SyncProgress{Region: sc.Region, AssetType: sc.AssetType, Pages: sr.Pages, Assets: len(seen)})
 		return nil
 	}
-	listErr := d.Discover(ctx, sc.Region, sc.AssetType, call, emit)
-	// What was seen is real even when the listing broke off: keep it.
-	if err := flush(ctx); err != nil {
-		return fail(errors.Join(listErr, err))
-	}
-	if listErr != nil {
-		return fail(listErr)
-	}
-	if mode != SyncFull {
-		return nil
-	}
-	var gone []string
-	for id, st := range states {
-		if _, ok := seen[id]; !ok && !st.Deleted {
-			gone = append(gone, id)
+
+	var gone []string // assets to mark deleted
+	if plan.mode == SyncIncremental {
+		since := plan.cursor.FeedTime.Add(-plan.feed.DeliveryDelay)
+		prior := func(ctx context.Context, ids []string) (map[string]Asset, error) {
+			list, err := plan.cursors.AssetsByID(ctx, sc, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]Asset, len(list))
+			for _, a := range list {
+				out[a.AssetID] = a
+			}
+			return out, nil
+		}
+		deleted, err := plan.lister.DiscoverChanges(ctx, sc.Region, sc.AssetType, since, now, call, prior, emit)
+		switch {
+		case err == nil:
+			for _, id := range deleted {
+				if st, ok := states[id]; ok && !st.Deleted {
+					gone = append(gone, id)
+				}
+			}
+		case sr.Pages == 0 && errors.Is(err, multicloud.ErrPermissionDenied):
+			sr.Mode, sr.Reason = SyncFull, ReasonFeedDenied
+		case sr.Pages == 0 && errors.Is(err, multicloud.ErrInvalidArgument):
+			sr.Mode, sr.Reason = SyncFull, ReasonFeedNotForType
+		default:
+			if ferr := flush(ctx); ferr != nil {
+				err = errors.Join(err, ferr)
+			}
+			return fail(fmt.Errorf("read change feed: %w", err))
+		}
+		if sr.Mode == SyncFull {
+			s.log.InfoContext(ctx, "change feed unusable, syncing scope in full", "provider", sc.Provider,
+				"account", sc.Account, "region", sc.Region, "reason", sr.Reason, "error", err)
 		}
 	}
-	if len(gone) == 0 {
-		return nil
+	if sr.Mode != SyncIncremental {
+		listErr := d.Discover(ctx, sc.Region, sc.AssetType, call, emit)
+		// What was seen is real even when the listing broke off: keep it.
+		if err := flush(ctx); err != nil {
+			return fail(errors.Join(listErr, err))
+		}
+		if listErr != nil {
+			return fail(listErr)
+		}
+		if sr.Mode == SyncFull {
+			for id, st := range states {
+				if _, ok := seen[id]; !ok && !st.Deleted {
+					gone = append(gone, id)
+				}
+			}
+		}
+	} else if err := flush(ctx); err != nil {
+		return fail(err)
 	}
-	slices.Sort(gone)
-	if err := s.recordEvents(ctx, deletedEvents(sc, gone, states, now)); err != nil {
-		return fail(fmt.Errorf("record %d events: %w", len(gone), err))
+	if len(gone) > 0 {
+		slices.Sort(gone)
+		if err := s.recordEvents(ctx, deletedEvents(sc, gone, states, now)); err != nil {
+			return fail(fmt.Errorf("record %d events: %w", len(gone), err))
+		}
+		n, err := s.store.MarkDeleted(ctx, sc, gone, now)
+		sr.Deleted = n
+		if err != nil {
+			return fail(fmt.Errorf("mark %d assets deleted: %w", len(gone), err))
+		}
 	}
-	n, err := s.store.MarkDeleted(ctx, sc, gone, now)
-	sr.Deleted = n
-	if err != nil {
-		return fail(fmt.Errorf("mark %d assets deleted: %w", len(gone), err))
+	// The scope is reconciled up to now: move its cursor.
+	if plan.cursors != nil && sr.Mode != SyncRefresh {
+		c := SyncCursor{FeedTime: now, FullTime: plan.cursor.FullTime}
+		if sr.Mode == SyncFull {
+			c.FullTime = now
+		}
+		if err := plan.cursors.PutSyncCursor(ctx, sc, c); err != nil {
+			return fail(fmt.Errorf("store sync cursor: %w", err))
+		}
 	}
 	return nil
 }

@@ -63,9 +63,9 @@ func TestSyncReconcile(t *testing.T) {
 		t.Errorf("first sync counts (-want +got):\n%s", diff)
 	}
 	want := []inventory.ScopeReport{
-		{Region: "region-00", AssetType: "ecs", Added: 250, APICalls: 3, Pages: 3},
-		{Region: "region-01", AssetType: "ecs", Added: 250, APICalls: 3, Pages: 3},
-		{Region: "region-02", AssetType: "ecs", Added: 250, APICalls: 3, Pages: 3},
+		{Region: "region-00", AssetType: "ecs", Added: 250, APICalls: 3, Pages: 3, Mode: inventory.SyncFull, Reason: inventory.ReasonRequested},
+		{Region: "region-01", AssetType: "ecs", Added: 250, APICalls: 3, Pages: 3, Mode: inventory.SyncFull, Reason: inventory.ReasonRequested},
+		{Region: "region-02", AssetType: "ecs", Added: 250, APICalls: 3, Pages: 3, Mode: inventory.SyncFull, Reason: inventory.ReasonRequested},
 	}
 	if diff := cmp.Diff(want, r.Scopes, cmpopts.IgnoreFields(inventory.ScopeReport{}, "Duration")); diff != "" {
 		t.Errorf("first sync scopes (-want +got):\n%s", diff)
@@ -247,7 +247,7 @@ func TestSyncConcurrencyAndProgress(t *testing.T) {
 	}
 }
 
-func TestSyncIncrementalMarksNothing(t *testing.T) {
+func TestSyncRefreshMarksNothing(t *testing.T) {
 	ctx := context.Background()
 	cloud := newFakeCloud(1, 100)
 	svc := newService(t, inventory.NewMemStore())
@@ -258,15 +258,15 @@ func TestSyncIncrementalMarksNothing(t *testing.T) {
 		regions["region-00"] = regions["region-00"][:40]
 		regions["region-00"][0].Status = "Deleted?"
 	})
-	r, err := svc.Sync(ctx, fakeTarget(cloud), inventory.SyncOptions{Mode: inventory.SyncIncremental})
+	r, err := svc.Sync(ctx, fakeTarget(cloud), inventory.SyncOptions{Mode: inventory.SyncRefresh})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(counts{Updated: 1, Unchanged: 39}, countsOf(r)); diff != "" {
-		t.Errorf("incremental counts (-want +got):\n%s", diff)
+		t.Errorf("refresh counts (-want +got):\n%s", diff)
 	}
 	if got := liveTotal(t, svc, inventory.Filter{}); got != 100 {
-		t.Errorf("live assets after incremental sync: got %d, want 100", got)
+		t.Errorf("live assets after refresh: got %d, want 100", got)
 	}
 }
 

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) inventory.Store) {
 	t.Run("Counts", func(t *testing.T) { testCounts(t, newStore(t)) })
 	t.Run("NameSearch", func(t *testing.T) { testNameSearch(t, newStore(t)) })
 	t.Run("EventLog", func(t *testing.T) { testEventLog(t, newStore(t)) })
+	t.Run("Incremental", func(t *testing.T) { testIncremental(t, newStore(t)) })
 }
 
 // base is a fixed instant, whole seconds in UTC, which every store keeps

@@ -22,6 +22,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/actiontrail"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 
@@ -128,6 +129,11 @@ type Options struct {
 	// multicloud.Client is the one retry layer.
 	SettleTimeout time.Duration
 
+	// TrailDelay is how late an ActionTrail event may appear, which the
+	// inventory's incremental sync overlaps its reads by; default
+	// DefaultTrailDelay.
+	TrailDelay time.Duration
+
 	// homeRegion is the region of region-less calls (DescribeRegions)
 	// when Regions is empty; NewConnector sets the account's.
 	homeRegion string
@@ -204,6 +210,7 @@ func New(opts ...func(*Options)) (*Provider, error) {
 	endpointsOnce.Do(func() {
 		ecs.GetEndpointMap()
 		vpc.GetEndpointMap()
+		actiontrail.GetEndpointMap()
 	})
 	p := &Provider{
 		opts:      o,
@@ -283,10 +290,15 @@ func defaultTransport(connect time.Duration) *http.Transport {
 type ctxTransport struct {
 	ctx  context.Context
 	base http.RoundTripper
+	host string // when set, the Host header: see productActionTrail
 }
 
 func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	return t.base.RoundTrip(r.WithContext(t.ctx))
+	r = r.WithContext(t.ctx)
+	if t.host != "" {
+		r.Host = t.host
+	}
+	return t.base.RoundTrip(r)
 }
 
 // Code returns "aliyun".
@@ -310,6 +322,11 @@ type product int
 const (
 	productECS product = iota
 	productVPC
+	// productActionTrail is regional by endpoint host alone
+	// (actiontrail.<region>.aliyuncs.com; LookupEvents has no RegionId),
+	// so through Options.Endpoint its calls keep that host in the Host
+	// header.
+	productActionTrail
 )
 
 // longCalls are the actions whose SDK timeout table (sdk/api_timeout.go)
@@ -330,7 +347,11 @@ func (p *Provider) do(ctx context.Context, region string, prod product, req requ
 	cfg := sdk.NewConfig()
 	cfg.Scheme = p.opts.Scheme
 	cfg.AutoRetry = false
-	cfg.Transport = ctxTransport{ctx: ctx, base: p.transport}
+	tr := ctxTransport{ctx: ctx, base: p.transport}
+	if prod == productActionTrail && p.opts.Endpoint != "" {
+		tr.host = "actiontrail." + region + ".aliyuncs.com"
+	}
+	cfg.Transport = tr
 	c := &sdk.Client{}
 	if err := c.InitWithOptions(region, cfg, p.cred); err != nil {
 		return classify(action, region, err)
@@ -339,6 +360,8 @@ func (p *Provider) do(ctx context.Context, region string, prod product, req requ
 		c.Domain = p.opts.Endpoint
 	} else if prod == productECS {
 		c.EndpointMap, c.EndpointType = ecs.EndpointMap, ecs.EndpointType
+	} else if prod == productActionTrail {
+		c.EndpointMap, c.EndpointType = actiontrail.EndpointMap, actiontrail.EndpointType
 	} else {
 		c.EndpointMap, c.EndpointType = vpc.EndpointMap, vpc.EndpointType
 	}

@@ -51,6 +51,9 @@ type emulatorSpec struct {
 	// every call, whatever its action and region.
 	QPS   float64 `json:"qps"`
 	Burst int     `json:"burst"`
+	// RegionQPS, when set, is the emulator's own limit per (region,
+	// action), as Aliyun throttles (aliyuntest's SetQPS).
+	RegionQPS float64 `json:"region_qps"`
 }
 
 // emulatorStats is what the emulator process reports at /stats.
@@ -59,6 +62,9 @@ type emulatorStats struct {
 	Pages     map[string]int `json:"pages"`     // DescribeInstances + DescribeDisks calls served, per region
 	Throttled int            `json:"throttled"` // calls refused by the account's budget
 	Instances int            `json:"instances"` // instances seeded
+	// RegionActions counts the DescribeInstances and DescribeDisks calls
+	// served per "region action".
+	RegionActions map[string]int `json:"region_actions"`
 }
 
 // benchRegions returns n regions (all of them when n < 0): the
@@ -66,7 +72,8 @@ type emulatorStats struct {
 func benchRegions(n int) []aliyuntest.Region {
 	rs := aliyuntest.DefaultRegions()
 	for _, id := range []string{"cn-huhehaote", "cn-wulanchabu", "cn-heyuan", "cn-guangzhou", "cn-nanjing", "cn-fuzhou",
-		"ap-northeast-1", "ap-southeast-3", "ap-southeast-5", "eu-central-1", "eu-west-1", "us-east-1"} {
+		"ap-northeast-1", "ap-southeast-3", "ap-southeast-5", "eu-central-1", "eu-west-1", "us-east-1",
+		"ap-northeast-2", "ap-southeast-6", "ap-southeast-7", "cn-wuhan-lr", "me-central-1", "me-east-1"} {
 		rs = append(rs, aliyuntest.Region{ID: id})
 	}
 	if n < 0 || n > len(rs) {
@@ -103,6 +110,10 @@ func TestEmulatorChild(t *testing.T) {
 	srv := aliyuntest.NewServer(aliyuntest.WithRegions(regions...), aliyuntest.WithLatency(spec.Latency))
 	defer srv.Close()
 	seeded := srv.Seed(aliyuntest.SeedSpec{InstancesPerRegion: spec.PerRegion, RandSeed: 1})
+	if spec.RegionQPS > 0 {
+		srv.SetQPS("", spec.RegionQPS)
+	}
+	regionActions := map[string]int{}
 
 	budget := rate.NewLimiter(rate.Inf, 0)
 	if spec.QPS > 0 {
@@ -116,7 +127,8 @@ func TestEmulatorChild(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/stats" {
 			mu.Lock()
-			st := emulatorStats{Calls: srv.Calls(), Pages: maps.Clone(pages), Throttled: int(throttled.Load()), Instances: len(seeded)}
+			st := emulatorStats{Calls: srv.Calls(), Pages: maps.Clone(pages), Throttled: int(throttled.Load()), Instances: len(seeded),
+				RegionActions: maps.Clone(regionActions)}
 			mu.Unlock()
 			json.NewEncoder(w).Encode(st)
 			return
@@ -134,6 +146,7 @@ func TestEmulatorChild(t *testing.T) {
 			if a := r.Form.Get("Action"); a == "DescribeInstances" || a == "DescribeDisks" {
 				mu.Lock()
 				pages[r.Form.Get("RegionId")]++
+				regionActions[r.Form.Get("RegionId")+" "+a]++
 				mu.Unlock()
 			}
 		}
@@ -253,7 +266,8 @@ func BenchmarkSyncEmulator(b *testing.B) {
 		b.StopTimer()
 		host := startEmulator(b, emulatorSpec{Regions: ids, PerRegion: perRegion, Latency: latency, QPS: qps, Burst: 10})
 		store := newCountingStore(openSQLite(b, b.TempDir()), false)
-		svc := newInventory(b, store, host, inventory.WithConcurrency(concurrency), inventory.WithRateLimit(qps, 10))
+		svc := newInventory(b, store, host, inventory.WithConcurrency(concurrency),
+			inventory.WithRateLimit(rate.Inf, 1), inventory.WithAccountRateLimit(qps, 10))
 		acct := createAccount(b, svc, "bench", aliyuntest.DefaultAccessKeySecret)
 		ctx := context.Background()
 		base := fetchStats(b, host)

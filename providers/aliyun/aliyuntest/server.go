@@ -9,6 +9,7 @@ package aliyuntest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -49,6 +50,7 @@ type Server struct {
 	ctl    *controls
 	calls  callLog
 	quirks quirks
+	trail  trailLog
 
 	handlers map[string]map[string]handler // version -> action -> handler
 
@@ -355,7 +357,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, reqID, version, errNoAction)
 		return
 	}
-	regionID := form.Get("RegionId")
+	regionID := cmp.Or(form.Get("RegionId"), trailRegion(version, r.Host))
 	if err := s.ctl.before(r.Context(), action, regionID); err != nil {
 		s.writeError(w, r, reqID, version, err)
 		return
@@ -379,6 +381,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.setRequestID(reqID)
+	s.recordTrail(c, version, resp)
 	s.log.Debug("aliyuntest call", "action", action, "region", regionID, "request_id", reqID)
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(http.StatusOK)
@@ -470,7 +473,7 @@ func (s *Server) routes() map[string]map[string]handler {
 		"StopInstances":                  {fn: s.stopInstances},
 		"RebootInstances":                {fn: s.rebootInstances},
 		"DeleteInstances":                {fn: s.deleteInstances},
-		"DescribeDisks":                  {fn: s.describeDisks},
+		"DescribeDisks":                  {fn: s.describeDisksPaged},
 		"CreateSecurityGroup":            {fn: s.createSecurityGroup},
 		"AuthorizeSecurityGroup":         {fn: s.authorizeSecurityGroup},
 		"DescribeSecurityGroups":         {fn: s.describeSecurityGroups},
@@ -513,5 +516,5 @@ func (s *Server) routes() map[string]map[string]handler {
 		"ModifyVSwitchAttribute":    {fn: s.modifyVSwitchAttribute},
 		"DescribeRouteTableList":    {fn: s.describeRouteTableList},
 	}
-	return map[string]map[string]handler{ECSVersion: ecs, VPCVersion: vpc}
+	return map[string]map[string]handler{ECSVersion: ecs, VPCVersion: vpc, ActionTrailVersion: s.trailRoutes()}
 }

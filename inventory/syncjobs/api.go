@@ -1,0 +1,197 @@
+package syncjobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/inventory"
+)
+
+// EnqueueSync enqueues a sync of the stored account, as the schedule
+// does, and returns the ID of its account job, for SyncStatus and
+// Cancel. regions limits it (empty means the account's regions); mode
+// empty means SyncFull. The regions run on whichever replicas' workers
+// are free. Errors: a missing account matches multicloud.ErrNotFound, a
+// bad mode multicloud.ErrInvalidArgument; others are the database's.
+func (j *Jobs[TTx]) EnqueueSync(ctx context.Context, accountID string, regions []string, mode inventory.SyncMode) (int64, error) {
+	switch mode {
+	case "":
+		mode = inventory.SyncFull
+	case inventory.SyncFull, inventory.SyncIncremental, inventory.SyncRefresh:
+	default:
+		return 0, multicloud.Errorf(multicloud.CodeInvalidArgument, "syncjobs: sync mode %q is unknown", mode)
+	}
+	if _, err := j.svc.GetAccount(ctx, accountID); err != nil {
+		return 0, err
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	res, err := j.client.Insert(ctx, AccountArgs{AccountID: accountID, Request: hex.EncodeToString(b[:]),
+		Regions: slices.Clone(regions), Mode: mode},
+		&river.InsertOpts{Queue: j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: j.opts.MaxAttempts})
+	if err != nil {
+		return 0, fmt.Errorf("syncjobs: enqueue sync: %w", err)
+	}
+	return res.Job.ID, nil
+}
+
+// State is where a sync stands.
+type State string
+
+// The states of a sync.
+const (
+	StateQueued    State = "queued"    // not started
+	StateRunning   State = "running"   // regions in progress
+	StateSucceeded State = "succeeded" // every region synced
+	StatePartial   State = "partial"   // some regions failed
+	StateFailed    State = "failed"    // no region synced, or the fan-out failed
+	StateCancelled State = "cancelled"
+)
+
+// RegionStatus is where one region of a sync stands.
+type RegionStatus struct {
+	Region   string                `json:"region"`
+	JobID    int64                 `json:"job_id"`
+	JobState rivertype.JobState    `json:"job_state"`
+	Attempts int                   `json:"attempts"`
+	Error    string                `json:"error,omitempty"` // the last attempt's
+	Report   *inventory.SyncReport `json:"report,omitempty"`
+}
+
+// Status is where a sync stands, from its jobs.
+type Status struct {
+	JobID     int64          `json:"job_id"`
+	AccountID string         `json:"account_id"`
+	State     State          `json:"state"`
+	Regions   []RegionStatus `json:"regions"`
+	// Report is the account's merged report once every region ended.
+	Report *inventory.SyncReport `json:"report,omitempty"`
+	Error  string                `json:"error,omitempty"`
+}
+
+// SyncStatus returns where the sync of an account job (EnqueueSync's
+// ID, or a scheduled one's) stands. A job that does not exist, or not an
+// account job, matches multicloud.ErrNotFound. Jobs finished longer ago
+// than River's retention (a day by default) are gone.
+func (j *Jobs[TTx]) SyncStatus(ctx context.Context, jobID int64) (*Status, error) {
+	row, err := j.client.JobGet(ctx, jobID)
+	if errors.Is(err, rivertype.ErrNotFound) || err == nil && row.Kind != KindAccount {
+		return nil, multicloud.Errorf(multicloud.CodeNotFound, "syncjobs: no sync job %d", jobID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("syncjobs: get job: %w", err)
+	}
+	var args AccountArgs
+	if err := json.Unmarshal(row.EncodedArgs, &args); err != nil {
+		return nil, fmt.Errorf("syncjobs: job %d args: %w", jobID, err)
+	}
+	st := &Status{JobID: jobID, AccountID: args.AccountID}
+	switch row.State {
+	case rivertype.JobStateCancelled:
+		st.State = StateCancelled
+		return st, nil
+	case rivertype.JobStateDiscarded:
+		st.State = StateFailed
+		if n := len(row.Errors); n > 0 {
+			st.Error = row.Errors[n-1].Error
+		}
+		return st, nil
+	case rivertype.JobStateCompleted:
+	default:
+		st.State = StateQueued
+		if row.State == rivertype.JobStateRunning || row.State == rivertype.JobStateRetryable {
+			st.State = StateRunning
+		}
+		return st, nil
+	}
+	var out AccountOutput
+	if err := json.Unmarshal(row.Output(), &out); err != nil {
+		return nil, fmt.Errorf("syncjobs: job %d output: %w", jobID, err)
+	}
+	rows, err := listJobs(ctx, j, append(slices.Clone(out.RegionJobs), out.FinishJob))
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*rivertype.JobRow{}
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	st.State = StateRunning
+	done, ok, cancelled := 0, 0, 0
+	for i, id := range out.RegionJobs {
+		rs := RegionStatus{Region: out.Regions[i], JobID: id}
+		if r := byID[id]; r != nil {
+			rs.JobState, rs.Attempts = r.State, r.Attempt
+			if n := len(r.Errors); n > 0 {
+				rs.Error = r.Errors[n-1].Error
+			}
+			var ro RegionOutput
+			if r.State == rivertype.JobStateCompleted && json.Unmarshal(r.Output(), &ro) == nil {
+				rs.Report = ro.Report
+				ok++
+			}
+			if r.FinalizedAt != nil {
+				done++
+			}
+			if r.State == rivertype.JobStateCancelled {
+				cancelled++
+			}
+		}
+		st.Regions = append(st.Regions, rs)
+	}
+	if fin := byID[out.FinishJob]; fin != nil && fin.State == rivertype.JobStateCompleted {
+		var ro RegionOutput
+		if json.Unmarshal(fin.Output(), &ro) == nil {
+			st.Report = ro.Report
+		}
+	}
+	if done == len(out.RegionJobs) {
+		switch {
+		case cancelled > 0 && ok < len(out.RegionJobs):
+			st.State = StateCancelled
+		case ok == len(out.RegionJobs):
+			st.State = StateSucceeded
+		case ok > 0:
+			st.State = StatePartial
+		default:
+			st.State = StateFailed
+		}
+	}
+	return st, nil
+}
+
+// Cancel cancels a sync: its account job and the region jobs not yet
+// done (a running one has its context cancelled; what it wrote stays,
+// and the scope it was reconciling marks nothing deleted). The finishing
+// job then records the account's sync as partial or failed. A missing
+// job matches multicloud.ErrNotFound.
+func (j *Jobs[TTx]) Cancel(ctx context.Context, jobID int64) error {
+	row, err := j.client.JobCancel(ctx, jobID)
+	if errors.Is(err, rivertype.ErrNotFound) {
+		return multicloud.Errorf(multicloud.CodeNotFound, "syncjobs: no sync job %d", jobID)
+	}
+	if err != nil {
+		return fmt.Errorf("syncjobs: cancel job: %w", err)
+	}
+	var out AccountOutput
+	if row.State != rivertype.JobStateCompleted || json.Unmarshal(row.Output(), &out) != nil {
+		return nil
+	}
+	for _, id := range out.RegionJobs {
+		if _, err := j.client.JobCancel(ctx, id); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+			return fmt.Errorf("syncjobs: cancel region job: %w", err)
+		}
+	}
+	// Cancelled jobs that never ran wake no one: wake the finishing job.
+	j.pokeFinish(ctx, out.FinishJob)
+	return nil
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package syncjobs_test
+
+const slow = 1

@@ -1,0 +1,329 @@
+package syncjobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/multicloud-ecs/multicloud/inventory"
+)
+
+// Job kinds.
+const (
+	KindAccount = "inventory_sync_account"
+	KindRegion  = "inventory_sync_region"
+	KindFinish  = "inventory_sync_finish"
+)
+
+// AccountArgs is the job that syncs an account: it fans out into
+// RegionArgs and a FinishArgs. Window is the start of the scheduled
+// window (zero for a manual sync, which Request tells apart).
+type AccountArgs struct {
+	AccountID string             `json:"account_id" river:"unique"`
+	Window    time.Time          `json:"window" river:"unique"`
+	Request   string             `json:"request,omitempty" river:"unique"`
+	Regions   []string           `json:"regions,omitempty"`
+	Mode      inventory.SyncMode `json:"mode"`
+}
+
+// Kind implements river.JobArgs.
+func (AccountArgs) Kind() string { return KindAccount }
+
+// RegionArgs is the job that syncs one region of an account; Batch is
+// its account job's ID.
+type RegionArgs struct {
+	AccountID string             `json:"account_id" river:"unique"`
+	Region    string             `json:"region" river:"unique"`
+	Batch     int64              `json:"batch" river:"unique"`
+	Window    time.Time          `json:"window"`
+	Mode      inventory.SyncMode `json:"mode"`
+	Finish    int64              `json:"finish"` // the batch's finishing job, woken when this one ends
+}
+
+// Kind implements river.JobArgs.
+func (RegionArgs) Kind() string { return KindRegion }
+
+// FinishArgs is the job that waits for a batch's region jobs (listed in
+// the output of its account job, Batch) and records the account's sync.
+type FinishArgs struct {
+	AccountID string    `json:"account_id"`
+	Batch     int64     `json:"batch" river:"unique"`
+	Start     time.Time `json:"start"`
+}
+
+// Kind implements river.JobArgs.
+func (FinishArgs) Kind() string { return KindFinish }
+
+// AccountOutput is what an account job records: its batch's jobs.
+type AccountOutput struct {
+	Regions    []string `json:"regions"`
+	RegionJobs []int64  `json:"region_jobs"`
+	FinishJob  int64    `json:"finish_job"`
+}
+
+// RegionOutput is what a region job records.
+type RegionOutput struct {
+	Report *inventory.SyncReport `json:"report"`
+}
+
+// schedule enqueues an account job for each auto-sync account whose
+// current window this replica has not enqueued yet. Every replica runs
+// it each tick; the jobs are unique per (account, window) in the
+// database, so a window runs once however many replicas enqueue it, and
+// no replica's death delays the schedule.
+func (j *Jobs[TTx]) schedule(ctx context.Context) error {
+	accounts, err := j.svc.ListAccounts(ctx)
+	if err != nil {
+		return fmt.Errorf("list accounts: %w", err)
+	}
+	now := time.Now()
+	var batch []river.InsertManyParams
+	var keys []windowKey
+	for _, a := range accounts {
+		if !a.Config.EnableAutoSync || a.Config.SyncInterval <= 0 || a.Status == inventory.AccountDisabled {
+			continue
+		}
+		win := windowOf(a.ID, a.Config.SyncInterval, j.opts.Spread, now)
+		key := windowKey{a.ID, win.UnixNano()}
+		if j.enqueued(key) {
+			continue // this replica enqueued it already: spare the database the unique check
+		}
+		keys = append(keys, key)
+		batch = append(batch, river.InsertManyParams{
+			Args: AccountArgs{AccountID: a.ID, Window: win.UTC(), Mode: j.opts.Mode},
+			InsertOpts: &river.InsertOpts{Queue: j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true},
+				MaxAttempts: j.opts.MaxAttempts},
+		})
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	res, err := j.client.InsertMany(ctx, batch)
+	if err != nil {
+		return fmt.Errorf("enqueue %d accounts: %w", len(batch), err)
+	}
+	j.remember(keys, now)
+	n := 0
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			n++
+		}
+	}
+	j.log.DebugContext(ctx, "syncjobs: accounts due", "due", len(batch), "enqueued", n)
+	return nil
+}
+
+type accountWorker[TTx any] struct {
+	river.WorkerDefaults[AccountArgs]
+	j *Jobs[TTx]
+}
+
+// Work fans the account out: one region job per region and a finishing
+// job. Inserts are unique per (account, region, batch), so a retry
+// enqueues nothing twice.
+func (w *accountWorker[TTx]) Work(ctx context.Context, job *river.Job[AccountArgs]) error {
+	a := job.Args
+	regions := a.Regions
+	if len(regions) == 0 {
+		var err error
+		if regions, err = w.j.svc.SyncRegions(ctx, a.AccountID); err != nil {
+			return fmt.Errorf("regions of account %s: %w", a.AccountID, err)
+		}
+	}
+	// The finishing job first, so region jobs know whom to wake; it
+	// sleeps until they do.
+	fin, err := w.j.client.Insert(ctx, FinishArgs{AccountID: a.AccountID, Batch: job.ID, Start: time.Now().UTC()},
+		&river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: w.j.opts.MaxAttempts,
+			ScheduledAt: time.Now().Add(finishFallback)})
+	if err != nil {
+		return fmt.Errorf("enqueue finish: %w", err)
+	}
+	params := make([]river.InsertManyParams, 0, len(regions))
+	for _, r := range regions {
+		params = append(params, river.InsertManyParams{
+			Args: RegionArgs{AccountID: a.AccountID, Region: r, Batch: job.ID, Window: a.Window, Mode: a.Mode, Finish: fin.Job.ID},
+			InsertOpts: &river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true},
+				MaxAttempts: w.j.opts.MaxAttempts},
+		})
+	}
+	res, err := w.j.client.InsertMany(ctx, params)
+	if err != nil {
+		return fmt.Errorf("enqueue %d regions: %w", len(params), err)
+	}
+	out := AccountOutput{Regions: regions, FinishJob: fin.Job.ID}
+	for _, r := range res {
+		out.RegionJobs = append(out.RegionJobs, r.Job.ID)
+	}
+	return river.RecordOutput(ctx, out)
+}
+
+type regionWorker[TTx any] struct {
+	river.WorkerDefaults[RegionArgs]
+	j *Jobs[TTx]
+}
+
+// Work syncs one region of an account, after checking that no other job
+// syncs the same (account, region): if one runs, it snoozes.
+func (w *regionWorker[TTx]) Work(ctx context.Context, job *river.Job[RegionArgs]) error {
+	a := job.Args
+	// Running region jobs are at most the fleet's worker slots.
+	running, err := w.j.client.JobList(ctx, river.NewJobListParams().Kinds(KindRegion).
+		States(rivertype.JobStateRunning).First(10_000))
+	if err != nil {
+		return fmt.Errorf("list running jobs: %w", err)
+	}
+	for _, other := range running.Jobs {
+		var oa RegionArgs
+		if other.ID != job.ID && json.Unmarshal(other.EncodedArgs, &oa) == nil && oa.AccountID == a.AccountID && oa.Region == a.Region {
+			// Jittered, so two that saw each other do not meet again.
+			return river.JobSnooze(time.Duration(float64(w.j.opts.FinishPoll) * (0.5 + rand.Float64())))
+		}
+	}
+	report, err := w.j.svc.Sync(ctx, inventory.SyncTarget{AccountID: a.AccountID},
+		inventory.SyncOptions{Regions: []string{a.Region}, Mode: a.Mode, SkipAccountRecord: true})
+	if err != nil && ctx.Err() != nil && report != nil && report.Failed == len(report.Scopes) {
+		// Cut short (a replica stopping): run again at once, elsewhere
+		// or after a restart, without spending an attempt.
+		return river.JobSnooze(0)
+	}
+	if err != nil {
+		if job.Attempt >= job.MaxAttempts {
+			w.j.pokeFinish(ctx, a.Finish)
+		}
+		return err // River retries with backoff; the finisher reads the last error
+	}
+	if err := river.RecordOutput(ctx, RegionOutput{Report: report}); err != nil {
+		return err
+	}
+	w.j.pokeFinish(ctx, a.Finish)
+	return nil
+}
+
+// pokeFinish makes a finishing job run now, if it sleeps.
+func (j *Jobs[TTx]) pokeFinish(ctx context.Context, id int64) {
+	row, err := j.client.JobGet(ctx, id)
+	if err != nil || row.State != rivertype.JobStateScheduled {
+		return // it runs at its time all the same
+	}
+	if _, err := j.client.JobRetry(ctx, id); err != nil {
+		j.log.DebugContext(ctx, "syncjobs: wake finishing job", "job", id, "error", err)
+	}
+}
+
+type finishWorker[TTx any] struct {
+	river.WorkerDefaults[FinishArgs]
+	j *Jobs[TTx]
+}
+
+// Work waits until every region job of the batch is final, then records
+// the account's sync: success when all completed, partial when some
+// did, failed when none did. While a region job is queued or waiting
+// for a retry it sleeps long (finishFallback): region jobs wake it when
+// they end; while the rest are running it looks again after FinishPoll,
+// as a region job wakes it just before its end is recorded.
+func (w *finishWorker[TTx]) Work(ctx context.Context, job *river.Job[FinishArgs]) error {
+	a := job.Args
+	acct, err := w.j.client.JobGet(ctx, a.Batch)
+	if err != nil {
+		return fmt.Errorf("get account job: %w", err)
+	}
+	var out AccountOutput
+	if acct.State != rivertype.JobStateCompleted || json.Unmarshal(acct.Output(), &out) != nil {
+		if acct.FinalizedAt != nil {
+			// The fan-out failed for good: nothing ran.
+			w.j.svc.RecordSync(ctx, a.AccountID, nil, fmt.Errorf("fan-out of the sync: %s", acct.State))
+			return nil
+		}
+		return river.JobSnooze(w.j.opts.FinishPoll) // the fan-out has not recorded its jobs yet
+	}
+	rows, err := listJobs(ctx, w.j, out.RegionJobs)
+	if err != nil {
+		return err
+	}
+	wait := time.Duration(0)
+	for _, r := range rows {
+		switch {
+		case r.FinalizedAt != nil:
+		case r.State == rivertype.JobStateRunning:
+			wait = max(wait, w.j.opts.FinishPoll)
+		default:
+			wait = max(wait, w.j.finishSleep())
+		}
+	}
+	if wait > 0 {
+		return river.JobSnooze(wait)
+	}
+	report, syncErr := mergeRegions(a, rows)
+	w.j.svc.RecordSync(ctx, a.AccountID, report, syncErr)
+	return river.RecordOutput(ctx, RegionOutput{Report: report})
+}
+
+// finishFallback is how long a finishing job first sleeps: region jobs
+// wake it when they end.
+const finishFallback = time.Minute
+
+// finishSleep is how long a finishing job sleeps while region jobs are
+// queued: they wake it when they end (from Work, and again once the end
+// is recorded), so this only bounds the delay when both wake-ups came
+// while it ran.
+func (j *Jobs[TTx]) finishSleep() time.Duration { return 12 * j.opts.FinishPoll }
+
+// Timeout lets a finishing job wait as long as its regions may run.
+func (w *finishWorker[TTx]) Timeout(*river.Job[FinishArgs]) time.Duration { return time.Minute }
+
+// listJobs returns the jobs with the given IDs, in that order; missing
+// ones (cleaned away) are absent.
+func listJobs[TTx any](ctx context.Context, j *Jobs[TTx], ids []int64) ([]*rivertype.JobRow, error) {
+	var out []*rivertype.JobRow
+	for chunk := range slices.Chunk(ids, 1000) {
+		res, err := j.client.JobList(ctx, river.NewJobListParams().IDs(chunk...).First(len(chunk)))
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		out = append(out, res.Jobs...)
+	}
+	return out, nil
+}
+
+// mergeRegions joins the region jobs' reports into one report of the
+// account, and their failures into one error.
+func mergeRegions(a FinishArgs, rows []*rivertype.JobRow) (*inventory.SyncReport, error) {
+	report := &inventory.SyncReport{Account: a.AccountID, StartTime: a.Start, Duration: time.Since(a.Start)}
+	var errs []error
+	for _, r := range rows {
+		var args RegionArgs
+		_ = json.Unmarshal(r.EncodedArgs, &args)
+		report.Mode = args.Mode
+		var out RegionOutput
+		if r.State == rivertype.JobStateCompleted && json.Unmarshal(r.Output(), &out) == nil && out.Report != nil {
+			rr := out.Report
+			report.Provider = rr.Provider
+			report.Scopes = append(report.Scopes, rr.Scopes...)
+			report.Added += rr.Added
+			report.Updated += rr.Updated
+			report.Unchanged += rr.Unchanged
+			report.Deleted += rr.Deleted
+			report.Undeleted += rr.Undeleted
+			report.Failed += rr.Failed
+			report.APICalls += rr.APICalls
+			report.FullScopes += rr.FullScopes
+			report.IncrementalScopes += rr.IncrementalScopes
+			continue
+		}
+		msg := string(r.State)
+		if n := len(r.Errors); n > 0 {
+			msg = r.Errors[n-1].Error
+		}
+		report.Scopes = append(report.Scopes, inventory.ScopeReport{Region: args.Region, Failed: true, Error: msg})
+		report.Failed++
+		errs = append(errs, fmt.Errorf("%s: %s", args.Region, msg))
+	}
+	return report, errors.Join(errs...)
+}
