@@ -223,7 +223,7 @@ func TestPasswordNeverPrinted(t *testing.T) {
 		"slog": logs.String(),
 		"%v":   fmt.Sprintf("%v", r), "%+v": fmt.Sprintf("%+v", r), "%#v": fmt.Sprintf("%#v", r),
 		"value %+v": fmt.Sprintf("%+v", *r), "value %#v": fmt.Sprintf("%#v", *r),
-		"String": r.String(),
+		"String":    r.String(),
 		"secret %s": fmt.Sprintf("%s", r.Password), "secret %q": fmt.Sprintf("%q", r.Password),
 		"validation": fmt.Sprint(verr),
 	}
