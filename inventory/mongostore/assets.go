@@ -1,0 +1,365 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/multicloud-ecs/multicloud/inventory"
+)
+
+const (
+	// writeChunk is the most assets one bulk write carries.
+	writeChunk = 1000
+	// idChunk is the most asset IDs one $in list carries.
+	idChunk = 1000
+	// dupRetries bounds how often UpsertAssets rewrites the inserts that
+	// lost a race with a concurrent insert of the same identity.
+	dupRetries = 5
+	// assetSequence is the _id of the counters document of asset IDs.
+	assetSequence = "assets"
+)
+
+// assetDoc is a document of AssetsCollection, in the asset JSON's field
+// names. _id is the asset's ID.
+type assetDoc struct {
+	ID           int64      `bson:"_id"`
+	AssetID      string     `bson:"asset_id"`
+	AssetName    string     `bson:"asset_name"`
+	AssetType    string     `bson:"asset_type"`
+	Provider     string     `bson:"provider"`
+	Account      string     `bson:"account"`
+	Region       string     `bson:"region"`
+	Zone         string     `bson:"zone"`
+	Status       string     `bson:"status"`
+	Tags         []tagDoc   `bson:"tags"`
+	TagPairs     []string   `bson:"tag_pairs"` // tagPair of each tag: what a key=value filter matches
+	TagKeys      []string   `bson:"tag_keys"`  // each tag's key: what a key filter matches
+	Metadata     *string    `bson:"metadata"`  // the JSON text; null when none
+	Cost         float64    `bson:"cost"`
+	Hash         string     `bson:"content_hash"`
+	CreateTime   time.Time  `bson:"create_time"`
+	UpdateTime   time.Time  `bson:"update_time"`
+	DiscoverTime time.Time  `bson:"discover_time"`
+	DeletedAt    *time.Time `bson:"deleted_at"`
+}
+
+// tagDoc is one element of an asset's tags.
+type tagDoc struct {
+	Key   string `bson:"key"`
+	Value string `bson:"value"`
+}
+
+func tagDocs(tags []inventory.Tag) []tagDoc {
+	out := make([]tagDoc, len(tags))
+	for i, t := range tags {
+		out[i] = tagDoc(t)
+	}
+	return out
+}
+
+// tagPair encodes a tag as one string, "key=value" with "\\" and "=" in
+// the key escaped by a backslash, so that no two tags share an encoding.
+func tagPair(t inventory.Tag) string {
+	return strings.NewReplacer(`\`, `\\`, "=", `\=`).Replace(t.Key) + "=" + t.Value
+}
+
+// tagIndex returns the tag_pairs and tag_keys of tags.
+func tagIndex(tags []inventory.Tag) (pairs, keys []string) {
+	pairs, keys = make([]string, 0, len(tags)), make([]string, 0, len(tags))
+	for _, t := range tags {
+		pairs = append(pairs, tagPair(t))
+		if !slices.Contains(keys, t.Key) {
+			keys = append(keys, t.Key)
+		}
+	}
+	return pairs, keys
+}
+
+func (d *assetDoc) asset() inventory.Asset {
+	a := inventory.Asset{
+		ID: d.ID, AssetID: d.AssetID, AssetName: d.AssetName, AssetType: d.AssetType, Provider: d.Provider,
+		Account: d.Account, Region: d.Region, Zone: d.Zone, Status: d.Status, Cost: d.Cost, Hash: d.Hash,
+		CreateTime: d.CreateTime.UTC(), UpdateTime: d.UpdateTime.UTC(), DiscoverTime: d.DiscoverTime.UTC(),
+		DeletedAt: utcPtr(d.DeletedAt),
+	}
+	a.Tags = make([]inventory.Tag, len(d.Tags))
+	for i, t := range d.Tags {
+		a.Tags[i] = inventory.Tag(t)
+	}
+	if d.Metadata != nil {
+		a.Metadata = []byte(*d.Metadata)
+	}
+	return a
+}
+
+// identityFilter selects the asset with a's identity.
+func identityFilter(a *inventory.Asset) bson.D {
+	return bson.D{{Key: "account", Value: a.Account}, {Key: "asset_id", Value: a.AssetID},
+		{Key: "asset_type", Value: a.AssetType}, {Key: "provider", Value: a.Provider}}
+}
+
+// scopeFilter selects the assets of a scope.
+func scopeFilter(sc inventory.Scope) bson.D {
+	return bson.D{{Key: "account", Value: sc.Account}, {Key: "region", Value: sc.Region},
+		{Key: "asset_type", Value: sc.AssetType}, {Key: "provider", Value: sc.Provider}}
+}
+
+// fields returns the $set of an upsert of a: every field but _id and
+// create_time.
+func fields(a *inventory.Asset) bson.D {
+	var meta any
+	if len(a.Metadata) > 0 {
+		meta = string(a.Metadata)
+	}
+	var deleted any
+	if a.DeletedAt != nil {
+		deleted = a.DeletedAt.UTC()
+	}
+	pairs, keys := tagIndex(a.Tags)
+	return bson.D{
+		{Key: "asset_name", Value: a.AssetName}, {Key: "region", Value: a.Region}, {Key: "zone", Value: a.Zone},
+		{Key: "status", Value: a.Status}, {Key: "tags", Value: tagDocs(a.Tags)}, {Key: "tag_pairs", Value: pairs},
+		{Key: "tag_keys", Value: keys}, {Key: "metadata", Value: meta},
+		{Key: "cost", Value: a.Cost}, {Key: "content_hash", Value: a.Hash}, {Key: "update_time", Value: a.UpdateTime.UTC()},
+		{Key: "discover_time", Value: a.DiscoverTime.UTC()}, {Key: "deleted_at", Value: deleted},
+	}
+}
+
+// ScopeStates implements inventory.Store.
+func (s *Store) ScopeStates(ctx context.Context, sc inventory.Scope) (map[string]inventory.AssetState, error) {
+	cur, err := s.assets.Find(ctx, scopeFilter(sc), options.Find().SetProjection(
+		bson.D{{Key: "asset_id", Value: 1}, {Key: "content_hash", Value: 1}, {Key: "deleted_at", Value: 1}}))
+	if err != nil {
+		return nil, wrap("scope states", err)
+	}
+	defer cur.Close(ctx)
+	out := map[string]inventory.AssetState{}
+	for cur.Next(ctx) {
+		var d struct {
+			AssetID   string     `bson:"asset_id"`
+			Hash      string     `bson:"content_hash"`
+			DeletedAt *time.Time `bson:"deleted_at"`
+		}
+		if err := cur.Decode(&d); err != nil {
+			return nil, wrap("scope states", err)
+		}
+		out[d.AssetID] = inventory.AssetState{Hash: d.Hash, Deleted: d.DeletedAt != nil}
+	}
+	return out, wrap("scope states", cur.Err())
+}
+
+type ident struct{ provider, account, assetType, assetID string }
+
+func identOf(a *inventory.Asset) ident { return ident{a.Provider, a.Account, a.AssetType, a.AssetID} }
+
+// stored is what UpsertAssets reads of an asset already stored.
+type stored struct {
+	ID           int64      `bson:"_id"`
+	Provider     string     `bson:"provider"`
+	Account      string     `bson:"account"`
+	AssetType    string     `bson:"asset_type"`
+	AssetID      string     `bson:"asset_id"`
+	Hash         string     `bson:"content_hash"`
+	UpdateTime   time.Time  `bson:"update_time"`
+	DiscoverTime time.Time  `bson:"discover_time"`
+	DeletedAt    *time.Time `bson:"deleted_at"`
+}
+
+// unchanged reports whether writing a would store what is stored: the
+// same content hash, times (at BSON's millisecond precision) and deleted
+// mark. An upsert skips such an asset.
+func (st *stored) unchanged(a *inventory.Asset) bool {
+	ms := func(t time.Time) int64 { return t.UnixMilli() }
+	if st.Hash != a.Hash || ms(st.UpdateTime) != ms(a.UpdateTime) || ms(st.DiscoverTime) != ms(a.DiscoverTime) ||
+		(st.DeletedAt == nil) != (a.DeletedAt == nil) {
+		return false
+	}
+	return st.DeletedAt == nil || ms(*st.DeletedAt) == ms(*a.DeletedAt)
+}
+
+// UpsertAssets implements inventory.Store without a multi-document
+// transaction: in chunks, it reads the chunk's stored identities, skips
+// the assets stored as they are, updates the others by _id, and inserts
+// the new ones with an upsert on their identity that takes a fresh ID
+// from the sequence. An insert that loses a race with a concurrent insert
+// of the same identity fails on the unique identity index and is retried,
+// then updating the winner's document, so every identity is stored once
+// and keeps the first ID it got. A chunk that fails part way leaves the
+// assets it wrote written, each document whole; writing the same batch
+// again completes it.
+func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) error {
+	if len(assets) == 0 {
+		return ctx.Err()
+	}
+	// Keep the last of each identity.
+	last := make(map[ident]int, len(assets))
+	for i := range assets {
+		last[identOf(&assets[i])] = i
+	}
+	batch := make([]*inventory.Asset, 0, len(last))
+	for i := range assets {
+		if last[identOf(&assets[i])] == i {
+			batch = append(batch, &assets[i])
+		}
+	}
+	for start := 0; start < len(batch); start += writeChunk {
+		if err := s.upsertChunk(ctx, batch[start:min(start+writeChunk, len(batch))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) upsertChunk(ctx context.Context, chunk []*inventory.Asset) error {
+	old, err := s.storedOf(ctx, chunk)
+	if err != nil {
+		return err
+	}
+	var models []mongo.WriteModel
+	var fresh []*inventory.Asset
+	for _, a := range chunk {
+		st, ok := old[identOf(a)]
+		switch {
+		case !ok:
+			fresh = append(fresh, a)
+		case st.unchanged(a):
+		default:
+			models = append(models, mongo.NewUpdateOneModel().SetFilter(idFilter(st.ID)).
+				SetUpdate(bson.D{{Key: "$set", Value: fields(a)}}))
+		}
+	}
+	// Inserts are upserts on the identity, so one that meets a concurrent
+	// insert of the same identity updates it instead, once retried.
+	insert := func(a *inventory.Asset, id int64) mongo.WriteModel {
+		return mongo.NewUpdateOneModel().SetFilter(identityFilter(a)).SetUpsert(true).SetUpdate(bson.D{
+			{Key: "$set", Value: fields(a)},
+			{Key: "$setOnInsert", Value: bson.D{{Key: "_id", Value: id}, {Key: "create_time", Value: a.CreateTime.UTC()}}},
+		})
+	}
+	inserts := map[int]*inventory.Asset{} // models index -> asset inserted
+	if len(fresh) > 0 {
+		first, err := s.nextIDs(ctx, assetSequence, int64(len(fresh)))
+		if err != nil {
+			return err
+		}
+		for i, a := range fresh {
+			inserts[len(models)] = a
+			models = append(models, insert(a, first+int64(i)))
+		}
+	}
+	for attempt := 0; len(models) > 0; attempt++ {
+		_, err := s.assets.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if err == nil {
+			return nil
+		}
+		var bwe mongo.BulkWriteException
+		if attempt == dupRetries || !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+			return wrap("upsert assets", err)
+		}
+		// Retry the inserts that failed on a unique index: their
+		// identity was inserted concurrently (the retry updates it), or,
+		// on a server whose $inc is not atomic, their ID was given
+		// twice (the retry takes a new one).
+		var again []*inventory.Asset
+		for _, we := range bwe.WriteErrors {
+			a, ok := inserts[we.Index]
+			if !ok || !mongo.IsDuplicateKeyError(we) {
+				return wrap("upsert assets", err)
+			}
+			again = append(again, a)
+		}
+		first, err := s.nextIDs(ctx, assetSequence, int64(len(again)))
+		if err != nil {
+			return err
+		}
+		models, inserts = models[:0], map[int]*inventory.Asset{}
+		for i, a := range again {
+			inserts[len(models)] = a
+			models = append(models, insert(a, first+int64(i)))
+		}
+	}
+	return nil
+}
+
+// storedOf reads the stored state of the chunk's assets that exist.
+func (s *Store) storedOf(ctx context.Context, chunk []*inventory.Asset) (map[ident]*stored, error) {
+	// One $in per (provider, account, asset_type): a sync's batch is one.
+	type key struct{ provider, account, assetType string }
+	ids := map[key][]string{}
+	var keys []key
+	for _, a := range chunk {
+		k := key{a.Provider, a.Account, a.AssetType}
+		if _, ok := ids[k]; !ok {
+			keys = append(keys, k)
+		}
+		ids[k] = append(ids[k], a.AssetID)
+	}
+	out := make(map[ident]*stored, len(chunk))
+	proj := bson.D{{Key: "_id", Value: 1}, {Key: "provider", Value: 1}, {Key: "account", Value: 1},
+		{Key: "asset_type", Value: 1}, {Key: "asset_id", Value: 1}, {Key: "content_hash", Value: 1},
+		{Key: "update_time", Value: 1}, {Key: "discover_time", Value: 1}, {Key: "deleted_at", Value: 1}}
+	for _, k := range keys {
+		f := bson.D{{Key: "account", Value: k.account}, {Key: "asset_id", Value: bson.D{{Key: "$in", Value: ids[k]}}},
+			{Key: "asset_type", Value: k.assetType}, {Key: "provider", Value: k.provider}}
+		cur, err := s.assets.Find(ctx, f, options.Find().SetProjection(proj))
+		if err != nil {
+			return nil, wrap("upsert assets: read stored", err)
+		}
+		var docs []*stored
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, wrap("upsert assets: read stored", err)
+		}
+		for _, d := range docs {
+			out[ident{d.Provider, d.Account, d.AssetType, d.AssetID}] = d
+		}
+	}
+	return out, nil
+}
+
+// nextIDs reserves n IDs of the named sequence and returns the first; the
+// others follow it. IDs reserved by a write that fails are not reused.
+func (s *Store) nextIDs(ctx context.Context, seq string, n int64) (int64, error) {
+	var d struct {
+		Seq int64 `bson:"seq"`
+	}
+	upd := bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: n}}}}
+	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
+	err := s.counters.FindOneAndUpdate(ctx, idFilter(seq), upd, opts).Decode(&d)
+	if mongo.IsDuplicateKeyError(err) {
+		// Two upserts created the sequence at once (only when the
+		// migration's document was removed): the other one won.
+		err = s.counters.FindOneAndUpdate(ctx, idFilter(seq), upd, opts).Decode(&d)
+	}
+	if err != nil {
+		return 0, wrap("next ids", err)
+	}
+	if d.Seq < n {
+		return 0, fmt.Errorf("mongostore: sequence %s at %d after reserving %d", seq, d.Seq, n)
+	}
+	return d.Seq - n + 1, nil
+}
+
+// MarkDeleted implements inventory.Store: one update of the scope's live
+// assets per chunk of IDs. Each document is marked at most once, so the
+// count is exact whatever runs at the same time.
+func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []string, at time.Time) (int, error) {
+	total := 0
+	for start := 0; start < len(assetIDs); start += idChunk {
+		f := append(scopeFilter(sc), bson.E{Key: "deleted_at", Value: nil},
+			bson.E{Key: "asset_id", Value: bson.D{{Key: "$in", Value: assetIDs[start:min(start+idChunk, len(assetIDs))]}}})
+		res, err := s.assets.UpdateMany(ctx, f, bson.D{{Key: "$set", Value: bson.D{{Key: "deleted_at", Value: at.UTC()}}}})
+		if err != nil {
+			return total, wrap("mark deleted", err)
+		}
+		total += int(res.ModifiedCount)
+	}
+	return total, nil
+}
