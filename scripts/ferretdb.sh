@@ -61,11 +61,14 @@ fi
 
 mkdir -p "$dir/data" "$dir/state"
 log "starting FerretDB on $host:$port (SQLite files in $dir/data, log in $dir/ferretdb.log)"
-# No telemetry, no debug HTTP listener: the server opens only its loopback port.
+# No telemetry, no debug HTTP listener: the server opens only its loopback
+# port. Write transactions take SQLite's lock when they begin
+# (_txlock=immediate): concurrent writers then queue behind the busy
+# timeout instead of deadlocking on a read lock each wants to upgrade.
 nohup "$bin" \
 	--listen-addr="$host:$port" \
 	--handler=sqlite \
-	--sqlite-url="file:$dir/data/" \
+	--sqlite-url="file:$dir/data/?_txlock=immediate" \
 	--state-dir="$dir/state" \
 	--debug-addr=- \
 	--telemetry=disable \

@@ -20,17 +20,18 @@ const (
 	writeChunk = 1000
 	// idChunk is the most asset IDs one $in list carries.
 	idChunk = 1000
-	// dupRetries bounds how often UpsertAssets rewrites the inserts that
-	// lost a race with a concurrent insert of the same identity.
+	// dupRetries bounds how often UpsertAssets writes again the inserts
+	// that lost a race with a concurrent insert of the same identity.
 	dupRetries = 5
 	// assetSequence is the _id of the counters document of asset IDs.
 	assetSequence = "assets"
 )
 
 // assetDoc is a document of AssetsCollection, in the asset JSON's field
-// names. _id is the asset's ID.
+// names. _id is the asset's identity (see assetKey); id is its ID.
 type assetDoc struct {
-	ID           int64      `bson:"_id"`
+	Key          string     `bson:"_id"`
+	ID           int64      `bson:"id"`
 	AssetID      string     `bson:"asset_id"`
 	AssetName    string     `bson:"asset_name"`
 	AssetType    string     `bson:"asset_type"`
@@ -100,10 +101,15 @@ func (d *assetDoc) asset() inventory.Asset {
 	return a
 }
 
-// identityFilter selects the asset with a's identity.
-func identityFilter(a *inventory.Asset) bson.D {
-	return bson.D{{Key: "account", Value: a.Account}, {Key: "asset_id", Value: a.AssetID},
-		{Key: "asset_type", Value: a.AssetType}, {Key: "provider", Value: a.Provider}}
+// assetKey is the _id of the asset with the given identity: provider,
+// account, asset type and asset ID joined by "/", each with "\\" and "/"
+// escaped by a backslash, so no two identities share a key. Keying
+// documents by identity makes an upsert a single-document write on _id,
+// which MongoDB does atomically, and the one lookup FerretDB 1.x serves
+// from SQLite's primary key.
+func assetKey(a *inventory.Asset) string {
+	esc := strings.NewReplacer(`\`, `\\`, "/", `\/`)
+	return esc.Replace(a.Provider) + "/" + esc.Replace(a.Account) + "/" + esc.Replace(a.AssetType) + "/" + esc.Replace(a.AssetID)
 }
 
 // scopeFilter selects the assets of a scope.
@@ -112,7 +118,7 @@ func scopeFilter(sc inventory.Scope) bson.D {
 		{Key: "asset_type", Value: sc.AssetType}, {Key: "provider", Value: sc.Provider}}
 }
 
-// fields returns the $set of an upsert of a: every field but _id and
+// fields returns the $set of an upsert of a: every field but _id, id and
 // create_time.
 func fields(a *inventory.Asset) bson.D {
 	var meta any
@@ -125,7 +131,8 @@ func fields(a *inventory.Asset) bson.D {
 	}
 	pairs, keys := tagIndex(a.Tags)
 	return bson.D{
-		{Key: "asset_name", Value: a.AssetName}, {Key: "region", Value: a.Region}, {Key: "zone", Value: a.Zone},
+		{Key: "asset_id", Value: a.AssetID}, {Key: "asset_type", Value: a.AssetType}, {Key: "provider", Value: a.Provider},
+		{Key: "account", Value: a.Account}, {Key: "asset_name", Value: a.AssetName}, {Key: "region", Value: a.Region}, {Key: "zone", Value: a.Zone},
 		{Key: "status", Value: a.Status}, {Key: "tags", Value: tagDocs(a.Tags)}, {Key: "tag_pairs", Value: pairs},
 		{Key: "tag_keys", Value: keys}, {Key: "metadata", Value: meta},
 		{Key: "cost", Value: a.Cost}, {Key: "content_hash", Value: a.Hash}, {Key: "update_time", Value: a.UpdateTime.UTC()},
@@ -160,41 +167,18 @@ type ident struct{ provider, account, assetType, assetID string }
 
 func identOf(a *inventory.Asset) ident { return ident{a.Provider, a.Account, a.AssetType, a.AssetID} }
 
-// stored is what UpsertAssets reads of an asset already stored.
-type stored struct {
-	ID           int64      `bson:"_id"`
-	Provider     string     `bson:"provider"`
-	Account      string     `bson:"account"`
-	AssetType    string     `bson:"asset_type"`
-	AssetID      string     `bson:"asset_id"`
-	Hash         string     `bson:"content_hash"`
-	UpdateTime   time.Time  `bson:"update_time"`
-	DiscoverTime time.Time  `bson:"discover_time"`
-	DeletedAt    *time.Time `bson:"deleted_at"`
-}
-
-// unchanged reports whether writing a would store what is stored: the
-// same content hash, times (at BSON's millisecond precision) and deleted
-// mark. An upsert skips such an asset.
-func (st *stored) unchanged(a *inventory.Asset) bool {
-	ms := func(t time.Time) int64 { return t.UnixMilli() }
-	if st.Hash != a.Hash || ms(st.UpdateTime) != ms(a.UpdateTime) || ms(st.DiscoverTime) != ms(a.DiscoverTime) ||
-		(st.DeletedAt == nil) != (a.DeletedAt == nil) {
-		return false
-	}
-	return st.DeletedAt == nil || ms(*st.DeletedAt) == ms(*a.DeletedAt)
-}
-
 // UpsertAssets implements inventory.Store without a multi-document
-// transaction: in chunks, it reads the chunk's stored identities, skips
-// the assets stored as they are, updates the others by _id, and inserts
-// the new ones with an upsert on their identity that takes a fresh ID
-// from the sequence. An insert that loses a race with a concurrent insert
-// of the same identity fails on the unique identity index and is retried,
-// then updating the winner's document, so every identity is stored once
-// and keeps the first ID it got. A chunk that fails part way leaves the
-// assets it wrote written, each document whole; writing the same batch
-// again completes it.
+// transaction: each asset is one upsert of the document keyed by its
+// identity, setting every field and, only when it inserts, a fresh ID
+// from the sequence and the create time. IDs are unique and increasing
+// but not dense: an upsert that updates leaves its reserved ID unused.
+// An upsert that meets a concurrent insert of the same identity (MongoDB
+// retries those itself; FerretDB reports a duplicate key) is written
+// again and then updates. A batch that fails part way leaves the assets
+// it wrote written, each document whole; writing the batch again
+// completes it. The sync engine writes only the assets whose content
+// hash changed; MongoDB does not write a document an update leaves as
+// it is.
 func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) error {
 	if len(assets) == 0 {
 		return ctx.Err()
@@ -211,117 +195,56 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 		}
 	}
 	for start := 0; start < len(batch); start += writeChunk {
-		if err := s.upsertChunk(ctx, batch[start:min(start+writeChunk, len(batch))]); err != nil {
-			return err
+		chunk := batch[start:min(start+writeChunk, len(batch))]
+		for attempt := 0; len(chunk) > 0; attempt++ {
+			if attempt > dupRetries {
+				return fmt.Errorf("mongostore: upsert assets: %d upserts still conflict after %d attempts", len(chunk), attempt)
+			}
+			var err error
+			if chunk, err = s.upsertChunk(ctx, chunk); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func (s *Store) upsertChunk(ctx context.Context, chunk []*inventory.Asset) error {
-	old, err := s.storedOf(ctx, chunk)
+// upsertChunk writes the chunk and returns the assets whose upsert failed
+// on a unique index, for the caller to write again.
+func (s *Store) upsertChunk(ctx context.Context, chunk []*inventory.Asset) ([]*inventory.Asset, error) {
+	first, err := s.nextIDs(ctx, assetSequence, int64(len(chunk)))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var models []mongo.WriteModel
-	var fresh []*inventory.Asset
-	for _, a := range chunk {
-		st, ok := old[identOf(a)]
-		switch {
-		case !ok:
-			fresh = append(fresh, a)
-		case st.unchanged(a):
-		default:
-			models = append(models, mongo.NewUpdateOneModel().SetFilter(idFilter(st.ID)).
-				SetUpdate(bson.D{{Key: "$set", Value: fields(a)}}))
-		}
-	}
-	// Inserts are upserts on the identity, so one that meets a concurrent
-	// insert of the same identity updates it instead, once retried.
-	insert := func(a *inventory.Asset, id int64) mongo.WriteModel {
-		return mongo.NewUpdateOneModel().SetFilter(identityFilter(a)).SetUpsert(true).SetUpdate(bson.D{
+	models := make([]mongo.WriteModel, len(chunk))
+	for i, a := range chunk {
+		// An update-many of one _id is the same write as an update-one.
+		// FerretDB 1.x holds a SQLite connection per update-one
+		// statement until the whole command ends, so a few commands of
+		// hundreds of them exhaust its pool and wait forever; an
+		// update-many releases it per statement.
+		models[i] = mongo.NewUpdateManyModel().SetFilter(idFilter(assetKey(a))).SetUpsert(true).SetUpdate(bson.D{
 			{Key: "$set", Value: fields(a)},
-			{Key: "$setOnInsert", Value: bson.D{{Key: "_id", Value: id}, {Key: "create_time", Value: a.CreateTime.UTC()}}},
+			{Key: "$setOnInsert", Value: bson.D{{Key: "id", Value: first + int64(i)}, {Key: "create_time", Value: a.CreateTime.UTC()}}},
 		})
 	}
-	inserts := map[int]*inventory.Asset{} // models index -> asset inserted
-	if len(fresh) > 0 {
-		first, err := s.nextIDs(ctx, assetSequence, int64(len(fresh)))
-		if err != nil {
-			return err
-		}
-		for i, a := range fresh {
-			inserts[len(models)] = a
-			models = append(models, insert(a, first+int64(i)))
-		}
+	_, err = s.assets.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	var bwe mongo.BulkWriteException
+	if err == nil || !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return nil, wrap("upsert assets", err)
 	}
-	for attempt := 0; len(models) > 0; attempt++ {
-		_, err := s.assets.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-		if err == nil {
-			return nil
+	// The upserts that failed on a unique index: their identity was
+	// inserted concurrently (written again, they update it), or, on a
+	// server whose $inc is not atomic, their ID was given twice (written
+	// again, they take a new one).
+	var again []*inventory.Asset
+	for _, we := range bwe.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) || we.Index < 0 || we.Index >= len(chunk) {
+			return nil, wrap("upsert assets", err)
 		}
-		var bwe mongo.BulkWriteException
-		if attempt == dupRetries || !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
-			return wrap("upsert assets", err)
-		}
-		// Retry the inserts that failed on a unique index: their
-		// identity was inserted concurrently (the retry updates it), or,
-		// on a server whose $inc is not atomic, their ID was given
-		// twice (the retry takes a new one).
-		var again []*inventory.Asset
-		for _, we := range bwe.WriteErrors {
-			a, ok := inserts[we.Index]
-			if !ok || !mongo.IsDuplicateKeyError(we) {
-				return wrap("upsert assets", err)
-			}
-			again = append(again, a)
-		}
-		first, err := s.nextIDs(ctx, assetSequence, int64(len(again)))
-		if err != nil {
-			return err
-		}
-		models, inserts = models[:0], map[int]*inventory.Asset{}
-		for i, a := range again {
-			inserts[len(models)] = a
-			models = append(models, insert(a, first+int64(i)))
-		}
+		again = append(again, chunk[we.Index])
 	}
-	return nil
-}
-
-// storedOf reads the stored state of the chunk's assets that exist.
-func (s *Store) storedOf(ctx context.Context, chunk []*inventory.Asset) (map[ident]*stored, error) {
-	// One $in per (provider, account, asset_type): a sync's batch is one.
-	type key struct{ provider, account, assetType string }
-	ids := map[key][]string{}
-	var keys []key
-	for _, a := range chunk {
-		k := key{a.Provider, a.Account, a.AssetType}
-		if _, ok := ids[k]; !ok {
-			keys = append(keys, k)
-		}
-		ids[k] = append(ids[k], a.AssetID)
-	}
-	out := make(map[ident]*stored, len(chunk))
-	proj := bson.D{{Key: "_id", Value: 1}, {Key: "provider", Value: 1}, {Key: "account", Value: 1},
-		{Key: "asset_type", Value: 1}, {Key: "asset_id", Value: 1}, {Key: "content_hash", Value: 1},
-		{Key: "update_time", Value: 1}, {Key: "discover_time", Value: 1}, {Key: "deleted_at", Value: 1}}
-	for _, k := range keys {
-		f := bson.D{{Key: "account", Value: k.account}, {Key: "asset_id", Value: bson.D{{Key: "$in", Value: ids[k]}}},
-			{Key: "asset_type", Value: k.assetType}, {Key: "provider", Value: k.provider}}
-		cur, err := s.assets.Find(ctx, f, options.Find().SetProjection(proj))
-		if err != nil {
-			return nil, wrap("upsert assets: read stored", err)
-		}
-		var docs []*stored
-		if err := cur.All(ctx, &docs); err != nil {
-			return nil, wrap("upsert assets: read stored", err)
-		}
-		for _, d := range docs {
-			out[ident{d.Provider, d.Account, d.AssetType, d.AssetID}] = d
-		}
-	}
-	return out, nil
+	return again, nil
 }
 
 // nextIDs reserves n IDs of the named sequence and returns the first; the

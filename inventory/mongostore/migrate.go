@@ -42,8 +42,8 @@ func migrations() []migration {
 				return err
 			}
 			return createIndexes(ctx, db.Collection(AssetsCollection),
-				// The identity: upserts find an asset by it.
-				index("identity", true, "account", 1, "asset_id", 1, "asset_type", 1, "provider", 1),
+				// The asset ID; the identity is the _id.
+				index("id", true, "id", 1),
 				// A reconcile scope: ScopeStates, MarkDeleted and
 				// account filters.
 				index("scope", false, "account", 1, "region", 1, "asset_type", 1, "provider", 1),
@@ -53,9 +53,9 @@ func migrations() []migration {
 				index("tag_keys", false, "tag_keys", 1),
 				// Name search scans this index's keys; it also serves
 				// the sort by name.
-				index("asset_name", false, "asset_name", 1, "_id", 1),
+				index("asset_name", false, "asset_name", 1, "id", 1),
 				// The default sort, newest first, and the other filters.
-				index("create_time", false, "create_time", 1, "_id", 1),
+				index("create_time", false, "create_time", 1, "id", 1),
 				// The latest discover time of Statistics.
 				index("discover_time", false, "discover_time", 1),
 				index("region", false, "region", 1, "status", 1),

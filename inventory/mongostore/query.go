@@ -63,16 +63,13 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 		return nil, 0, err
 	}
 	col, desc, _ := inventory.ParseSort(f.Sort)
-	if col == "id" {
-		col = "_id"
-	}
 	dir := 1
 	if desc {
 		dir = -1
 	}
 	sort := bson.D{{Key: col, Value: dir}}
-	if col != "_id" {
-		sort = append(sort, bson.E{Key: "_id", Value: dir})
+	if col != "id" {
+		sort = append(sort, bson.E{Key: "id", Value: dir})
 	}
 	q := assetFilter(&f)
 	cur, err := s.assets.Find(ctx, q, options.Find().SetSort(sort).SetSkip(int64(f.Offset)).SetLimit(int64(f.Limit)))
