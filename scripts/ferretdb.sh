@@ -68,7 +68,7 @@ log "starting FerretDB on $host:$port (SQLite files in $dir/data, log in $dir/fe
 nohup "$bin" \
 	--listen-addr="$host:$port" \
 	--handler=sqlite \
-	--sqlite-url="file:$dir/data/?_txlock=immediate" \
+	--sqlite-url="file:$dir/data/?_txlock=immediate&_pragma=synchronous(NORMAL)" \
 	--state-dir="$dir/state" \
 	--debug-addr=- \
 	--telemetry=disable \

@@ -253,6 +253,13 @@ func (s *Store) nextIDs(ctx context.Context, seq string, n int64) (int64, error)
 	var d struct {
 		Seq int64 `bson:"seq"`
 	}
+	// MongoDB applies the $inc atomically; FerretDB 1.x reads and writes
+	// the counter apart, so two writers can get the same IDs and one
+	// insert is then lost on the unique id index without an error.
+	// Writers of one Store take their turns here; several processes on
+	// one FerretDB database are not safe from it.
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
 	upd := bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: n}}}}
 	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
 	err := s.counters.FindOneAndUpdate(ctx, idFilter(seq), upd, opts).Decode(&d)

@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -83,6 +84,7 @@ type Store struct {
 	assets   *mongo.Collection
 	accounts *mongo.Collection
 	counters *mongo.Collection
+	seqMu    sync.Mutex // serializes nextIDs (see there)
 }
 
 var _ inventory.Store = (*Store)(nil)

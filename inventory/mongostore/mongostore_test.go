@@ -154,7 +154,7 @@ func testAsset(i int, status string) inventory.Asset {
 func TestStatisticsExactUnderConcurrentSyncsAndRetries(t *testing.T) {
 	s := mongostoretest.Open(t)
 	ctx := context.Background()
-	const n, writers, rounds = 300, 4, 3
+	const n, writers, rounds = 120, 4, 2
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*rounds*4)
 	for w := range writers {
@@ -179,7 +179,7 @@ func TestStatisticsExactUnderConcurrentSyncsAndRetries(t *testing.T) {
 				// A completed listing that missed a few assets.
 				for _, sc := range []inventory.Scope{batch[0].Scope(), batch[1].Scope()} {
 					var gone []string
-					for i := w + r; i < n; i += 37 {
+					for i := w + r; i < n; i += 17 {
 						if batch[i].Scope() == sc {
 							gone = append(gone, batch[i].AssetID)
 						}
