@@ -168,17 +168,17 @@ type ident struct{ provider, account, assetType, assetID string }
 func identOf(a *inventory.Asset) ident { return ident{a.Provider, a.Account, a.AssetType, a.AssetID} }
 
 // UpsertAssets implements inventory.Store without a multi-document
-// transaction: each asset is one upsert of the document keyed by its
-// identity, setting every field and, only when it inserts, a fresh ID
-// from the sequence and the create time. IDs are unique and increasing
-// but not dense: an upsert that updates leaves its reserved ID unused.
-// An upsert that meets a concurrent insert of the same identity (MongoDB
-// retries those itself; FerretDB reports a duplicate key) is written
-// again and then updates. A batch that fails part way leaves the assets
-// it wrote written, each document whole; writing the batch again
-// completes it. The sync engine writes only the assets whose content
-// hash changed; MongoDB does not write a document an update leaves as
-// it is.
+// transaction. Each asset is one document, keyed by its identity, written
+// whole by one single-document write: an insert when the identity is
+// new, with a fresh ID from the sequence and the create time, else an
+// upsert on _id that sets every other field. IDs are unique and
+// increasing but not dense: a write that updates leaves its reserved ID
+// unused. A write that meets a concurrent write of the same identity
+// fails on the unique _id and is written again, then updating. A batch
+// that fails part way leaves the assets it wrote written, each document
+// whole; writing the batch again completes it. The sync engine writes
+// only the assets whose content hash changed; MongoDB does not write a
+// document that an update leaves as it is.
 func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) error {
 	if len(assets) == 0 {
 		return ctx.Err()
@@ -209,15 +209,31 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 	return nil
 }
 
-// upsertChunk writes the chunk and returns the assets whose upsert failed
-// on a unique index, for the caller to write again.
+// upsertChunk writes the chunk and returns the assets whose write failed
+// on a unique index, for the caller to write again. It inserts the chunk
+// first, the whole of a first sync in one command, then upserts the
+// assets whose identity was stored already.
 func (s *Store) upsertChunk(ctx context.Context, chunk []*inventory.Asset) ([]*inventory.Asset, error) {
 	first, err := s.nextIDs(ctx, assetSequence, int64(len(chunk)))
 	if err != nil {
 		return nil, err
 	}
-	models := make([]mongo.WriteModel, len(chunk))
+	docs := make([]any, len(chunk))
 	for i, a := range chunk {
+		docs[i] = append(bson.D{{Key: "_id", Value: assetKey(a)}, {Key: "id", Value: first + int64(i)},
+			{Key: "create_time", Value: a.CreateTime.UTC()}}, fields(a)...)
+	}
+	_, err = s.assets.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	stored, err := duplicates(err, len(chunk))
+	if err != nil {
+		return nil, wrap("upsert assets: insert", err)
+	}
+	if len(stored) == 0 {
+		return nil, nil
+	}
+	models := make([]mongo.WriteModel, len(stored))
+	for i, k := range stored {
+		a := chunk[k]
 		// An update-many of one _id is the same write as an update-one.
 		// FerretDB 1.x holds a SQLite connection per update-one
 		// statement until the whole command ends, so a few commands of
@@ -225,26 +241,44 @@ func (s *Store) upsertChunk(ctx context.Context, chunk []*inventory.Asset) ([]*i
 		// update-many releases it per statement.
 		models[i] = mongo.NewUpdateManyModel().SetFilter(idFilter(assetKey(a))).SetUpsert(true).SetUpdate(bson.D{
 			{Key: "$set", Value: fields(a)},
-			{Key: "$setOnInsert", Value: bson.D{{Key: "id", Value: first + int64(i)}, {Key: "create_time", Value: a.CreateTime.UTC()}}},
+			{Key: "$setOnInsert", Value: bson.D{{Key: "id", Value: first + int64(k)}, {Key: "create_time", Value: a.CreateTime.UTC()}}},
 		})
 	}
 	_, err = s.assets.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	var bwe mongo.BulkWriteException
-	if err == nil || !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+	failed, err := duplicates(err, len(models))
+	if err != nil {
 		return nil, wrap("upsert assets", err)
 	}
 	// The upserts that failed on a unique index: their identity was
-	// inserted concurrently (written again, they update it), or, on a
-	// server whose $inc is not atomic, their ID was given twice (written
-	// again, they take a new one).
+	// deleted and inserted again since the insert (written again, they
+	// update it), or, on a server whose $inc is not atomic, their ID was
+	// given twice (written again, they take a new one).
 	var again []*inventory.Asset
-	for _, we := range bwe.WriteErrors {
-		if !mongo.IsDuplicateKeyError(we) || we.Index < 0 || we.Index >= len(chunk) {
-			return nil, wrap("upsert assets", err)
-		}
-		again = append(again, chunk[we.Index])
+	for _, i := range failed {
+		again = append(again, chunk[stored[i]])
 	}
 	return again, nil
+}
+
+// duplicates returns the indexes of the writes of an unordered bulk of n
+// that err reports as failed on a unique index. Any other error is
+// returned.
+func duplicates(err error, n int) ([]int, error) {
+	if err == nil {
+		return nil, nil
+	}
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return nil, err
+	}
+	var out []int
+	for _, we := range bwe.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) || we.Index < 0 || we.Index >= n {
+			return nil, err
+		}
+		out = append(out, we.Index)
+	}
+	return out, nil
 }
 
 // nextIDs reserves n IDs of the named sequence and returns the first; the

@@ -182,6 +182,11 @@ func regionAssets(t testing.TB, svc *inventory.Service, region string) []invento
 }
 
 func TestSyncE2E(t *testing.T) {
+	testSyncE2E(t, openSQLite(t, t.TempDir()))
+}
+
+// testSyncE2E runs the sync chain into st, an empty store.
+func testSyncE2E(t *testing.T, st inventory.Store) {
 	// 8 regions x 2,000 instances, as the inventory's acceptance asks;
 	// under the race detector 8 x 500, the same paths at a quarter of the
 	// volume (more than four pages a region, so the failure after three
@@ -196,7 +201,7 @@ func TestSyncE2E(t *testing.T) {
 	if len(seeded) != len(regions)*perRegion {
 		t.Fatalf("seeded %d instances, want %d", len(seeded), len(regions)*perRegion)
 	}
-	store := newCountingStore(openSQLite(t, t.TempDir()), true)
+	store := newCountingStore(st, true)
 	svc := newInventory(t, store, srv.Host(),
 		inventory.WithConcurrency(len(regions)),
 		inventory.WithRateLimit(rate.Inf, 0),
