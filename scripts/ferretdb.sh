@@ -59,6 +59,8 @@ if [ ! -x "$bin" ]; then
 	(cd "$src" && GOFLAGS=-mod=mod go build -trimpath -o bin/ferretdb ./cmd/ferretdb) >&2
 fi
 
+# The data is the tests' and disposable: start from none.
+rm -rf "$dir/data"
 mkdir -p "$dir/data" "$dir/state"
 log "starting FerretDB on $host:$port (SQLite files in $dir/data, log in $dir/ferretdb.log)"
 # No telemetry, no debug HTTP listener: the server opens only its loopback

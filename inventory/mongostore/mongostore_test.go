@@ -40,7 +40,7 @@ func TestOpenIsIdempotent(t *testing.T) {
 		return s
 	}
 	first := open()
-	t.Cleanup(func() { first.Database().Drop(ctx); first.Close() })
+	t.Cleanup(func() { dropCollections(first.Database()); first.Close() })
 	if err := first.UpsertAssets(ctx, []inventory.Asset{testAsset(1, "Running")}); err != nil {
 		t.Fatalf("UpsertAssets: %v", err)
 	}
@@ -96,7 +96,7 @@ func TestNewOverClient(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	t.Cleanup(func() { client.Database(db).Drop(ctx) })
+	t.Cleanup(func() { dropCollections(client.Database(db)) })
 	if err := s.CreateAccount(ctx, &inventory.StoredAccount{CloudAccount: inventory.CloudAccount{ID: "a", Name: "a"}}); err != nil {
 		t.Fatalf("CreateAccount: %v", err)
 	}
@@ -129,6 +129,16 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if err != nil && strings.Contains(fmt.Sprintf("%v %+v %#v", err, err, err), pw) {
 		t.Errorf("Open(unreachable) error carries the password: %v", err)
+	}
+}
+
+// dropCollections drops the collections of db, leaving the (empty)
+// database: see mongostoretest.Open.
+func dropCollections(db *mongo.Database) {
+	ctx := context.Background()
+	names, _ := db.ListCollectionNames(ctx, bson.D{})
+	for _, n := range names {
+		db.Collection(n).Drop(ctx)
 	}
 }
 

@@ -182,11 +182,6 @@ func regionAssets(t testing.TB, svc *inventory.Service, region string) []invento
 }
 
 func TestSyncE2E(t *testing.T) {
-	testSyncE2E(t, openSQLite(t, t.TempDir()))
-}
-
-// testSyncE2E runs the sync chain into st, an empty store.
-func testSyncE2E(t *testing.T, st inventory.Store) {
 	// 8 regions x 2,000 instances, as the inventory's acceptance asks;
 	// under the race detector 8 x 500, the same paths at a quarter of the
 	// volume (more than four pages a region, so the failure after three
@@ -195,6 +190,13 @@ func testSyncE2E(t *testing.T, st inventory.Store) {
 	if raceEnabled {
 		perRegion = 500
 	}
+	testSyncE2E(t, openSQLite(t, t.TempDir()), perRegion)
+}
+
+// testSyncE2E runs the sync chain into st, an empty store, with
+// perRegion instances in each of 8 regions (a multiple of the page size,
+// at least 5 pages).
+func testSyncE2E(t *testing.T, st inventory.Store, perRegion int) {
 	regions := regionIDs(8)
 	srv := newServer(t, aliyuntest.WithRegions(regions...))
 	seeded := srv.Seed(aliyuntest.SeedSpec{InstancesPerRegion: perRegion, RandSeed: 11})

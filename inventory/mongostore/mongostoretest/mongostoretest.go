@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/multicloud-ecs/multicloud/inventory/mongostore"
 )
 
@@ -31,8 +33,8 @@ func URI(t testing.TB) string {
 	return uri
 }
 
-// Open returns a Store in a fresh database of the test server, dropped
-// and closed when the test ends. An unreachable server skips the test,
+// Open returns a Store in a fresh database of the test server, whose
+// collections are dropped, and the Store closed, when the test ends. An unreachable server skips the test,
 // or fails it under CI=true.
 func Open(t testing.TB) *mongostore.Store {
 	t.Helper()
@@ -50,8 +52,17 @@ func Open(t testing.TB) *mongostore.Store {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := s.Database().Drop(ctx); err != nil {
-			t.Errorf("drop database %s: %v", db, err)
+		// The collections, not the database: FerretDB over SQLite
+		// removes a dropped database's file, which its background
+		// tasks may still be reading, and it has crashed on that.
+		names, err := s.Database().ListCollectionNames(ctx, bson.D{})
+		if err != nil {
+			t.Errorf("list collections of %s: %v", db, err)
+		}
+		for _, n := range names {
+			if err := s.Database().Collection(n).Drop(ctx); err != nil {
+				t.Errorf("drop collection %s.%s: %v", db, n, err)
+			}
 		}
 		s.Close()
 	})
