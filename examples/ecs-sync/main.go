@@ -6,7 +6,8 @@
 // With ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET set
 // it reads real Aliyun (Describe calls only; nothing is created) into the
 // store MULTICLOUD_DSN names: a SQLite file path, sqlite://path or
-// postgres://..., default ecs-sync.db in the working directory.
+// postgres://... or mongodb://... (MONGO_URI selects MongoDB when
+// MULTICLOUD_DSN is unset), default ecs-sync.db in the working directory.
 // ALIBABA_CLOUD_REGION_ID is the account's home region (default
 // cn-hangzhou) and the region discovered alone; ALIBABA_CLOUD_REGIONS
 // (comma-separated) limits the sync, which otherwise covers every region.
@@ -37,7 +38,6 @@ import (
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/inventory"
-	"github.com/multicloud-ecs/multicloud/inventory/sqlstore"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
 )
@@ -79,12 +79,12 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlstore.Open(ctx, su.dsn)
+	store, where, closeStore, err := openStore(ctx, su.dsn)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
-	defer store.Close()
-	fmt.Printf("store: %s at %s\n", store.Dialect(), redactDSN(su.dsn))
+	defer closeStore()
+	fmt.Printf("store: %s\n", where)
 
 	svc, err := inventory.New(store,
 		inventory.WithKeyProvider(keys),
