@@ -38,7 +38,6 @@ package mongostore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -216,17 +215,17 @@ func (s *Store) Close() error {
 func (s *Store) Database() *mongo.Database { return s.db }
 
 // wrap gives a driver error the store's operation name, and a matching
-// code where one fits: a cancelled context keeps matching its context
-// error.
+// code where one fits: a cancelled context is multicloud.ErrCanceled and
+// still matches its context error.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("mongostore: %s: %w", op, err)
-	}
 	code := multicloud.CodeUnknown
-	if mongo.IsNetworkError(err) || mongo.IsTimeout(err) {
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		code = multicloud.CodeCanceled
+	case mongo.IsNetworkError(err) || mongo.IsTimeout(err):
 		code = multicloud.CodeUnavailable
 	}
 	return &multicloud.Error{Op: "mongostore." + op, Code: code, Message: "mongostore: " + op, Err: err}
