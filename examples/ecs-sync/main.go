@@ -5,9 +5,11 @@
 //
 // With ALIYUN_ACCESS_KEY_ID and ALIYUN_ACCESS_KEY_SECRET (the asset-sync
 // design's names) or ALIBABA_CLOUD_ACCESS_KEY_ID and
-// ALIBABA_CLOUD_ACCESS_KEY_SECRET (the SDK's) set it reads real Aliyun (Describe calls only; nothing is created) into the
-// store MULTICLOUD_DSN names: a SQLite file path, sqlite://path or
-// postgres://..., default ecs-sync.db in the working directory.
+// ALIBABA_CLOUD_ACCESS_KEY_SECRET (the SDK's) set it reads real Aliyun
+// (Describe calls only; nothing is created) into the store MULTICLOUD_DSN
+// names: a SQLite file path, sqlite://path or
+// postgres://... or mongodb://... (MONGO_URI selects MongoDB when
+// MULTICLOUD_DSN is unset), default ecs-sync.db in the working directory.
 // ALIBABA_CLOUD_REGION_ID is the account's home region (default
 // cn-hangzhou) and the region discovered alone; ALIBABA_CLOUD_REGIONS
 // (comma-separated) limits the sync, which otherwise covers every region.
@@ -19,9 +21,6 @@
 // seals account secrets in the store; without it the run generates a
 // random key, which it does not print, so a stored account is re-keyed on
 // the next run.
-//
-// MONGO_URI, the design's MongoDB setting, is refused with a message
-// naming the stores this example supports, rather than ignored.
 package main
 
 import (
@@ -41,7 +40,6 @@ import (
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/inventory"
-	"github.com/multicloud-ecs/multicloud/inventory/sqlstore"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
 )
@@ -72,9 +70,6 @@ func run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 
-	if err := checkStoreEnv(); err != nil {
-		return err
-	}
 	su, err := newSetup()
 	if err != nil {
 		return err
@@ -86,12 +81,12 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlstore.Open(ctx, su.dsn)
+	store, where, closeStore, err := openStore(ctx, su.dsn)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
-	defer store.Close()
-	fmt.Printf("store: %s at %s\n", store.Dialect(), redactDSN(su.dsn))
+	defer closeStore()
+	fmt.Printf("store: %s\n", where)
 
 	svc, err := inventory.New(store,
 		inventory.WithKeyProvider(keys),
@@ -231,17 +226,6 @@ func credentials() (id, secret string) {
 		return id, secret
 	}
 	return os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-}
-
-// checkStoreEnv refuses a store this example cannot open, naming the
-// ones it can, instead of silently using another.
-func checkStoreEnv() error {
-	if os.Getenv("MONGO_URI") != "" {
-		return errors.New("MONGO_URI is set, but this example does not support MongoDB; supported stores: " +
-			"SQLite (MULTICLOUD_DSN=path/to/file.db or sqlite://path, the default) and " +
-			"PostgreSQL (MULTICLOUD_DSN=postgres://...); unset MONGO_URI to run")
-	}
-	return nil
 }
 
 // keyProvider returns the key that seals account secrets: the one in

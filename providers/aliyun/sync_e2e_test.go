@@ -190,13 +190,20 @@ func TestSyncE2E(t *testing.T) {
 	if raceEnabled {
 		perRegion = 500
 	}
+	testSyncE2E(t, openSQLite(t, t.TempDir()), perRegion)
+}
+
+// testSyncE2E runs the sync chain into st, an empty store, with
+// perRegion instances in each of 8 regions (a multiple of the page size,
+// at least 5 pages).
+func testSyncE2E(t *testing.T, st inventory.Store, perRegion int) {
 	regions := regionIDs(8)
 	srv := newServer(t, aliyuntest.WithRegions(regions...))
 	seeded := srv.Seed(aliyuntest.SeedSpec{InstancesPerRegion: perRegion, RandSeed: 11})
 	if len(seeded) != len(regions)*perRegion {
 		t.Fatalf("seeded %d instances, want %d", len(seeded), len(regions)*perRegion)
 	}
-	store := newCountingStore(openSQLite(t, t.TempDir()), true)
+	store := newCountingStore(st, true)
 	svc := newInventory(t, store, srv.Host(),
 		inventory.WithConcurrency(len(regions)),
 		inventory.WithRateLimit(rate.Inf, 0),

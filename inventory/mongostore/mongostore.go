@@ -1,0 +1,235 @@
+// Package mongostore is an inventory.Store on MongoDB through the official
+// Go driver (go.mongodb.org/mongo-driver/v2). Open connects from a
+// mongodb:// URI; New works over a *mongo.Client the caller already has.
+// Both create the collections and indexes the store lacks.
+//
+// The store needs no multi-document transaction, so it runs on a
+// standalone server and on servers that speak the MongoDB wire protocol
+// without them (it is tested on FerretDB over SQLite):
+//
+//   - an asset is one document in "assets" whose _id is its identity
+//     (provider, account, asset type, asset ID) and whose id, the
+//     asset's ID, comes from a $inc sequence: UpsertAssets is one
+//     single-document upsert per asset, on _id;
+//   - MarkDeleted is one update of the scope's live documents by asset ID;
+//   - Statistics and query totals are aggregations and counts over the
+//     documents themselves, exact whatever writers ran before them, since
+//     no counter is kept apart from the assets;
+//   - tags are stored as the asset JSON has them, an array of {key,
+//     value} documents, and beside them as tag_pairs ("key=value") and
+//     tag_keys, multikey-indexed arrays: a tag filter is an equality
+//     match on one indexed array element;
+//   - name search is a $regex of the quoted needle, which MongoDB runs
+//     over the asset_name index's keys.
+//
+// FerretDB 1.x over SQLite, which the tests run on, serves only an _id
+// equality from SQLite's index: every other filter, sort and aggregation
+// scans the collection there (see BENCHMARKS.md). It also lacks the $max
+// accumulator and computes only the first accumulator of a $group; the
+// store copes with both.
+//
+// Fields are named as in the asset and account JSON of the asset-sync
+// design (asset_id, asset_name, deleted_at, ...). Times are BSON dates,
+// which hold milliseconds: a time is stored truncated to the millisecond.
+// Metadata is kept as its JSON text, byte for byte, so an asset reads back
+// with the bytes its content hash covered.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+
+	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/inventory"
+)
+
+// DefaultDatabase is the database a Store uses when neither the URI's path
+// nor Options.Database names one.
+const DefaultDatabase = "multicloud"
+
+// Collection names.
+const (
+	AssetsCollection     = "assets"
+	AccountsCollection   = "accounts"
+	CountersCollection   = "counters"          // ID sequences, one document per sequence
+	MigrationsCollection = "schema_migrations" // the versions applied, one document each
+)
+
+// Options configure Open and New.
+type Options struct {
+	// Database is the database holding the collections. Empty means the
+	// URI's path (for Open), else DefaultDatabase.
+	Database string
+	// ConnectTimeout bounds Open's first ping of the server; zero means
+	// 10 seconds.
+	ConnectTimeout time.Duration
+}
+
+// Store is an inventory.Store over a MongoDB database. It is safe for
+// concurrent use.
+type Store struct {
+	client   *mongo.Client
+	owned    bool // Close disconnects client: Open created it
+	db       *mongo.Database
+	assets   *mongo.Collection
+	accounts *mongo.Collection
+	counters *mongo.Collection
+	seqMu    sync.Mutex // serializes nextIDs (see there)
+}
+
+var _ inventory.Store = (*Store)(nil)
+
+// Open connects to the server uri names ("mongodb://" or "mongodb+srv://",
+// with any option the driver reads), creates the collections and indexes
+// the database lacks, and returns the Store. The caller must Close it,
+// which disconnects.
+//
+// Errors: a URI that is not a MongoDB connection string matches
+// multicloud.ErrInvalidArgument; a server it cannot reach matches
+// multicloud.ErrUnavailable. Neither error carries the URI, which may
+// hold a password.
+func Open(ctx context.Context, uri string, opts ...func(*Options)) (*Store, error) {
+	o := applyOptions(opts)
+	if !strings.HasPrefix(uri, "mongodb://") && !strings.HasPrefix(uri, "mongodb+srv://") {
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "mongostore: uri is not mongodb:// or mongodb+srv://")
+	}
+	if o.Database == "" {
+		o.Database = uriDatabase(uri)
+	}
+	copts := clientOptions().ApplyURI(uri)
+	if err := copts.Validate(); err != nil {
+		// The driver's message may quote the URI; keep only its kind.
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "mongostore: invalid uri")
+	}
+	client, err := mongo.Connect(copts)
+	if err != nil {
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "mongostore: invalid uri")
+	}
+	pctx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
+	err = client.Ping(pctx, readpref.Primary())
+	cancel()
+	if err != nil {
+		client.Disconnect(context.Background())
+		return nil, &multicloud.Error{Op: "mongostore.Open", Code: multicloud.CodeUnavailable,
+			Message: "mongostore: server unreachable", Err: scrub(err, uri)}
+	}
+	s, err := newStore(ctx, client, o)
+	if err != nil {
+		client.Disconnect(context.Background())
+		return nil, err
+	}
+	s.owned = true
+	return s, nil
+}
+
+// New returns a Store over client, in the database Options.Database names
+// (DefaultDatabase when empty), creating the collections and indexes it
+// lacks. Close does not disconnect client, which stays the caller's.
+// Errors from the server are returned wrapped.
+func New(ctx context.Context, client *mongo.Client, opts ...func(*Options)) (*Store, error) {
+	if client == nil {
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "mongostore: nil client")
+	}
+	return newStore(ctx, client, applyOptions(opts))
+}
+
+func applyOptions(opts []func(*Options)) Options {
+	var o Options
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 10 * time.Second
+	}
+	return o
+}
+
+// clientOptions are the driver options Open starts from: a pool sized for
+// the sync engine's concurrent writers and a bounded server selection.
+func clientOptions() *options.ClientOptions {
+	return options.Client().SetMaxPoolSize(32).SetServerSelectionTimeout(15 * time.Second)
+}
+
+func newStore(ctx context.Context, client *mongo.Client, o Options) (*Store, error) {
+	if o.Database == "" {
+		o.Database = DefaultDatabase
+	}
+	db := client.Database(o.Database)
+	s := &Store{client: client, db: db, assets: db.Collection(AssetsCollection),
+		accounts: db.Collection(AccountsCollection), counters: db.Collection(CountersCollection)}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// uriDatabase returns the database of a connection string's path, or "".
+func uriDatabase(uri string) string {
+	rest := uri[strings.Index(uri, "://")+3:]
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	_, path, ok := strings.Cut(rest, "/")
+	if !ok {
+		return ""
+	}
+	if p, err := url.PathUnescape(path); err == nil {
+		return p
+	}
+	return ""
+}
+
+// scrub returns err with the URI and its password, should the driver's
+// message quote them, removed.
+func scrub(err error, uri string) error {
+	msg := err.Error()
+	if u, perr := url.Parse(uri); perr == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "****")
+		}
+	}
+	msg = strings.ReplaceAll(msg, uri, "<uri>")
+	return errors.New(msg)
+}
+
+// Close disconnects the client when Open created it; a Store from New
+// leaves the caller's client connected.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	return s.client.Disconnect(context.Background())
+}
+
+// Database returns the database the store keeps its collections in, for
+// tests and diagnostics. Writing through it bypasses the store.
+func (s *Store) Database() *mongo.Database { return s.db }
+
+// wrap gives a driver error the store's operation name, and a matching
+// code where one fits: a cancelled context is multicloud.ErrCanceled and
+// still matches its context error.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	code := multicloud.CodeUnknown
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		code = multicloud.CodeCanceled
+	case mongo.IsNetworkError(err) || mongo.IsTimeout(err):
+		code = multicloud.CodeUnavailable
+	}
+	return &multicloud.Error{Op: "mongostore." + op, Code: code, Message: "mongostore: " + op, Err: err}
+}
+
+// idFilter selects one document by _id.
+func idFilter(id any) bson.D { return bson.D{{Key: "_id", Value: id}} }

@@ -1,0 +1,77 @@
+// Package mongostoretest opens mongostore.Stores for tests on the server
+// MULTICLOUD_TEST_MONGO_URI names (scripts/test starts FerretDB and sets
+// it; a real MongoDB runs the same tests), each in a database of its own.
+package mongostoretest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/multicloud-ecs/multicloud/inventory/mongostore"
+)
+
+// URIVar is the environment variable holding the test server's URI.
+const URIVar = "MULTICLOUD_TEST_MONGO_URI"
+
+// URI returns the test server's URI. It skips the test when URIVar is
+// unset, unless CI=true, where that fails it.
+func URI(t testing.TB) string {
+	t.Helper()
+	uri := os.Getenv(URIVar)
+	if uri == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set (scripts/test starts FerretDB and sets it)", URIVar)
+		}
+		t.Skipf("%s is not set (scripts/test starts FerretDB and sets it)", URIVar)
+	}
+	return uri
+}
+
+// Open returns a Store in a fresh database of the test server, whose
+// collections are dropped, and the Store closed, when the test ends. An unreachable server skips the test,
+// or fails it under CI=true.
+func Open(t testing.TB) *mongostore.Store {
+	t.Helper()
+	uri := URI(t)
+	db := NewDatabaseName()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := mongostore.Open(ctx, uri, func(o *mongostore.Options) { o.Database = db })
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("mongostore.Open: %v", err)
+		}
+		t.Skipf("mongostore.Open: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		// The collections, not the database: FerretDB over SQLite
+		// removes a dropped database's file, which its background
+		// tasks may still be reading, and it has crashed on that.
+		names, err := s.Database().ListCollectionNames(ctx, bson.D{})
+		if err != nil {
+			t.Errorf("list collections of %s: %v", db, err)
+		}
+		for _, n := range names {
+			if err := s.Database().Collection(n).Drop(ctx); err != nil {
+				t.Errorf("drop collection %s.%s: %v", db, n, err)
+			}
+		}
+		s.Close()
+	})
+	return s
+}
+
+// NewDatabaseName returns a database name no other test uses.
+func NewDatabaseName() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return "mctest_" + hex.EncodeToString(b[:])
+}
