@@ -138,7 +138,8 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) (out
 		lr.Ports = network.TCPPorts(req.OpenPorts...)
 	}
 	if req.AllocatePublicIP && req.PublicIPMode != multicloud.PublicIPInstance {
-		lr.Address = &network.AddressSpec{BandwidthMbps: req.PublicIPBandwidth, ChargeMode: string(cmp.Or(req.BandwidthMode, multicloud.Traffic))}
+		lr.Address = &network.AddressSpec{BandwidthMbps: req.PublicIPBandwidth, ChargeMode: string(cmp.Or(req.BandwidthMode, multicloud.Traffic)),
+			Tags: tokenTags(spec.Token)}
 	}
 	var launched []string
 	res, lerr := p.prov.Launch(ctx, lr, network.LaunchFunc(func(ctx context.Context, net network.Network) ([]string, error) {
@@ -195,6 +196,15 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) (out
 		e.Message = strings.TrimPrefix(e.Message+"; billable resources not released: "+strings.Join(leaked, "; "), "; ")
 	}
 	return out, err
+}
+
+// tokenTags returns the tags that carry a create's token onto what it
+// allocates; none for an empty token.
+func tokenTags(token string) map[string]string {
+	if token == "" {
+		return nil
+	}
+	return map[string]string{multicloud.TagToken: token}
 }
 
 // checkSpec rejects a spec the Client would never send: it guards users

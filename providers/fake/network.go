@@ -445,7 +445,13 @@ func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spe
 		return network.Address{}, p.errorf(op, r.id, multicloud.CodeQuotaExceeded, "QuotaExceeded.Eip",
 			"region %s holds %d addresses, its quota", r.id, r.addrQuota)
 	}
-	a := &address{id: p.newID("eip"), region: r.id, ip: p.publicIPLocked(), spec: spec, tags: scope.Tags(), created: now}
+	tags := scope.Tags()
+	for k, v := range spec.Tags {
+		if _, reserved := tags[k]; !reserved {
+			tags[k] = v
+		}
+	}
+	a := &address{id: p.newID("eip"), region: r.id, ip: p.publicIPLocked(), spec: spec, tags: tags, created: now}
 	p.addresses[a.id] = a
 	r.naddrs++
 	p.storeTokenLocked(r.id, "address", token, &tokenRecord{fingerprint: fp, id: a.id})

@@ -46,7 +46,11 @@ func (p *Provider) Orphans(ctx context.Context, q multicloud.SweepQuery) (_ []mu
 	}
 	for _, a := range p.addresses {
 		if a.region == q.Region && ours(a.tags) && a.instanceID == "" && a.status(now) == network.StatusAvailable {
-			o := orphan(multicloud.OrphanAddress, a.id, a.tags, "elastic ip bound to nothing")
+			reason := "elastic ip bound to nothing"
+			if tok := a.tags[multicloud.TagToken]; tok != "" {
+				reason += ", allocated by the create of idempotency token " + tok
+			}
+			o := orphan(multicloud.OrphanAddress, a.id, a.tags, reason)
 			o.CreatedAt = a.created
 			out = append(out, o)
 		}
