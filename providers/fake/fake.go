@@ -121,6 +121,10 @@ type Options struct {
 	// the create runs, or provision the user's network first with
 	// Provisioner().Ensure while advancing it.
 	Clock Clock
+	// SettleTimeout bounds the settling of a create whose outcome a
+	// network fault left unknown (see Fault); default
+	// DefaultSettleTimeout.
+	SettleTimeout time.Duration
 	// Seed seeds the random source of probabilistic faults; default 1.
 	Seed uint64
 	// Network edits the options of the provider's network.Provisioner,
@@ -265,6 +269,9 @@ func New(opts ...func(*Options)) *Provider {
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
+	if o.SettleTimeout <= 0 {
+		o.SettleTimeout = DefaultSettleTimeout
+	}
 	p := &Provider{
 		code:      o.Code,
 		account:   o.Account,
@@ -401,6 +408,9 @@ func (p *Provider) enter(ctx context.Context, op, region string) error {
 			t.Stop()
 			return p.canceled(op, region, ctx.Err())
 		}
+	}
+	if fault != nil && fault.Kind == FaultReset {
+		return p.netError(op, region, ProviderCodeReset, "connection reset by peer")
 	}
 	if fault != nil {
 		msg := fault.Message

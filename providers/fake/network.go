@@ -138,6 +138,7 @@ func owned(tags map[string]string, scope network.Scope) bool {
 func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (_ network.VPC, err error) {
 	const op = "FindVPC"
 	defer p.track(op, scope.Region, scope.Owner, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.VPC{}, err
 	}
@@ -164,10 +165,25 @@ func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (_ network.
 // CreateVPC creates a VPC with cidr, a private IPv4 block of mask /8 to
 // /28. It is Pending for TransitionDelay, then Available. A bad block is
 // ErrInvalidArgument; a region at its VPC quota ErrQuotaExceeded.
-func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, token string) (_ network.VPC, err error) {
+func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, token string) (network.VPC, error) {
+	var out network.VPC
+	err := p.settled(ctx, "CreateVPC", scope.Region, token, func(_, sctx context.Context) error {
+		var err error
+		out, err = p.createVPC(sctx, scope, cidr, token)
+		return err
+	})
+	if err != nil {
+		return network.VPC{}, err
+	}
+	return out, nil
+}
+
+// createVPC is one CreateVPC call.
+func (p *Provider) createVPC(ctx context.Context, scope network.Scope, cidr, token string) (_ network.VPC, err error) {
 	const op = "CreateVPC"
 	target := ""
 	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.VPC{}, err
 	}
@@ -221,6 +237,7 @@ func scopeKey(s network.Scope) string {
 func (p *Provider) GetVPC(ctx context.Context, scope network.Scope, vpcID string) (_ network.VPC, err error) {
 	const op = "GetVPC"
 	defer p.track(op, scope.Region, vpcID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.VPC{}, err
 	}
@@ -246,6 +263,7 @@ func (p *Provider) vpcLocked(op, region, id string) (*vpc, error) {
 func (p *Provider) ListSwitches(ctx context.Context, scope network.Scope, vpcID string) (_ []network.Switch, err error) {
 	const op = "ListSwitches"
 	defer p.track(op, scope.Region, vpcID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return nil, err
 	}
@@ -268,10 +286,25 @@ func (p *Provider) ListSwitches(ctx context.Context, scope network.Scope, vpcID 
 // /29 inside the VPC's block that overlaps no other switch of the VPC
 // (else ErrInvalidArgument). A VPC still Pending is ErrConflict; a missing
 // one ErrNotFound; an unknown zone ErrInvalidArgument.
-func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID, zone, cidr, token string) (_ network.Switch, err error) {
+func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID, zone, cidr, token string) (network.Switch, error) {
+	var out network.Switch
+	err := p.settled(ctx, "CreateSwitch", scope.Region, token, func(_, sctx context.Context) error {
+		var err error
+		out, err = p.createSwitch(sctx, scope, vpcID, zone, cidr, token)
+		return err
+	})
+	if err != nil {
+		return network.Switch{}, err
+	}
+	return out, nil
+}
+
+// createSwitch is one CreateSwitch call.
+func (p *Provider) createSwitch(ctx context.Context, scope network.Scope, vpcID, zone, cidr, token string) (_ network.Switch, err error) {
 	const op = "CreateSwitch"
 	target := ""
 	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Switch{}, err
 	}
@@ -329,6 +362,7 @@ func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID,
 func (p *Provider) FindSecurityGroup(ctx context.Context, scope network.Scope, vpcID string) (_ network.SecurityGroup, err error) {
 	const op = "FindSecurityGroup"
 	defer p.track(op, scope.Region, vpcID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.SecurityGroup{}, err
 	}
@@ -348,10 +382,25 @@ func (p *Provider) FindSecurityGroup(ctx context.Context, scope network.Scope, v
 
 // CreateSecurityGroup creates a security group in the VPC; a missing VPC
 // is ErrNotFound.
-func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope, vpcID, token string) (_ network.SecurityGroup, err error) {
+func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope, vpcID, token string) (network.SecurityGroup, error) {
+	var out network.SecurityGroup
+	err := p.settled(ctx, "CreateSecurityGroup", scope.Region, token, func(_, sctx context.Context) error {
+		var err error
+		out, err = p.createSecurityGroup(sctx, scope, vpcID, token)
+		return err
+	})
+	if err != nil {
+		return network.SecurityGroup{}, err
+	}
+	return out, nil
+}
+
+// createSecurityGroup is one CreateSecurityGroup call.
+func (p *Provider) createSecurityGroup(ctx context.Context, scope network.Scope, vpcID, token string) (_ network.SecurityGroup, err error) {
 	const op = "CreateSecurityGroup"
 	target := ""
 	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.SecurityGroup{}, err
 	}
@@ -385,6 +434,7 @@ func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope,
 func (p *Provider) AuthorizePorts(ctx context.Context, scope network.Scope, groupID string, rules []network.PortRule) (err error) {
 	const op = "AuthorizePorts"
 	defer p.track(op, scope.Region, groupID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}
@@ -413,10 +463,25 @@ func (p *Provider) AuthorizePorts(ctx context.Context, scope network.Scope, grou
 // TRAFFIC or FIXED (else ErrInvalidArgument); a region at its address
 // quota is ErrQuotaExceeded. A token whose address was released since
 // allocates a new one, so that a retried create gets its addresses back.
-func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (_ network.Address, err error) {
+func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (network.Address, error) {
+	var out network.Address
+	err := p.settled(ctx, "AllocateAddress", scope.Region, token, func(_, sctx context.Context) error {
+		var err error
+		out, err = p.allocateAddress(sctx, scope, spec, token)
+		return err
+	})
+	if err != nil {
+		return network.Address{}, err
+	}
+	return out, nil
+}
+
+// allocateAddress is one AllocateAddress call.
+func (p *Provider) allocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (_ network.Address, err error) {
 	const op = "AllocateAddress"
 	target := ""
 	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Address{}, err
 	}
@@ -484,6 +549,7 @@ func (p *Provider) addressLocked(op, region, id string) (*address, error) {
 func (p *Provider) AssociateAddress(ctx context.Context, scope network.Scope, addressID, instanceID string) (err error) {
 	const op = "AssociateAddress"
 	defer p.track(op, scope.Region, addressID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}
@@ -523,6 +589,7 @@ func (p *Provider) AssociateAddress(ctx context.Context, scope network.Scope, ad
 func (p *Provider) GetAddress(ctx context.Context, scope network.Scope, addressID string) (_ network.Address, err error) {
 	const op = "GetAddress"
 	defer p.track(op, scope.Region, addressID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Address{}, err
 	}
@@ -542,6 +609,7 @@ func (p *Provider) GetAddress(ctx context.Context, scope network.Scope, addressI
 func (p *Provider) UnassociateAddress(ctx context.Context, scope network.Scope, addressID, instanceID string) (err error) {
 	const op = "UnassociateAddress"
 	defer p.track(op, scope.Region, addressID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}
@@ -573,6 +641,7 @@ func (p *Provider) UnassociateAddress(ctx context.Context, scope network.Scope, 
 func (p *Provider) ReleaseAddress(ctx context.Context, scope network.Scope, addressID string) (err error) {
 	const op = "ReleaseAddress"
 	defer p.track(op, scope.Region, addressID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ var _ multicloud.Sweeper = (*Provider)(nil)
 func (p *Provider) Orphans(ctx context.Context, q multicloud.SweepQuery) (_ []multicloud.Orphan, err error) {
 	const op = "Orphans"
 	defer p.track(op, q.Region, "", p.now(), &err)
+	defer p.leave(ctx, op, q.Region, &err)
 	if err := p.enter(ctx, op, q.Region); err != nil {
 		return nil, err
 	}
@@ -80,6 +81,7 @@ func (p *Provider) Orphans(ctx context.Context, q multicloud.SweepQuery) (_ []mu
 func (p *Provider) Release(ctx context.Context, o multicloud.Orphan) (err error) {
 	const op = "Release"
 	defer p.track(op, o.Region, o.ID, p.now(), &err)
+	defer p.leave(ctx, op, o.Region, &err)
 	if err := p.enter(ctx, op, o.Region); err != nil {
 		return err
 	}
