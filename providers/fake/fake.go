@@ -1,7 +1,9 @@
 // Package fake is an in-memory cloud with real semantics, for unit tests of
 // services built on multicloud: regions and zones, stock, quotas, prices,
 // VPCs, switches, security groups, elastic addresses and the instance state
-// machine, with injectable faults and latency and a log of every call.
+// machine, with injectable faults (error responses, and connection resets
+// and lost, slow or unreadable responses as a network fails: see Fault)
+// and latency, and a log of every call.
 //
 // A *Provider implements multicloud.Provider (and its optional RegionLister,
 // HealthChecker and Candidater) as well as network.Primitives, so that the

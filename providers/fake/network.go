@@ -18,7 +18,10 @@ import (
 // This file implements network.Primitives on *Provider. Every create is
 // idempotent on its token (a repeated token with the same arguments
 // returns the first resource; with other arguments it is
-// ErrIdempotencyMismatch) and tags the resource with scope.Tags().
+// ErrIdempotencyMismatch) and tags the resource with scope.Tags() (an
+// address with its AddressSpec.Tags too). The exported creates settle an
+// unknown outcome (see Fault and settled); the unexported ones are one
+// call each.
 
 type vpc struct {
 	id, region, cidr string
