@@ -173,6 +173,11 @@ func TCPPorts(ports ...int) []PortRule {
 type AddressSpec struct {
 	BandwidthMbps int    // bandwidth cap in Mbit/s
 	ChargeMode    string // provider-neutral bandwidth billing: "TRAFFIC" or "FIXED"
+	// Tags are put on the address beside scope.Tags() (which win on a
+	// shared key), as early as the provider can: a create passes its
+	// idempotency token (multicloud.TagToken), so that an address left
+	// unbound can be traced to the create it came from. Nil adds none.
+	Tags map[string]string
 }
 
 // Address is an allocated public address (an EIP on Aliyun).

@@ -59,6 +59,9 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) ([]*
 	}
 	if req.AllocatePublicIP && req.PublicIPMode != multicloud.PublicIPInstance {
 		lr.Address = &network.AddressSpec{BandwidthMbps: req.PublicIPBandwidth, ChargeMode: string(cmp.Or(req.BandwidthMode, multicloud.Traffic))}
+		if spec.Token != "" {
+			lr.Address.Tags = map[string]string{multicloud.TagToken: spec.Token}
+		}
 	}
 	tracker := &tagTracker{}
 	lctx := context.WithValue(ctx, tagTrackerKey{}, tracker)

@@ -26,8 +26,9 @@ var faultCreates = flag.Int("fault.creates", 200, "creates the fault suite runs"
 // callers' contexts ending at a random point between 1 and 200 ms. It then
 // counts in the emulator's state: no instance left that was neither
 // returned nor released, no unbound and no untagged elastic IP, no
-// untagged VPC or security group; and no secret in any log record or
-// error. Every create returned its instances or a classified error.
+// untagged VPC or security group, and, counted before the deletes, no
+// elastic IP without its create's idempotency token; and no secret in any
+// log record or error. Every create returned its instances or a classified error.
 //
 // Run it ten times in a row with
 //
@@ -113,6 +114,9 @@ func TestFaultSuite(t *testing.T) {
 	close(jobs)
 	wg.Wait()
 	t.Logf("outcomes %v, %d instances returned", outcomes, len(returned))
+	// Every address that exists now carries its create's token and owner:
+	// counted before the deletes release them.
+	untokened := untokenedEIPs(srv)
 
 	// Delete what was returned, under the same faults; a caller retries
 	// a delete that failed on a transient error.
@@ -146,9 +150,9 @@ func TestFaultSuite(t *testing.T) {
 	srv.ClearNetFaults()
 
 	a := settledAudit(t, srv)
-	if a.Instances != 0 || a.UnassociatedEIPs != 0 || a.EIPs != 0 || a.EIPsByOwner[""] != 0 || a.VPCsByOwner[""] != 0 || a.SecurityGroupsByOwner[""] != 0 {
-		t.Errorf("emulator state after the suite: %d instances (%v), %d eips (%d unbound, %d untagged), %d untagged vpcs, %d untagged groups; want all 0",
-			a.Instances, a.InstancesByStatus, a.EIPs, a.UnassociatedEIPs, a.EIPsByOwner[""], a.VPCsByOwner[""], a.SecurityGroupsByOwner[""])
+	if a.Instances != 0 || a.UnassociatedEIPs != 0 || a.EIPs != 0 || a.EIPsByOwner[""] != 0 || a.VPCsByOwner[""] != 0 || a.SecurityGroupsByOwner[""] != 0 || untokened != 0 {
+		t.Errorf("emulator state after the suite: %d instances (%v), %d eips (%d unbound, %d untagged), %d untagged vpcs, %d untagged groups, %d eips without their create's token before the deletes; want all 0",
+			a.Instances, a.InstancesByStatus, a.EIPs, a.UnassociatedEIPs, a.EIPsByOwner[""], a.VPCsByOwner[""], a.SecurityGroupsByOwner[""], untokened)
 	}
 	for _, e := range secretIn(errors.New(logs.String()), password, secret) {
 		t.Error("logs:", e)

@@ -307,7 +307,8 @@ const AddressNamePrefix = "multicloud-eip-"
 
 // AllocateAddress allocates a pay-as-you-go elastic IP (AllocateEipAddress
 // with ClientToken token, named AddressNamePrefix plus the owner from
-// birth) and tags it for scope (TagResources, ResourceType EIP: this SDK
+// birth) and tags it with scope's tags and spec.Tags, the create's
+// idempotency token among them (TagResources, ResourceType EIP: this SDK
 // version's AllocateEipAddress takes no tags). The allocation is settled
 // (see Options.SettleTimeout): a caller that leaves while it is in flight
 // still gets the address back, for the create to release. The tagging
@@ -357,7 +358,7 @@ func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spe
 	tag := func() error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.SettleTimeout)
 		defer cancel()
-		return settlePolicy.Do(sctx, func(ctx context.Context) error { return p.tagAddress(ctx, scope, a.ID) })
+		return settlePolicy.Do(sctx, func(ctx context.Context) error { return p.tagAddress(ctx, scope, a.ID, spec.Tags) })
 	}
 	if t, ok := ctx.Value(tagTrackerKey{}).(*tagTracker); ok {
 		t.wg.Add(1)
@@ -390,12 +391,20 @@ func addressName(scope network.Scope) string {
 	return strings.Replace(resourceName("eip", scope), "multicloud-eip-", AddressNamePrefix, 1)
 }
 
-// tagAddress tags an elastic IP with scope's reserved tags.
-func (p *Provider) tagAddress(ctx context.Context, scope network.Scope, id string) error {
+// tagAddress tags an elastic IP with scope's reserved tags and extra (the
+// create's idempotency token), in one TagResources call; scope's tags win
+// on a shared key.
+func (p *Provider) tagAddress(ctx context.Context, scope network.Scope, id string, extra map[string]string) error {
 	req := vpc.CreateTagResourcesRequest()
 	req.ResourceType = "EIP"
 	req.ResourceId = &[]string{id}
-	tags := sortedTags(scope.Tags())
+	all := scope.Tags()
+	for k, v := range extra {
+		if _, reserved := all[k]; !reserved {
+			all[k] = v
+		}
+	}
+	tags := sortedTags(all)
 	ts := make([]vpc.TagResourcesTag, len(tags))
 	for i, t := range tags {
 		ts[i] = vpc.TagResourcesTag{Key: t.k, Value: t.v}

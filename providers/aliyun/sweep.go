@@ -59,6 +59,9 @@ func (p *Provider) Orphans(ctx context.Context, q multicloud.SweepQuery) ([]mult
 			if tags[multicloud.TagCreatedBy] == "" {
 				reason += ", untagged (named " + e.Name + ")"
 			}
+			if tok := tags[multicloud.TagToken]; tok != "" {
+				reason += ", allocated by the create of idempotency token " + tok
+			}
 			o := orphan(multicloud.OrphanAddress, e.AllocationId, tags, reason)
 			o.CreatedAt = parseTime(e.AllocationTime)
 			out = append(out, o)

@@ -20,11 +20,21 @@ import (
 // "AllocateAddress", "AssociateAddress", "GetAddress",
 // "UnassociateAddress", "ReleaseAddress") or "RunInstances", the launch
 // step inside Create; "" matches every call.
+//
+// Kind says how the fault fails the call: with an error response (the
+// default), or as a network does (FaultReset, FaultLost, FaultSlow,
+// FaultGarbled). Creates of billable resources (Create, "RunInstances",
+// CreateVPC, CreateSwitch, CreateSecurityGroup, AllocateAddress) settle a
+// reset or a lost or unreadable response as the Aliyun provider does: they
+// ask again with the same token, detached from the caller's cancellation,
+// so that what they created is returned, not lost.
 type Fault struct {
-	Op string
-	// Code is the class of the returned *multicloud.Error; use
-	// CodeThrottled or CodeUnavailable for transient faults the Client
-	// retries. Empty: the fault only adds Latency and the call goes on.
+	Op   string
+	Kind FaultKind
+	// Code is the class of the returned *multicloud.Error of a FaultError;
+	// use CodeThrottled or CodeUnavailable for transient faults the
+	// Client retries. Empty: the fault only adds Latency and the call
+	// goes on. The network kinds ignore it.
 	Code multicloud.Code
 	// Message is the error message; default "injected <code> fault".
 	Message string
@@ -36,7 +46,9 @@ type Fault struct {
 	// so a test sees the same sequence on every run.
 	Probability float64
 	// Latency delays the call before it fails (or goes on); the delay
-	// ends early when the call's context ends.
+	// ends early when the call's context ends. For FaultSlow it is how
+	// long the response is held after the call was processed (default
+	// 1s); FaultReset, FaultLost and FaultGarbled ignore it.
 	Latency time.Duration
 }
 
@@ -69,7 +81,8 @@ func (c *controls) init(seed uint64) {
 }
 
 // match returns the delay before a call of op and the fault that fires on
-// it, if any (only faults with a Code fail the call).
+// it, if any (only faults with a Code, and resets, fail the call). Faults
+// that act on the response are left to matchResponse.
 func (c *controls) match(op string) (time.Duration, *Fault) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -77,7 +90,15 @@ func (c *controls) match(op string) (time.Duration, *Fault) {
 	var fired *Fault
 	for i := 0; i < len(c.faults); i++ {
 		f := c.faults[i]
-		if f.Op != "" && f.Op != op {
+		if (f.Op != "" && f.Op != op) || (f.Kind != FaultError && f.Kind != FaultReset) {
+			continue
+		}
+		if f.Kind == FaultReset {
+			if c.draw(i) {
+				cp := *f
+				fired = &cp
+				break
+			}
 			continue
 		}
 		if f.Probability > 0 && f.Probability < 1 && c.rnd.Float64() >= f.Probability {
@@ -98,6 +119,40 @@ func (c *controls) match(op string) (time.Duration, *Fault) {
 		}
 	}
 	return delay, fired
+}
+
+// draw decides whether the fault at i fires on a matching call, counting
+// it down and removing it when its Count is used up; c.mu must be held.
+func (c *controls) draw(i int) bool {
+	f := c.faults[i]
+	if f.Probability > 0 && f.Probability < 1 && c.rnd.Float64() >= f.Probability {
+		return false
+	}
+	if f.Count > 0 {
+		f.Count--
+		if f.Count == 0 {
+			c.faults = slices.Delete(c.faults, i, i+1)
+		}
+	}
+	return true
+}
+
+// matchResponse returns the first response fault (FaultLost, FaultSlow,
+// FaultGarbled) that fires on a processed call of op, or nil.
+func (c *controls) matchResponse(op string) *Fault {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := 0; i < len(c.faults); i++ {
+		f := c.faults[i]
+		if (f.Op != "" && f.Op != op) || (f.Kind != FaultLost && f.Kind != FaultSlow && f.Kind != FaultGarbled) {
+			continue
+		}
+		if c.draw(i) {
+			cp := *f
+			return &cp
+		}
+	}
+	return nil
 }
 
 // InjectFault adds f to the faults; faults are tried in the order they

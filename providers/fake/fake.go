@@ -1,7 +1,9 @@
 // Package fake is an in-memory cloud with real semantics, for unit tests of
 // services built on multicloud: regions and zones, stock, quotas, prices,
 // VPCs, switches, security groups, elastic addresses and the instance state
-// machine, with injectable faults and latency and a log of every call.
+// machine, with injectable faults (error responses, and connection resets
+// and lost, slow or unreadable responses as a network fails: see Fault)
+// and latency, and a log of every call.
 //
 // A *Provider implements multicloud.Provider (and its optional RegionLister,
 // HealthChecker and Candidater) as well as network.Primitives, so that the
@@ -121,6 +123,10 @@ type Options struct {
 	// the create runs, or provision the user's network first with
 	// Provisioner().Ensure while advancing it.
 	Clock Clock
+	// SettleTimeout bounds the settling of a create whose outcome a
+	// network fault left unknown (see Fault); default
+	// DefaultSettleTimeout.
+	SettleTimeout time.Duration
 	// Seed seeds the random source of probabilistic faults; default 1.
 	Seed uint64
 	// Network edits the options of the provider's network.Provisioner,
@@ -265,6 +271,9 @@ func New(opts ...func(*Options)) *Provider {
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
+	if o.SettleTimeout <= 0 {
+		o.SettleTimeout = DefaultSettleTimeout
+	}
 	p := &Provider{
 		code:      o.Code,
 		account:   o.Account,
@@ -401,6 +410,9 @@ func (p *Provider) enter(ctx context.Context, op, region string) error {
 			t.Stop()
 			return p.canceled(op, region, ctx.Err())
 		}
+	}
+	if fault != nil && fault.Kind == FaultReset {
+		return p.netError(op, region, ProviderCodeReset, "connection reset by peer")
 	}
 	if fault != nil {
 		msg := fault.Message

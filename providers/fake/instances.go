@@ -117,13 +117,39 @@ func (p *Provider) classify(op, region string, err error) error {
 // how many are missing; with no stock it is ErrNoStock. Failed port and
 // address steps are warnings on the instances, as are billable resources
 // that could not be released.
-func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) (out []*multicloud.Instance, err error) {
+//
+// The launch step and the network creates inside it settle a reset
+// connection and a lost, slow or unreadable response (see Fault): once
+// sent, they are asked again with the same token, detached from ctx, so a
+// caller that leaves still gets what was created, for the Client to
+// release. A fault of the same kinds on "Create" itself is settled alike.
+func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) ([]*multicloud.Instance, error) {
+	region, token := "", ""
+	if spec != nil {
+		region, token = spec.Plan.Region, spec.Token
+	}
+	var out []*multicloud.Instance
+	err := p.settled(ctx, "Create", region, token, func(actx, sctx context.Context) error {
+		var err error
+		out, err = p.create(actx, sctx, spec)
+		if outcomeUnknown(err) {
+			out = nil
+		}
+		return err
+	})
+	return out, err
+}
+
+// create is one Create call: the create runs under ctx, its response is
+// delivered (or held, or lost, as a fault says) under hold.
+func (p *Provider) create(ctx, hold context.Context, spec *multicloud.CreateSpec) (out []*multicloud.Instance, err error) {
 	const op = "Create"
 	region, target := "", ""
 	if spec != nil {
 		region = spec.Plan.Region
 	}
 	defer func(at time.Time) { p.track(op, region, target, at, &err) }(p.now())
+	defer p.leave(hold, op, region, &err)
 	if err := p.enter(ctx, op, region); err != nil {
 		return nil, err
 	}
@@ -138,7 +164,8 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) (out
 		lr.Ports = network.TCPPorts(req.OpenPorts...)
 	}
 	if req.AllocatePublicIP && req.PublicIPMode != multicloud.PublicIPInstance {
-		lr.Address = &network.AddressSpec{BandwidthMbps: req.PublicIPBandwidth, ChargeMode: string(cmp.Or(req.BandwidthMode, multicloud.Traffic))}
+		lr.Address = &network.AddressSpec{BandwidthMbps: req.PublicIPBandwidth, ChargeMode: string(cmp.Or(req.BandwidthMode, multicloud.Traffic)),
+			Tags: tokenTags(spec.Token)}
 	}
 	var launched []string
 	res, lerr := p.prov.Launch(ctx, lr, network.LaunchFunc(func(ctx context.Context, net network.Network) ([]string, error) {
@@ -197,6 +224,15 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) (out
 	return out, err
 }
 
+// tokenTags returns the tags that carry a create's token onto what it
+// allocates; none for an empty token.
+func tokenTags(token string) map[string]string {
+	if token == "" {
+		return nil
+	}
+	return map[string]string{multicloud.TagToken: token}
+}
+
 // checkSpec rejects a spec the Client would never send: it guards users
 // who call the provider directly.
 func (p *Provider) checkSpec(op string, spec *multicloud.CreateSpec) error {
@@ -248,11 +284,27 @@ func fingerprint(spec *multicloud.CreateSpec) string {
 }
 
 // runInstances is the launch step of Create ("RunInstances" in the call
-// log and for faults): it creates the instances into net, taking stock.
-func (p *Provider) runInstances(ctx context.Context, spec *multicloud.CreateSpec, net network.Network) (ids []string, err error) {
+// log and for faults): it creates the instances into net, taking stock,
+// settled (see settled) on the create's token.
+func (p *Provider) runInstances(ctx context.Context, spec *multicloud.CreateSpec, net network.Network) ([]string, error) {
+	var ids []string
+	err := p.settled(ctx, "RunInstances", spec.Plan.Region, spec.Token, func(_, sctx context.Context) error {
+		var err error
+		ids, err = p.runInstancesOnce(sctx, spec, net)
+		if outcomeUnknown(err) {
+			ids = nil
+		}
+		return err
+	})
+	return ids, err
+}
+
+// runInstancesOnce is one RunInstances call.
+func (p *Provider) runInstancesOnce(ctx context.Context, spec *multicloud.CreateSpec, net network.Network) (ids []string, err error) {
 	const op = "RunInstances"
 	region := spec.Plan.Region
 	defer func(at time.Time) { p.track(op, region, strings.Join(ids, ","), at, &err) }(p.now())
+	defer p.leave(ctx, op, region, &err)
 	if err := p.enter(ctx, op, region); err != nil {
 		return nil, err
 	}
@@ -331,6 +383,7 @@ func (s *vswitch) nextHost() string {
 func (p *Provider) Get(ctx context.Context, region, id string) (_ *multicloud.Instance, err error) {
 	const op = "Get"
 	defer p.track(op, region, id, p.now(), &err)
+	defer p.leave(ctx, op, region, &err)
 	if err := p.enter(ctx, op, region); err != nil {
 		return nil, err
 	}
@@ -349,6 +402,7 @@ func (p *Provider) Get(ctx context.Context, region, id string) (_ *multicloud.In
 func (p *Provider) GetBatch(ctx context.Context, region string, ids []string) (_ map[string]*multicloud.Instance, err error) {
 	const op = "GetBatch"
 	defer p.track(op, region, "", p.now(), &err)
+	defer p.leave(ctx, op, region, &err)
 	if err := p.enter(ctx, op, region); err != nil {
 		return nil, err
 	}
@@ -387,6 +441,7 @@ const (
 func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (_ *multicloud.InstancePage, err error) {
 	const op = "List"
 	defer p.track(op, q.Region, "", p.now(), &err)
+	defer p.leave(ctx, op, q.Region, &err)
 	if err := p.enter(ctx, op, q.Region); err != nil {
 		return nil, err
 	}
@@ -439,9 +494,15 @@ func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (_ *multicl
 // act runs a state change of op on an instance under the lock.
 func (p *Provider) act(ctx context.Context, op, region, id string, fn func(in *instance, st multicloud.Status, now time.Time) error) (err error) {
 	defer p.track(op, region, id, p.now(), &err)
+	defer p.leave(ctx, op, region, &err)
 	if err := p.enter(ctx, op, region); err != nil {
 		return err
 	}
+	return p.change(op, region, id, fn)
+}
+
+// change runs fn on an instance under the lock.
+func (p *Provider) change(op, region, id string, fn func(in *instance, st multicloud.Status, now time.Time) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	in, err := p.instanceLocked(op, region, id)
@@ -504,12 +565,22 @@ func (p *Provider) Reboot(ctx context.Context, region, id string, force bool) er
 // released makes Delete return an ErrConflict naming it after the instance
 // is gone (not retryable: a retried Delete would find no instance and
 // forget the address).
+//
+// A response fault on "Delete" (see Fault) applies once the address was
+// released too: the instance and its address are gone, and a retried
+// Delete finds no instance.
 func (p *Provider) Delete(ctx context.Context, region, id string, force bool) (err error) {
+	const op = "Delete"
+	defer p.track(op, region, id, p.now(), &err)
+	defer p.leave(ctx, op, region, &err)
+	if err := p.enter(ctx, op, region); err != nil {
+		return err
+	}
 	var (
 		addrID string
 		scope  network.Scope
 	)
-	err = p.act(ctx, "Delete", region, id, func(in *instance, st multicloud.Status, now time.Time) error {
+	err = p.change(op, region, id, func(in *instance, st multicloud.Status, now time.Time) error {
 		if !force && st != multicloud.StatusStopped {
 			return p.conflict("Delete", in, st, "Stopped (or force)")
 		}
@@ -541,6 +612,7 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) (e
 func (p *Provider) Regions(ctx context.Context) (_ []string, err error) {
 	const op = "Regions"
 	defer p.track(op, "", "", p.now(), &err)
+	defer p.leave(ctx, op, "", &err)
 	if err := p.enter(ctx, op, ""); err != nil {
 		return nil, err
 	}
@@ -554,5 +626,6 @@ func (p *Provider) Regions(ctx context.Context) (_ []string, err error) {
 func (p *Provider) CheckHealth(ctx context.Context) (err error) {
 	const op = "CheckHealth"
 	defer p.track(op, "", "", p.now(), &err)
+	defer p.leave(ctx, op, "", &err)
 	return p.enter(ctx, op, "")
 }

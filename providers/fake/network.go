@@ -18,7 +18,10 @@ import (
 // This file implements network.Primitives on *Provider. Every create is
 // idempotent on its token (a repeated token with the same arguments
 // returns the first resource; with other arguments it is
-// ErrIdempotencyMismatch) and tags the resource with scope.Tags().
+// ErrIdempotencyMismatch) and tags the resource with scope.Tags() (an
+// address with its AddressSpec.Tags too). The exported creates settle an
+// unknown outcome (see Fault and settled); the unexported ones are one
+// call each.
 
 type vpc struct {
 	id, region, cidr string
@@ -138,6 +141,7 @@ func owned(tags map[string]string, scope network.Scope) bool {
 func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (_ network.VPC, err error) {
 	const op = "FindVPC"
 	defer p.track(op, scope.Region, scope.Owner, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.VPC{}, err
 	}
@@ -164,10 +168,25 @@ func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (_ network.
 // CreateVPC creates a VPC with cidr, a private IPv4 block of mask /8 to
 // /28. It is Pending for TransitionDelay, then Available. A bad block is
 // ErrInvalidArgument; a region at its VPC quota ErrQuotaExceeded.
-func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, token string) (_ network.VPC, err error) {
+func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, token string) (network.VPC, error) {
+	var out network.VPC
+	err := p.settled(ctx, "CreateVPC", scope.Region, token, func(_, sctx context.Context) error {
+		var err error
+		out, err = p.createVPC(sctx, scope, cidr, token)
+		return err
+	})
+	if err != nil {
+		return network.VPC{}, err
+	}
+	return out, nil
+}
+
+// createVPC is one CreateVPC call.
+func (p *Provider) createVPC(ctx context.Context, scope network.Scope, cidr, token string) (_ network.VPC, err error) {
 	const op = "CreateVPC"
 	target := ""
 	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.VPC{}, err
 	}
@@ -221,6 +240,7 @@ func scopeKey(s network.Scope) string {
 func (p *Provider) GetVPC(ctx context.Context, scope network.Scope, vpcID string) (_ network.VPC, err error) {
 	const op = "GetVPC"
 	defer p.track(op, scope.Region, vpcID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.VPC{}, err
 	}
@@ -246,6 +266,7 @@ func (p *Provider) vpcLocked(op, region, id string) (*vpc, error) {
 func (p *Provider) ListSwitches(ctx context.Context, scope network.Scope, vpcID string) (_ []network.Switch, err error) {
 	const op = "ListSwitches"
 	defer p.track(op, scope.Region, vpcID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return nil, err
 	}
@@ -268,10 +289,25 @@ func (p *Provider) ListSwitches(ctx context.Context, scope network.Scope, vpcID 
 // /29 inside the VPC's block that overlaps no other switch of the VPC
 // (else ErrInvalidArgument). A VPC still Pending is ErrConflict; a missing
 // one ErrNotFound; an unknown zone ErrInvalidArgument.
-func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID, zone, cidr, token string) (_ network.Switch, err error) {
+func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID, zone, cidr, token string) (network.Switch, error) {
+	var out network.Switch
+	err := p.settled(ctx, "CreateSwitch", scope.Region, token, func(_, sctx context.Context) error {
+		var err error
+		out, err = p.createSwitch(sctx, scope, vpcID, zone, cidr, token)
+		return err
+	})
+	if err != nil {
+		return network.Switch{}, err
+	}
+	return out, nil
+}
+
+// createSwitch is one CreateSwitch call.
+func (p *Provider) createSwitch(ctx context.Context, scope network.Scope, vpcID, zone, cidr, token string) (_ network.Switch, err error) {
 	const op = "CreateSwitch"
 	target := ""
 	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Switch{}, err
 	}
@@ -329,6 +365,7 @@ func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID,
 func (p *Provider) FindSecurityGroup(ctx context.Context, scope network.Scope, vpcID string) (_ network.SecurityGroup, err error) {
 	const op = "FindSecurityGroup"
 	defer p.track(op, scope.Region, vpcID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.SecurityGroup{}, err
 	}
@@ -348,10 +385,25 @@ func (p *Provider) FindSecurityGroup(ctx context.Context, scope network.Scope, v
 
 // CreateSecurityGroup creates a security group in the VPC; a missing VPC
 // is ErrNotFound.
-func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope, vpcID, token string) (_ network.SecurityGroup, err error) {
+func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope, vpcID, token string) (network.SecurityGroup, error) {
+	var out network.SecurityGroup
+	err := p.settled(ctx, "CreateSecurityGroup", scope.Region, token, func(_, sctx context.Context) error {
+		var err error
+		out, err = p.createSecurityGroup(sctx, scope, vpcID, token)
+		return err
+	})
+	if err != nil {
+		return network.SecurityGroup{}, err
+	}
+	return out, nil
+}
+
+// createSecurityGroup is one CreateSecurityGroup call.
+func (p *Provider) createSecurityGroup(ctx context.Context, scope network.Scope, vpcID, token string) (_ network.SecurityGroup, err error) {
 	const op = "CreateSecurityGroup"
 	target := ""
 	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.SecurityGroup{}, err
 	}
@@ -385,6 +437,7 @@ func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope,
 func (p *Provider) AuthorizePorts(ctx context.Context, scope network.Scope, groupID string, rules []network.PortRule) (err error) {
 	const op = "AuthorizePorts"
 	defer p.track(op, scope.Region, groupID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}
@@ -413,10 +466,25 @@ func (p *Provider) AuthorizePorts(ctx context.Context, scope network.Scope, grou
 // TRAFFIC or FIXED (else ErrInvalidArgument); a region at its address
 // quota is ErrQuotaExceeded. A token whose address was released since
 // allocates a new one, so that a retried create gets its addresses back.
-func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (_ network.Address, err error) {
+func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (network.Address, error) {
+	var out network.Address
+	err := p.settled(ctx, "AllocateAddress", scope.Region, token, func(_, sctx context.Context) error {
+		var err error
+		out, err = p.allocateAddress(sctx, scope, spec, token)
+		return err
+	})
+	if err != nil {
+		return network.Address{}, err
+	}
+	return out, nil
+}
+
+// allocateAddress is one AllocateAddress call.
+func (p *Provider) allocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (_ network.Address, err error) {
 	const op = "AllocateAddress"
 	target := ""
 	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Address{}, err
 	}
@@ -445,7 +513,13 @@ func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spe
 		return network.Address{}, p.errorf(op, r.id, multicloud.CodeQuotaExceeded, "QuotaExceeded.Eip",
 			"region %s holds %d addresses, its quota", r.id, r.addrQuota)
 	}
-	a := &address{id: p.newID("eip"), region: r.id, ip: p.publicIPLocked(), spec: spec, tags: scope.Tags(), created: now}
+	tags := scope.Tags()
+	for k, v := range spec.Tags {
+		if _, reserved := tags[k]; !reserved {
+			tags[k] = v
+		}
+	}
+	a := &address{id: p.newID("eip"), region: r.id, ip: p.publicIPLocked(), spec: spec, tags: tags, created: now}
 	p.addresses[a.id] = a
 	r.naddrs++
 	p.storeTokenLocked(r.id, "address", token, &tokenRecord{fingerprint: fp, id: a.id})
@@ -478,6 +552,7 @@ func (p *Provider) addressLocked(op, region, id string) (*address, error) {
 func (p *Provider) AssociateAddress(ctx context.Context, scope network.Scope, addressID, instanceID string) (err error) {
 	const op = "AssociateAddress"
 	defer p.track(op, scope.Region, addressID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}
@@ -517,6 +592,7 @@ func (p *Provider) AssociateAddress(ctx context.Context, scope network.Scope, ad
 func (p *Provider) GetAddress(ctx context.Context, scope network.Scope, addressID string) (_ network.Address, err error) {
 	const op = "GetAddress"
 	defer p.track(op, scope.Region, addressID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Address{}, err
 	}
@@ -536,6 +612,7 @@ func (p *Provider) GetAddress(ctx context.Context, scope network.Scope, addressI
 func (p *Provider) UnassociateAddress(ctx context.Context, scope network.Scope, addressID, instanceID string) (err error) {
 	const op = "UnassociateAddress"
 	defer p.track(op, scope.Region, addressID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}
@@ -567,6 +644,7 @@ func (p *Provider) UnassociateAddress(ctx context.Context, scope network.Scope, 
 func (p *Provider) ReleaseAddress(ctx context.Context, scope network.Scope, addressID string) (err error) {
 	const op = "ReleaseAddress"
 	defer p.track(op, scope.Region, addressID, p.now(), &err)
+	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}

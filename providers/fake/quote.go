@@ -22,6 +22,7 @@ const QuoteValidity = 10 * time.Minute
 func (p *Provider) Quote(ctx context.Context, req pricing.Request) (_ *pricing.Quote, err error) {
 	const op = "Quote"
 	defer p.track(op, req.Region, req.InstanceType, p.now(), &err)
+	defer p.leave(ctx, op, req.Region, &err)
 	if err := p.enter(ctx, op, req.Region); err != nil {
 		return nil, err
 	}

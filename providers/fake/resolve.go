@@ -27,6 +27,7 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 		region = req.Region
 	}
 	defer p.track(op, region, "", p.now(), &err)
+	defer p.leave(ctx, op, region, &err)
 	if err := p.enter(ctx, op, region); err != nil {
 		return nil, err
 	}
@@ -125,6 +126,7 @@ func (p *Provider) soldLocked(region, typ string) bool {
 func (p *Provider) Candidates(ctx context.Context, req *multicloud.CreateInstanceRequest, region string) (_ []multicloud.Placement, err error) {
 	const op = "Candidates"
 	defer p.track(op, region, "", p.now(), &err)
+	defer p.leave(ctx, op, region, &err)
 	if err := p.enter(ctx, op, region); err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ var _ multicloud.Sweeper = (*Provider)(nil)
 func (p *Provider) Orphans(ctx context.Context, q multicloud.SweepQuery) (_ []multicloud.Orphan, err error) {
 	const op = "Orphans"
 	defer p.track(op, q.Region, "", p.now(), &err)
+	defer p.leave(ctx, op, q.Region, &err)
 	if err := p.enter(ctx, op, q.Region); err != nil {
 		return nil, err
 	}
@@ -46,7 +47,11 @@ func (p *Provider) Orphans(ctx context.Context, q multicloud.SweepQuery) (_ []mu
 	}
 	for _, a := range p.addresses {
 		if a.region == q.Region && ours(a.tags) && a.instanceID == "" && a.status(now) == network.StatusAvailable {
-			o := orphan(multicloud.OrphanAddress, a.id, a.tags, "elastic ip bound to nothing")
+			reason := "elastic ip bound to nothing"
+			if tok := a.tags[multicloud.TagToken]; tok != "" {
+				reason += ", allocated by the create of idempotency token " + tok
+			}
+			o := orphan(multicloud.OrphanAddress, a.id, a.tags, reason)
 			o.CreatedAt = a.created
 			out = append(out, o)
 		}
@@ -76,6 +81,7 @@ func (p *Provider) Orphans(ctx context.Context, q multicloud.SweepQuery) (_ []mu
 func (p *Provider) Release(ctx context.Context, o multicloud.Orphan) (err error) {
 	const op = "Release"
 	defer p.track(op, o.Region, o.ID, p.now(), &err)
+	defer p.leave(ctx, op, o.Region, &err)
 	if err := p.enter(ctx, op, o.Region); err != nil {
 		return err
 	}
