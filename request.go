@@ -142,6 +142,10 @@ type CreateInstanceRequest struct {
 	// retries (an identical request quoted within the quote TTL still
 	// builds the quoted plan).
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+
+	// Constraints bound where a price-aware scheduler (CheapestScheduler)
+	// may place the request; nil allows any provider and region.
+	Constraints *Constraints `json:"constraints,omitempty"`
 }
 
 // RequestOption edits a CreateInstanceRequest. Options apply in order; the
@@ -289,6 +293,7 @@ func (r *CreateInstanceRequest) Clone() *CreateInstanceRequest {
 	c.OpenPorts = slices.Clone(r.OpenPorts)
 	c.Tags = maps.Clone(r.Tags)
 	c.Extensions = maps.Clone(r.Extensions)
+	c.Constraints = r.Constraints.clone()
 	return &c
 }
 
