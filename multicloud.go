@@ -229,6 +229,9 @@ func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest)
 		if err == nil {
 			var insts []*Instance
 			insts, err = c.createAt(ctx, pr, pl, tags, log)
+			if o, ok := c.opts.Scheduler.(PlacementObserver); ok {
+				o.Observe(r, pl, err)
+			}
 			if len(insts) > 0 || err == nil {
 				return insts, err
 			}

@@ -381,7 +381,10 @@ func (v *validator) portable(r *CreateInstanceRequest) {
 	v.tagValue("tenantId", r.TenantID)
 	v.required("userId", r.UserID)
 	v.tagValue("userId", r.UserID)
-	v.required("region", r.Region)
+	if r.Constraints == nil { // constraints let a scheduler choose the region
+		v.required("region", r.Region)
+	}
+	v.constraints(r.Constraints)
 	v.identifier("region", r.Region)
 	v.identifier("zone", r.Zone)
 	v.identifier("provider", r.Provider)

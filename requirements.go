@@ -1,6 +1,8 @@
 package multicloud
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -105,4 +107,24 @@ func (q Requirements) excess(t TypeSpec) float64 {
 		s += t.MemoryGiB / 4
 	}
 	return s
+}
+
+// constraints checks a request's Constraints: codes of providers and
+// regions, a non-negative maximum price with its currency.
+func (v *validator) constraints(c *Constraints) {
+	if c == nil {
+		return
+	}
+	for _, p := range c.Providers {
+		v.identifier("constraints.providers", p)
+	}
+	for _, r := range c.Regions {
+		v.identifier("constraints.regions", r)
+	}
+	switch {
+	case c.MaxHourlyPrice < 0 || math.IsNaN(c.MaxHourlyPrice) || math.IsInf(c.MaxHourlyPrice, 0):
+		v.add("constraints.maxHourlyPrice", fmt.Sprintf("must be a positive amount or 0 for none, got %v", c.MaxHourlyPrice))
+	case c.MaxHourlyPrice > 0 && c.MaxPriceCurrency == "":
+		v.add("constraints.maxPriceCurrency", "is required with maxHourlyPrice")
+	}
 }

@@ -1,0 +1,100 @@
+package fake
+
+import (
+	"context"
+	"hash/fnv"
+	"strconv"
+
+	"github.com/multicloud-ecs/multicloud"
+)
+
+// SetClosed closes (or reopens) instanceType in zone to new buyers, as a
+// cloud retires a type: a closed type with stock is ClosedWithStock in
+// Offerings and still sells; a closed type without stock is
+// ClosedWithoutStock.
+func (p *Provider) SetClosed(region, zone, instanceType string, closed bool) {
+	p.mu.Lock()
+	if closed {
+		p.closed[stockKey{region, zone, instanceType}] = true
+	} else {
+		delete(p.closed, stockKey{region, zone, instanceType})
+	}
+	p.mu.Unlock()
+}
+
+// SetWrongStockRate makes Offerings report WithStock for that fraction of
+// sold-out (zone, type) pairs, chosen by a hash of the pair and the
+// provider's seed, as a cloud's stock answer is sometimes wrong: the
+// create then fails with no stock. 0 (the default) answers truly.
+func (p *Provider) SetWrongStockRate(rate float64) {
+	p.mu.Lock()
+	p.wrongStock = rate
+	p.mu.Unlock()
+}
+
+// Offerings returns every (zone, instance type) of region for mode with
+// the stock category the fake's stock table gives (WithStock, WithoutStock,
+// and their Closed forms after SetClosed) and the hourly price of one
+// instance in Prices.Currency, PREPAID with the prepaid discount. It
+// implements multicloud.Offerer and makes no call to the fault machinery
+// beyond a region check: it stands for the cached stock and price tables
+// a real provider keeps. An unknown region is ErrInvalidArgument.
+func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud.ChargeMode) (_ []multicloud.Offering, err error) {
+	const op = "Offerings"
+	defer p.track(op, region, "", p.now(), &err)
+	if err := p.enter(ctx, op, region); err != nil {
+		return nil, err
+	}
+	factor := 1.0
+	switch mode {
+	case multicloud.OnDemand, "":
+		mode = multicloud.OnDemand
+	case multicloud.Prepaid:
+		factor = 1 - p.prices.PrepaidDiscount
+	default:
+		return nil, nil
+	}
+	types := p.catalog.Types()
+	now := p.now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r, err := p.regionLocked(op, region)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]multicloud.Offering, 0, len(types)*len(r.zones))
+	for _, t := range types {
+		price, _ := p.typePrice(t.ID)
+		spec := multicloud.TypeSpec{ID: t.ID, Family: t.Family, VCPU: t.VCPU, MemoryGiB: t.MemoryGiB,
+			GPUModel: t.GPUModel, GPUCount: t.GPUCount, GPUMemoryGiB: t.GPUMemoryGiB}
+		for _, z := range r.zones {
+			k := stockKey{region, z, t.ID}
+			in := p.stockLocked(k) > 0 || p.wrongLocked(k)
+			st := multicloud.WithStock
+			switch {
+			case p.closed[k] && in:
+				st = multicloud.ClosedWithStock
+			case p.closed[k]:
+				st = multicloud.ClosedWithoutStock
+			case !in:
+				st = multicloud.WithoutStock
+			}
+			out = append(out, multicloud.Offering{
+				Placement: multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: t.ID},
+				Account:   p.account, ZoneID: z, ChargeMode: mode, Type: spec, Stock: st,
+				Price: multicloud.Price{Amount: roundF(price * factor), Currency: p.prices.Currency, Unit: "hour", Source: "fake price table", AsOf: now},
+			})
+		}
+	}
+	return out, nil
+}
+
+// wrongLocked reports whether the stock answer of a sold-out k is wrong.
+func (p *Provider) wrongLocked(k stockKey) bool {
+	if p.wrongStock <= 0 || p.stockLocked(k) > 0 {
+		return false
+	}
+	h := fnv.New64a()
+	h.Write([]byte(strconv.FormatUint(p.opts.Seed, 10) + "|" + k.region + "|" + k.zone + "|" + k.typ))
+	return float64(h.Sum64()%10000)/10000 < p.wrongStock
+}
