@@ -41,8 +41,9 @@ type CheapestOptions struct {
 	// HealthTTL is how long a provider's health check and region list are
 	// reused; default 30 seconds.
 	HealthTTL time.Duration
-	// StockRetryAfter is the retry-after given when only stock probes
-	// (not the negative cache) say everything is sold out; default 1 minute.
+	// StockRetryAfter is how soon a placement the stock probe calls sold
+	// out may be asked again (the retry-after of ErrNoStock when it comes
+	// first); default 1 minute.
 	StockRetryAfter time.Duration
 	// Concurrency bounds the Offerings calls of one decision; default 8.
 	Concurrency int
@@ -267,6 +268,7 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 	var eligible []ranked
 	var earliest time.Time
 	soldOut := 0
+	probeOnly := false // some placement is sold out by the stock probe alone
 	for _, src := range sources {
 		if src.err != nil {
 			reject(Candidate{Offering: Offering{Placement: Placement{Provider: src.prov.Code(), Region: src.region}, ChargeMode: mode}},
@@ -290,24 +292,31 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 				continue
 			}
 			c := Candidate{Offering: *o, Cost: math.NaN()}
+			if b, ok := s.opts.Cache.Blocked(o.Key(), o.Type.Family); ok {
+				inStock := o.Stock == WithStock || o.Stock == ClosedWithStock
+				if b.Reason == RejectNoStockCached && inStock && !o.StockAsOf.IsZero() && o.StockAsOf.After(b.Since) {
+					// A stock answer newer than the no-stock ends the block.
+					s.opts.Cache.InStock(o.Key())
+				} else {
+					c.Until = b.Until
+					if b.Reason == RejectNoStockCached {
+						soldOut++
+						if earliest.IsZero() || b.Until.Before(earliest) {
+							earliest = b.Until
+						}
+					}
+					reject(c, b.Reason, "until "+b.Until.UTC().Format(time.RFC3339))
+					continue
+				}
+			}
 			switch o.Stock {
 			case WithoutStock:
 				soldOut++
+				probeOnly = true
 				reject(c, RejectNoStock, "stock probe")
 				continue
 			case ClosedWithoutStock:
 				reject(c, RejectNotOffered, "")
-				continue
-			}
-			if b, ok := s.opts.Cache.Blocked(o.Key(), o.Type.Family); ok {
-				c.Until = b.Until
-				if b.Reason == RejectNoStockCached {
-					soldOut++
-					if earliest.IsZero() || b.Until.Before(earliest) {
-						earliest = b.Until
-					}
-				}
-				reject(c, b.Reason, "until "+b.Until.UTC().Format(time.RFC3339))
 				continue
 			}
 			rk := ranked{c: c, tier: 3, excess: e.Require.excess(o.Type)}
@@ -388,8 +397,8 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 	}
 	counts := summary(e)
 	if soldOut > 0 {
-		if earliest.IsZero() {
-			earliest = now.Add(s.opts.StockRetryAfter)
+		if probe := now.Add(s.opts.StockRetryAfter); earliest.IsZero() || probeOnly && probe.Before(earliest) {
+			earliest = probe
 		}
 		return e, &Error{Op: op, Code: CodeNoStock, Region: req.Region,
 			Message: "every fitting placement is sold out (" + counts + ")", Err: &RetryAfterError{At: earliest}}

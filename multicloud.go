@@ -247,7 +247,7 @@ func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest)
 		return nil, wrap(op, last.Provider, last.Region, lastErr)
 	}
 	return nil, &Error{Op: op, Region: r.Region, Code: CodeOf(lastErr),
-		Message: fmt.Sprintf("all %d placements failed", len(attempts)), Err: errors.Join(attempts...)}
+		Message: fmt.Sprintf("tried %d of %d placements", len(attempts), len(placements)), Err: errors.Join(attempts...)}
 }
 
 func (c *Client) schedule(ctx context.Context, op string, r *CreateInstanceRequest) ([]Placement, error) {

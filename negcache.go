@@ -25,6 +25,7 @@ type Block struct {
 	Reason  Reason    // RejectNoStockCached, RejectQuota or RejectUnhealthy
 	Until   time.Time // when the block ends
 	Strikes int       // no-stock answers in a row, for RejectNoStockCached
+	Since   time.Time // when the block began
 }
 
 // NegativeCache remembers placements that cannot take requests now, so
@@ -147,7 +148,7 @@ func (c *MemNegativeCache) NoStock(k StockKey) Block {
 		ttl *= 2
 	}
 	ttl = min(ttl, c.opts.MaxNoStockTTL)
-	b.Reason, b.Until = RejectNoStockCached, now.Add(ttl)
+	b.Reason, b.Since, b.Until = RejectNoStockCached, now, now.Add(ttl)
 	c.stock[k] = b
 	c.pruneLocked(now)
 	return b
@@ -168,7 +169,8 @@ func (c *MemNegativeCache) InStock(k StockKey) {
 
 // QuotaExceeded implements NegativeCache.
 func (c *MemNegativeCache) QuotaExceeded(provider, account, region, family string) Block {
-	b := Block{Reason: RejectQuota, Until: c.opts.Now().Add(c.opts.QuotaTTL)}
+	now := c.opts.Now()
+	b := Block{Reason: RejectQuota, Since: now, Until: now.Add(c.opts.QuotaTTL)}
 	c.mu.Lock()
 	c.quota[[4]string{provider, account, region, family}] = b
 	c.mu.Unlock()
@@ -177,7 +179,8 @@ func (c *MemNegativeCache) QuotaExceeded(provider, account, region, family strin
 
 // BadCredentials implements NegativeCache.
 func (c *MemNegativeCache) BadCredentials(provider, account string) Block {
-	b := Block{Reason: RejectUnhealthy, Until: c.opts.Now().Add(c.opts.CredentialsTTL)}
+	now := c.opts.Now()
+	b := Block{Reason: RejectUnhealthy, Since: now, Until: now.Add(c.opts.CredentialsTTL)}
 	c.mu.Lock()
 	c.creds[[2]string{provider, account}] = b
 	c.mu.Unlock()

@@ -47,7 +47,11 @@ type Offering struct {
 	ChargeMode ChargeMode  `json:"chargeMode"`
 	Type       TypeSpec    `json:"type"`
 	Stock      StockStatus `json:"stock"`
-	Price      Price       `json:"price"`
+	// StockAsOf is when the stock answer was read; an in-stock answer read
+	// after a negative-cache block began ends the block. Zero: unknown,
+	// which never ends a block.
+	StockAsOf time.Time `json:"stockAsOf,omitzero"`
+	Price     Price     `json:"price"`
 }
 
 // Key returns the negative-cache key of o.

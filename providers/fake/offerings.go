@@ -4,9 +4,15 @@ import (
 	"context"
 	"hash/fnv"
 	"strconv"
+	"time"
 
 	"github.com/multicloud-ecs/multicloud"
 )
+
+// StockRefreshInterval is how often the fake's stock answers are read
+// afresh, as a provider refreshes its cached stock table: Offerings gives
+// the start of the current interval as their StockAsOf.
+const StockRefreshInterval = time.Minute
 
 // SetClosed closes (or reopens) instanceType in zone to new buyers, as a
 // cloud retires a type: a closed type with stock is ClosedWithStock in
@@ -56,6 +62,7 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 	}
 	types := p.catalog.Types()
 	now := p.now()
+	stockAt := now.Truncate(StockRefreshInterval)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	r, err := p.regionLocked(op, region)
@@ -81,7 +88,7 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 			}
 			out = append(out, multicloud.Offering{
 				Placement: multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: t.ID},
-				Account:   p.account, ZoneID: z, ChargeMode: mode, Type: spec, Stock: st,
+				Account:   p.account, ZoneID: z, ChargeMode: mode, Type: spec, Stock: st, StockAsOf: stockAt,
 				Price: multicloud.Price{Amount: roundF(price * factor), Currency: p.prices.Currency, Unit: "hour", Source: "fake price table", AsOf: now},
 			})
 		}
