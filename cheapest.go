@@ -45,6 +45,10 @@ type CheapestOptions struct {
 	// out may be asked again (the retry-after of ErrNoStock when it comes
 	// first); default 1 minute.
 	StockRetryAfter time.Duration
+	// ProbeWait is the longest an attempt at a placement whose stock no
+	// create has confirmed lately waits for the attempt already under way
+	// there (see Admit); default 10 seconds.
+	ProbeWait time.Duration
 	// Concurrency bounds the Offerings calls of one decision; default 8.
 	Concurrency int
 	// Now tells the time; default time.Now.
@@ -73,6 +77,7 @@ type CheapestScheduler struct {
 	health  ttlCalls[error]
 	regions ttlCalls[[]string]
 	keys    sync.Map // placementMode -> keyed
+	probes  probes
 }
 
 type placementMode struct {
@@ -113,6 +118,9 @@ func NewCheapestScheduler(opts ...func(*CheapestOptions)) *CheapestScheduler {
 	}
 	if o.StockRetryAfter <= 0 {
 		o.StockRetryAfter = time.Minute
+	}
+	if o.ProbeWait <= 0 {
+		o.ProbeWait = 10 * time.Second
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
@@ -159,6 +167,7 @@ func (s *CheapestScheduler) Observe(req *CreateInstanceRequest, pl Placement, er
 		return
 	}
 	k := v.(keyed)
+	defer s.settle(k.key, err == nil)
 	switch {
 	case err == nil:
 		s.opts.Cache.InStock(k.key)
@@ -183,7 +192,7 @@ type source struct {
 	prov    Provider
 	region  string
 	allowed bool
-	offers  []Offering
+	offers  []OfferingGroup
 	err     error
 }
 
@@ -209,7 +218,17 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 		}
 	}
 	reject := func(c Candidate, r Reason, detail string) {
-		c.Reason, c.Detail, c.Cost = r, detail, math.NaN()
+		if !full {
+			e.uncounted(r) // Schedule counts rejections; Explain itemizes them
+			return
+		}
+		c.Reason, c.Detail = r, detail
+		if c.PriceAge == 0 && c.Price.Known() {
+			c.PriceAge = now.Sub(c.Price.AsOf)
+		}
+		if c.Cost == 0 {
+			c.Cost = math.NaN()
+		}
 		e.Rejected = append(e.Rejected, c)
 	}
 
@@ -249,6 +268,11 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Concurrency)
 	for _, src := range sources {
+		if co, ok := src.prov.(CachedOfferer); ok {
+			if src.offers, ok = co.CachedOfferings(src.region, mode); ok {
+				continue // warm: no goroutine, no call
+			}
+		}
 		g.Go(func() error {
 			src.offers, src.err = src.prov.(Offerer).Offerings(gctx, src.region, mode)
 			return nil
@@ -260,10 +284,24 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 	}
 
 	type ranked struct {
-		c      Candidate
+		o      *Offering
+		cost   float64 // NaN unless tier <= 1
+		age    time.Duration
 		tier   int // 0 fresh, 1 stale, 2 uncomparable, 3 unknown
 		stock  int // 0 WithStock, 1 unknown, 2 ClosedWithStock
 		excess float64
+	}
+	if full {
+		n := len(e.Rejected)
+		for _, src := range sources {
+			for i := range src.offers {
+				n += len(src.offers[i].Offers)
+			}
+		}
+		e.Rejected = slices.Grow(e.Rejected, n)
+	}
+	cand := func(rk ranked) Candidate {
+		return Candidate{Offering: *rk.o, Cost: rk.cost, PriceAge: rk.age}
 	}
 	var eligible []ranked
 	var earliest time.Time
@@ -275,83 +313,85 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 				RejectUnhealthy, src.err.Error())
 			continue
 		}
-		for i := range src.offers {
-			o := &src.offers[i]
+		for gi := range src.offers {
+			grp := &src.offers[gi]
+			misfit := e.Require.misfit(&grp.Type)
 			if !src.allowed {
+				misfit = RejectRegionNotAllowed
+			}
+			if misfit != "" {
 				if full {
-					reject(Candidate{Offering: *o}, RejectRegionNotAllowed, "")
+					for i := range grp.Offers {
+						reject(Candidate{Offering: grp.Offers[i]}, misfit, "")
+					}
+				} else {
+					e.uncountedN(misfit, len(grp.Offers))
 				}
 				continue
 			}
-			if r := e.Require.Misfit(o.Type); r != "" {
-				if full {
-					reject(Candidate{Offering: *o}, r, "")
-				} else {
-					e.uncounted(r)
-				}
-				continue
-			}
-			c := Candidate{Offering: *o, Cost: math.NaN()}
-			if b, ok := s.opts.Cache.Blocked(o.Key(), o.Type.Family); ok {
-				inStock := o.Stock == WithStock || o.Stock == ClosedWithStock
-				if b.Reason == RejectNoStockCached && inStock && !o.StockAsOf.IsZero() && o.StockAsOf.After(b.Since) {
-					// A stock answer newer than the no-stock ends the block.
-					s.opts.Cache.InStock(o.Key())
-				} else {
-					c.Until = b.Until
-					if b.Reason == RejectNoStockCached {
-						soldOut++
-						if earliest.IsZero() || b.Until.Before(earliest) {
-							earliest = b.Until
+			excess := e.Require.excess(&grp.Type)
+			for i := range grp.Offers {
+				o := &grp.Offers[i]
+				if b, ok := s.opts.Cache.Blocked(o.Key(), grp.Type.Family); ok {
+					inStock := o.Stock == WithStock || o.Stock == ClosedWithStock
+					if b.Reason == RejectNoStockCached && inStock && !o.StockAsOf.IsZero() && o.StockAsOf.After(b.Since) {
+						// A stock answer newer than the no-stock ends the block.
+						s.opts.Cache.InStock(o.Key())
+					} else {
+						if b.Reason == RejectNoStockCached {
+							soldOut++
+							if earliest.IsZero() || b.Until.Before(earliest) {
+								earliest = b.Until
+							}
 						}
+						c := Candidate{Offering: *o, Until: b.Until}
+						reject(c, b.Reason, "until "+b.Until.UTC().Format(time.RFC3339))
+						continue
 					}
-					reject(c, b.Reason, "until "+b.Until.UTC().Format(time.RFC3339))
+				}
+				switch o.Stock {
+				case WithoutStock:
+					soldOut++
+					probeOnly = true
+					reject(Candidate{Offering: *o}, RejectNoStock, "stock probe")
+					continue
+				case ClosedWithoutStock:
+					reject(Candidate{Offering: *o}, RejectNotOffered, "")
 					continue
 				}
-			}
-			switch o.Stock {
-			case WithoutStock:
-				soldOut++
-				probeOnly = true
-				reject(c, RejectNoStock, "stock probe")
-				continue
-			case ClosedWithoutStock:
-				reject(c, RejectNotOffered, "")
-				continue
-			}
-			rk := ranked{c: c, tier: 3, excess: e.Require.excess(o.Type)}
-			switch o.Stock {
-			case StockUnknown:
-				rk.stock = 1
-			case ClosedWithStock:
-				rk.stock = 2
-			}
-			if o.Price.Known() {
-				rk.c.PriceAge = now.Sub(o.Price.AsOf)
-				if r, ok := s.rate(o.Price.Currency); ok {
-					rk.c.Cost = o.Price.Amount * r
-					rk.tier = 0
-					if !o.Price.AsOf.IsZero() && rk.c.PriceAge > s.opts.MaxPriceAge {
-						rk.tier = 1
+				rk := ranked{o: o, cost: math.NaN(), tier: 3, excess: excess}
+				switch o.Stock {
+				case StockUnknown:
+					rk.stock = 1
+				case ClosedWithStock:
+					rk.stock = 2
+				}
+				if o.Price.Known() {
+					rk.age = now.Sub(o.Price.AsOf)
+					if r, ok := s.rate(o.Price.Currency); ok {
+						rk.cost, rk.tier = o.Price.Amount*r, 0
+						if !o.Price.AsOf.IsZero() && rk.age > s.opts.MaxPriceAge {
+							rk.tier = 1
+						}
+					} else {
+						rk.tier = 2
 					}
-				} else {
-					rk.tier = 2
 				}
-			}
-			if !math.IsInf(maxCost, 1) {
-				switch {
-				case rk.tier == 3:
-					reject(rk.c, RejectPriceUnknown, "a maximum price is set")
-					continue
-				case rk.tier == 2:
-					reject(rk.c, RejectPriceUncomparable, "no rate from "+o.Price.Currency+" to "+s.opts.Currency)
-					continue
-				case rk.c.Cost > maxCost:
-					reject(rk.c, RejectAbovePrice, fmt.Sprintf("%.4f > %.4f %s", rk.c.Cost, maxCost, s.opts.Currency))
-					continue
+				if !math.IsInf(maxCost, 1) {
+					switch {
+					case rk.tier == 3:
+						reject(cand(rk), RejectPriceUnknown, "a maximum price is set")
+						continue
+					case rk.tier == 2:
+						reject(cand(rk), RejectPriceUncomparable, "no rate from "+o.Price.Currency+" to "+s.opts.Currency)
+						continue
+					case rk.cost > maxCost:
+						reject(cand(rk), RejectAbovePrice, fmt.Sprintf("%.4f > %.4f %s", rk.cost, maxCost, s.opts.Currency))
+						continue
+					}
 				}
+				eligible = append(eligible, rk)
 			}
-			eligible = append(eligible, rk)
 		}
 	}
 	slices.SortFunc(eligible, func(a, b ranked) int {
@@ -359,22 +399,26 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 			return c
 		}
 		if a.tier <= 1 {
-			if c := cmp.Compare(a.c.Cost, b.c.Cost); c != 0 {
+			if c := cmp.Compare(a.cost, b.cost); c != 0 {
 				return c
 			}
 		}
 		return cmp.Or(cmp.Compare(a.stock, b.stock), cmp.Compare(a.excess, b.excess),
-			strings.Compare(a.c.Provider, b.c.Provider), strings.Compare(a.c.Region, b.c.Region),
-			strings.Compare(a.c.Zone, b.c.Zone), strings.Compare(a.c.InstanceType, b.c.InstanceType))
+			strings.Compare(a.o.Provider, b.o.Provider), strings.Compare(a.o.Region, b.o.Region),
+			strings.Compare(a.o.Zone, b.o.Zone), strings.Compare(a.o.InstanceType, b.o.InstanceType))
 	})
 	regions := map[[2]string]bool{}
 	for _, rk := range eligible {
-		rg := [2]string{rk.c.Provider, rk.c.Region}
+		rg := [2]string{rk.o.Provider, rk.o.Region}
 		if len(e.Chosen) < s.opts.MaxPlacements && (regions[rg] || len(regions) < s.opts.MaxRegions) {
 			regions[rg] = true
-			rk.c.Rank = len(e.Chosen) + 1
-			e.Chosen = append(e.Chosen, rk.c)
-			s.keys.Store(placementMode{rk.c.Placement, mode}, keyed{rk.c.Key(), rk.c.Type.Family})
+			c := cand(rk)
+			c.Rank = len(e.Chosen) + 1
+			e.Chosen = append(e.Chosen, c)
+			pm := placementMode{c.Placement, mode}
+			if _, ok := s.keys.Load(pm); !ok {
+				s.keys.Store(pm, keyed{c.Key(), c.Type.Family})
+			}
 			continue
 		}
 		if !full {
@@ -383,13 +427,13 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 		}
 		switch rk.tier {
 		case 1:
-			reject(rk.c, RejectPriceStale, "")
+			reject(cand(rk), RejectPriceStale, "")
 		case 2:
-			reject(rk.c, RejectPriceUncomparable, "no rate from "+rk.c.Price.Currency+" to "+s.opts.Currency)
+			reject(cand(rk), RejectPriceUncomparable, "no rate from "+rk.o.Price.Currency+" to "+s.opts.Currency)
 		case 3:
-			reject(rk.c, RejectPriceUnknown, "")
+			reject(cand(rk), RejectPriceUnknown, "")
 		default:
-			reject(rk.c, RejectOverLimit, "")
+			reject(cand(rk), RejectOverLimit, "")
 		}
 	}
 	if len(e.Chosen) > 0 {

@@ -288,7 +288,11 @@ func TestExplainCoversEveryCandidate(t *testing.T) {
 		for _, p := range []*fake.Provider{a, b} {
 			regions, _ := p.Regions(ctx)
 			for _, region := range regions {
-				offers, _ := p.Offerings(ctx, region, multicloud.OnDemand)
+				groups, _ := p.Offerings(ctx, region, multicloud.OnDemand)
+				var offers []multicloud.Offering
+				for _, g := range groups {
+					offers = append(offers, g.Offers...)
+				}
 				total += len(offers)
 				for _, o := range offers {
 					switch r.IntN(10) {

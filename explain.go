@@ -66,22 +66,37 @@ type Explanation struct {
 	Rejected []Candidate  `json:"rejected"`
 	Require  Requirements `json:"-"`
 
-	// extra counts rejections a Schedule decision did not itemize.
-	extra map[Reason]int
+	// extra counts rejections a Schedule decision did not itemize, by
+	// index in allReasons.
+	extra [len(allReasons)]int
 }
 
-func (e *Explanation) uncounted(r Reason) {
-	if e.extra == nil {
-		e.extra = map[Reason]int{}
+func (e *Explanation) uncounted(r Reason) { e.uncountedN(r, 1) }
+
+func (e *Explanation) uncountedN(r Reason, n int) {
+	switch r { // the frequent ones first, without a scan
+	case RejectNoGPUMatch:
+		e.extra[0] += n
+		return
+	case RejectRegionNotAllowed:
+		e.extra[5] += n
+		return
 	}
-	e.extra[r]++
+	for i, a := range allReasons {
+		if a == r {
+			e.extra[i] += n
+			return
+		}
+	}
 }
 
 // Counts returns how many rejected candidates carry each reason.
 func (e *Explanation) Counts() map[Reason]int {
 	m := map[Reason]int{}
-	for r, n := range e.extra {
-		m[r] += n
+	for i, n := range e.extra {
+		if n > 0 {
+			m[allReasons[i]] += n
+		}
 	}
 	for _, c := range e.Rejected {
 		m[c.Reason]++
@@ -104,7 +119,7 @@ func (e *Explanation) String() string {
 	return b.String()
 }
 
-var allReasons = []Reason{RejectNoGPUMatch, RejectNoTypeMatch, RejectBelowVCPU, RejectBelowMemory, RejectProviderNotAllowed,
+var allReasons = [...]Reason{RejectNoGPUMatch, RejectNoTypeMatch, RejectBelowVCPU, RejectBelowMemory, RejectProviderNotAllowed,
 	RejectRegionNotAllowed, RejectNotOffered, RejectNoStock, RejectNoStockCached, RejectQuota, RejectPriceUnknown,
 	RejectPriceStale, RejectPriceUncomparable, RejectAbovePrice, RejectImageUnavailable, RejectChargeModeUnsupported,
 	RejectUnhealthy, RejectOverLimit}

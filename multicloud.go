@@ -227,11 +227,12 @@ func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest)
 		// one without capacity: another provider may take it.
 		pr, err := c.requestFor(p, pl)
 		if err == nil {
+			err = c.admit(ctx, r, pl)
+		}
+		if err == nil {
 			var insts []*Instance
 			insts, err = c.createAt(ctx, pr, pl, tags, log)
-			if o, ok := c.opts.Scheduler.(PlacementObserver); ok {
-				o.Observe(r, pl, err)
-			}
+			c.observe(r, pl, err)
 			if len(insts) > 0 || err == nil {
 				return insts, err
 			}

@@ -63,15 +63,24 @@ func (o *Offering) Key() StockKey {
 	return StockKey{Provider: o.Provider, Account: o.Account, Region: o.Region, ZoneID: z, InstanceType: o.InstanceType, ChargeMode: o.ChargeMode}
 }
 
+// OfferingGroup is the offerings of one instance type in a region, one per
+// zone, each with Type equal to the group's.
+type OfferingGroup struct {
+	Type   TypeSpec
+	Offers []Offering
+}
+
 // Offerer is an optional Provider capability: every offering of a region
-// for a charge mode, from the provider's cached catalogs, stock and prices.
+// for a charge mode, grouped by instance type (so that a decision checks
+// each type against a request once), from the provider's cached catalogs,
+// stock and prices.
 // CheapestScheduler calls it on every decision, so a warm call must not
 // reach the network; refreshing (with TTLs, one call for concurrent
 // callers) is the provider's business. A charge mode the provider does not
 // sell gives no offerings. Implementations must be safe for concurrent use
 // and must not modify a returned slice afterwards.
 type Offerer interface {
-	Offerings(ctx context.Context, region string, mode ChargeMode) ([]Offering, error)
+	Offerings(ctx context.Context, region string, mode ChargeMode) ([]OfferingGroup, error)
 }
 
 // PlacementObserver is an optional Scheduler capability: the Client tells
@@ -79,4 +88,12 @@ type Offerer interface {
 // success), so that it learns which placements have no stock.
 type PlacementObserver interface {
 	Observe(req *CreateInstanceRequest, pl Placement, err error)
+}
+
+// CachedOfferer is an optional Offerer capability: the offerings of a
+// region and charge mode when the provider holds them fresh in memory,
+// without any call (false when it does not). A decision reads these
+// inline and calls Offerings, concurrently, only for the rest.
+type CachedOfferer interface {
+	CachedOfferings(region string, mode ChargeMode) ([]OfferingGroup, bool)
 }

@@ -73,7 +73,9 @@ func RequirementsOf(r *CreateInstanceRequest) Requirements {
 // Misfit says why t does not meet q: RejectNoGPUMatch, RejectBelowVCPU or
 // RejectBelowMemory, or "" when it fits. GPU model and count are exact:
 // a job asking for one GPU is never placed on an eight-GPU machine.
-func (q Requirements) Misfit(t TypeSpec) Reason {
+func (q Requirements) Misfit(t TypeSpec) Reason { return q.misfit(&t) }
+
+func (q *Requirements) misfit(t *TypeSpec) Reason {
 	if q.InstanceType != "" {
 		if t.ID != q.InstanceType {
 			return RejectNoTypeMatch
@@ -94,7 +96,7 @@ func (q Requirements) Misfit(t TypeSpec) Reason {
 
 // excess scores how much more than asked t gives, for ranking equal
 // prices: the relative surplus of vCPUs and memory.
-func (q Requirements) excess(t TypeSpec) float64 {
+func (q *Requirements) excess(t *TypeSpec) float64 {
 	var s float64
 	if q.VCPU > 0 {
 		s += float64(t.VCPU-q.VCPU) / float64(q.VCPU)

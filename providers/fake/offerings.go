@@ -38,14 +38,15 @@ func (p *Provider) SetWrongStockRate(rate float64) {
 	p.mu.Unlock()
 }
 
-// Offerings returns every (zone, instance type) of region for mode with
+// Offerings returns every (zone, instance type) of region for mode, by
+// type, with
 // the stock category the fake's stock table gives (WithStock, WithoutStock,
 // and their Closed forms after SetClosed) and the hourly price of one
 // instance in Prices.Currency, PREPAID with the prepaid discount. It
 // implements multicloud.Offerer and makes no call to the fault machinery
 // beyond a region check: it stands for the cached stock and price tables
 // a real provider keeps. An unknown region is ErrInvalidArgument.
-func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud.ChargeMode) (_ []multicloud.Offering, err error) {
+func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud.ChargeMode) (_ []multicloud.OfferingGroup, err error) {
 	const op = "Offerings"
 	defer p.track(op, region, "", p.now(), &err)
 	if err := p.enter(ctx, op, region); err != nil {
@@ -69,11 +70,12 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 	if err != nil {
 		return nil, err
 	}
-	out := make([]multicloud.Offering, 0, len(types)*len(r.zones))
+	out := make([]multicloud.OfferingGroup, 0, len(types))
 	for _, t := range types {
 		price, _ := p.typePrice(t.ID)
 		spec := multicloud.TypeSpec{ID: t.ID, Family: t.Family, VCPU: t.VCPU, MemoryGiB: t.MemoryGiB,
 			GPUModel: t.GPUModel, GPUCount: t.GPUCount, GPUMemoryGiB: t.GPUMemoryGiB}
+		g := multicloud.OfferingGroup{Type: spec, Offers: make([]multicloud.Offering, 0, len(r.zones))}
 		for _, z := range r.zones {
 			k := stockKey{region, z, t.ID}
 			in := p.stockLocked(k) > 0 || p.wrongLocked(k)
@@ -86,12 +88,13 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 			case !in:
 				st = multicloud.WithoutStock
 			}
-			out = append(out, multicloud.Offering{
+			g.Offers = append(g.Offers, multicloud.Offering{
 				Placement: multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: t.ID},
 				Account:   p.account, ZoneID: z, ChargeMode: mode, Type: spec, Stock: st, StockAsOf: stockAt,
 				Price: multicloud.Price{Amount: roundF(price * factor), Currency: p.prices.Currency, Unit: "hour", Source: "fake price table", AsOf: now},
 			})
 		}
+		out = append(out, g)
 	}
 	return out, nil
 }
