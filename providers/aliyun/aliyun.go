@@ -142,6 +142,8 @@ type Provider struct {
 	regions  []string
 	regionsT time.Time
 	released map[string]bool // allocation IDs this provider released
+
+	stock stockCache // DescribeAvailableResource per region and charge mode, for Offerings
 }
 
 // endpointsOnce initializes the SDK's global endpoint maps once: the SDK
