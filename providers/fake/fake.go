@@ -195,6 +195,7 @@ type Provider struct {
 	closed  map[stockKey]bool
 	// wrongStock is the fraction of sold-out pairs Offerings calls in stock.
 	wrongStock float64
+	episodes   episodes
 	seq        int64
 	instances  map[string]*instance
 	vpcs       map[string]*vpc
@@ -341,6 +342,9 @@ func (p *Provider) Stock(region, zone, instanceType string) int {
 }
 
 func (p *Provider) stockLocked(k stockKey) int {
+	if p.soldOutEpisodeLocked(k) {
+		return 0
+	}
 	if n, ok := p.stock[k]; ok {
 		return n
 	}

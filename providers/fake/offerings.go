@@ -108,3 +108,32 @@ func (p *Provider) wrongLocked(k stockKey) bool {
 	h.Write([]byte(strconv.FormatUint(p.opts.Seed, 10) + "|" + k.region + "|" + k.zone + "|" + k.typ))
 	return float64(h.Sum64()%10000)/10000 < p.wrongStock
 }
+
+// episodes is a seeded schedule of sold-out episodes (SetSoldOutEpisodes).
+type episodes struct {
+	fraction float64
+	period   time.Duration
+}
+
+// SetSoldOutEpisodes makes fraction of the (region, zone, instance type)
+// pairs sold out during each period of the provider's Clock, chosen anew
+// every period by a hash of the pair, the period's index and the seed, so
+// that a run sees the same episodes every time: a pair's stock is 0 while
+// its episode lasts, whatever SetStock gave it, and comes back after.
+// A fraction of 0 ends the schedule.
+func (p *Provider) SetSoldOutEpisodes(fraction float64, period time.Duration) {
+	p.mu.Lock()
+	p.episodes = episodes{fraction: fraction, period: max(period, time.Second)}
+	p.mu.Unlock()
+}
+
+// soldOutEpisodeLocked reports whether k is in a sold-out episode now.
+func (p *Provider) soldOutEpisodeLocked(k stockKey) bool {
+	if p.episodes.fraction <= 0 {
+		return false
+	}
+	idx := p.now().UnixNano() / int64(p.episodes.period)
+	h := fnv.New64a()
+	h.Write([]byte(strconv.FormatUint(p.opts.Seed, 10) + "|" + strconv.FormatInt(idx, 10) + "|" + k.region + "|" + k.zone + "|" + k.typ))
+	return float64(h.Sum64()%10000)/10000 < p.episodes.fraction
+}
