@@ -249,8 +249,12 @@ func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest)
 		// one without capacity: another provider may take it.
 		pr, err := c.requestFor(p, pl)
 		if err == nil {
+			err = c.admit(ctx, r, pl)
+		}
+		if err == nil {
 			var insts []*Instance
 			insts, err = c.createAt(ctx, pr, pl, tags, log)
+			c.observe(r, pl, err)
 			if len(insts) > 0 || err == nil {
 				return insts, err
 			}
@@ -266,7 +270,7 @@ func (c *Client) CreateInstance(ctx context.Context, req *CreateInstanceRequest)
 		return nil, wrap(op, last.Provider, last.Region, lastErr)
 	}
 	return nil, &Error{Op: op, Region: r.Region, Code: CodeOf(lastErr),
-		Message: fmt.Sprintf("all %d placements failed", len(attempts)), Err: errors.Join(attempts...)}
+		Message: fmt.Sprintf("tried %d of %d placements", len(attempts), len(placements)), Err: errors.Join(attempts...)}
 }
 
 func (c *Client) schedule(ctx context.Context, op string, r *CreateInstanceRequest) ([]Placement, error) {

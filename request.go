@@ -143,6 +143,10 @@ type CreateInstanceRequest struct {
 	// retries (an identical request quoted within the quote TTL still
 	// builds the quoted plan).
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+
+	// Constraints bound where a price-aware scheduler (CheapestScheduler)
+	// may place the request; nil allows any provider and region.
+	Constraints *Constraints `json:"constraints,omitempty"`
 }
 
 // RequestOption edits a CreateInstanceRequest. Options apply in order; the
@@ -290,6 +294,7 @@ func (r *CreateInstanceRequest) Clone() *CreateInstanceRequest {
 	c.OpenPorts = slices.Clone(r.OpenPorts)
 	c.Tags = maps.Clone(r.Tags)
 	c.Extensions = maps.Clone(r.Extensions)
+	c.Constraints = r.Constraints.clone()
 	return &c
 }
 
@@ -377,7 +382,10 @@ func (v *validator) portable(r *CreateInstanceRequest) {
 	v.tagValue("tenantId", r.TenantID)
 	v.required("userId", r.UserID)
 	v.tagValue("userId", r.UserID)
-	v.required("region", r.Region)
+	if r.Constraints == nil { // constraints let a scheduler choose the region
+		v.required("region", r.Region)
+	}
+	v.constraints(r.Constraints)
 	v.identifier("region", r.Region)
 	v.identifier("zone", r.Zone)
 	v.identifier("provider", r.Provider)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/multicloud-ecs/multicloud"
@@ -222,33 +221,5 @@ func NormalizeGPUModel(s string) string {
 }
 
 // parseGPUModel splits s into the canonical model and the memory size it
-// names, in GiB (0 when it names none).
-func parseGPUModel(s string) (model string, memGiB float64) {
-	fields := strings.FieldsFunc(strings.ToUpper(s), func(r rune) bool {
-		return r == ' ' || r == '-' || r == '_' || r == '/' || r == '\t'
-	})
-	var kept []string
-	for _, f := range fields {
-		switch f {
-		case "NVIDIA", "TESLA", "GEFORCE", "SXM", "SXM2", "SXM3", "SXM4", "SXM5", "PCIE", "GPU":
-			continue
-		}
-		if m, ok := memorySize(f); ok {
-			memGiB = m
-			continue
-		}
-		kept = append(kept, f)
-	}
-	return strings.Join(kept, " "), memGiB
-}
-
-// memorySize parses "80G", "80GB" or "80GIB" into 80.
-func memorySize(f string) (float64, bool) {
-	for _, suffix := range []string{"GIB", "GB", "G"} {
-		if n, ok := strings.CutSuffix(f, suffix); ok && n != "" {
-			v, err := strconv.ParseFloat(n, 64)
-			return v, err == nil && v > 0
-		}
-	}
-	return 0, false
-}
+// names, in GiB (0 when it names none); see multicloud.ParseGPUModel.
+func parseGPUModel(s string) (model string, memGiB float64) { return multicloud.ParseGPUModel(s) }

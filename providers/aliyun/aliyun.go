@@ -156,6 +156,8 @@ type Provider struct {
 	released map[string]bool   // allocation IDs this provider released
 	tokenGen map[string]int    // allocation token -> generation of its derived token, past released addresses
 	addrTok  map[string]string // allocation ID -> the allocation token it was allocated with
+
+	stock stockCache // DescribeAvailableResource per region and charge mode, for Offerings
 }
 
 // endpointsOnce initializes the SDK's global endpoint maps once: the SDK

@@ -50,7 +50,7 @@ const (
 	DefaultPollInterval = time.Millisecond
 )
 
-// Prices is the price table of the fake cloud, in CNY. Zero fields take
+// Prices is the price table of the fake cloud, in Prices.Currency (CNY by default). Zero fields take
 // the default in their comment.
 type Prices struct {
 	// Types maps instance types to their hourly on-demand price. Types
@@ -68,6 +68,8 @@ type Prices struct {
 	// PrepaidDiscount is taken off the monthly price of PREPAID orders;
 	// default 0.15 (15%).
 	PrepaidDiscount float64
+	// Currency is the currency of every price; default "CNY".
+	Currency string
 }
 
 func (p Prices) withDefaults() Prices {
@@ -79,6 +81,9 @@ func (p Prices) withDefaults() Prices {
 	}
 	if p.TrafficPerGB <= 0 {
 		p.TrafficPerGB = 0.8
+	}
+	if p.Currency == "" {
+		p.Currency = "CNY"
 	}
 	if p.PrepaidDiscount <= 0 || p.PrepaidDiscount >= 1 {
 		p.PrepaidDiscount = 0.15
@@ -189,19 +194,23 @@ type Provider struct {
 
 	ctl controls
 
-	mu        sync.Mutex
-	regions   map[string]*region
-	order     []string // region IDs in order
-	stock     map[stockKey]int
-	seq       int64
-	instances map[string]*instance
-	vpcs      map[string]*vpc
-	switches  map[string]*vswitch
-	groups    map[string]*group
-	addresses map[string]*address
-	tokens    map[string]*tokenRecord
-	plans     map[string]multicloud.Plan // by planKey
-	publicIPs uint32
+	mu      sync.Mutex
+	regions map[string]*region
+	order   []string // region IDs in order
+	stock   map[stockKey]int
+	closed  map[stockKey]bool
+	// wrongStock is the fraction of sold-out pairs Offerings calls in stock.
+	wrongStock float64
+	episodes   episodes
+	seq        int64
+	instances  map[string]*instance
+	vpcs       map[string]*vpc
+	switches   map[string]*vswitch
+	groups     map[string]*group
+	addresses  map[string]*address
+	tokens     map[string]*tokenRecord
+	plans      map[string]multicloud.Plan // by planKey
+	publicIPs  uint32
 }
 
 var (
@@ -283,6 +292,7 @@ func New(opts ...func(*Options)) *Provider {
 		prices:    o.Prices.withDefaults(),
 		regions:   make(map[string]*region, len(o.Regions)),
 		stock:     make(map[stockKey]int),
+		closed:    make(map[stockKey]bool),
 		instances: make(map[string]*instance),
 		vpcs:      make(map[string]*vpc),
 		switches:  make(map[string]*vswitch),
@@ -341,6 +351,9 @@ func (p *Provider) Stock(region, zone, instanceType string) int {
 }
 
 func (p *Provider) stockLocked(k stockKey) int {
+	if p.soldOutEpisodeLocked(k) {
+		return 0
+	}
 	if n, ok := p.stock[k]; ok {
 		return n
 	}

@@ -12,7 +12,7 @@ import (
 // QuoteValidity is how long a quote of the fake stays valid.
 const QuoteValidity = 10 * time.Minute
 
-// Quote prices req from the price table (Options.Prices), in CNY, for all
+// Quote prices req from the price table (Options.Prices), in Prices.Currency, for all
 // of its instances: the instance, its system disk and, for FIXED
 // bandwidth, the reserved Mbit/s; TRAFFIC bandwidth is priced per GB in
 // TrafficPerGB. A PREPAID quote takes Options.Prices.PrepaidDiscount off
@@ -41,7 +41,7 @@ func (p *Provider) Quote(ctx context.Context, req pricing.Request) (_ *pricing.Q
 	per := pricing.Breakdown{Instance: price, Disk: float64(req.SystemDiskSizeGiB) * p.prices.DiskGiBHour}
 	q := &pricing.Quote{
 		Provider: p.code, Region: req.Region, Zone: req.Zone, InstanceType: req.InstanceType,
-		ChargeMode: req.ChargeMode, Quantity: max(req.Quantity, 1), Currency: "CNY",
+		ChargeMode: req.ChargeMode, Quantity: max(req.Quantity, 1), Currency: p.prices.Currency,
 	}
 	if req.BandwidthMbps > 0 {
 		if req.BandwidthMode == pricing.Fixed {

@@ -394,11 +394,16 @@ func (s *Server) describeInstanceTypes(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.p.intRange("MaxResults", 1600, 1, 1600); err != nil {
+	// MaxResults: 1 to 100, default 100. The documentation moved the
+	// maximum from 1600 to 100 on 2023-11-15; without NextToken only the
+	// first page (up to 100 entries) comes back, and a longer listing
+	// carries a NextToken to continue it.
+	pageSize, err := c.p.intRange("MaxResults", 100, 1, 100)
+	if err != nil {
 		return nil, err
 	}
-	r := &describeInstanceTypesResp{}
-	r.InstanceTypes.InstanceType = []instanceTypeJSON{}
+	token := c.p.str("NextToken")
+	var matching []*instanceType
 	for _, t := range instanceTypes {
 		if len(want) > 0 && !contains(want, t.id) ||
 			len(families) > 0 && !contains(families, t.family) ||
@@ -406,7 +411,31 @@ func (s *Server) describeInstanceTypes(c *call) (response, error) {
 			t.gpus < minGPU || t.gpus > maxGPU {
 			continue
 		}
+		matching = append(matching, t)
+	}
+	start := 0
+	if token != "" {
+		// The token names the last type of the previous page; its format
+		// is opaque to callers in the documentation.
+		start = -1
+		for i, t := range matching {
+			if t.id == token {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			return nil, errCode(400, "InvalidParameter.NextToken", "The specified NextToken is not valid.")
+		}
+	}
+	end := min(start+pageSize, len(matching))
+	r := &describeInstanceTypesResp{}
+	r.InstanceTypes.InstanceType = []instanceTypeJSON{}
+	for _, t := range matching[start:end] {
 		r.InstanceTypes.InstanceType = append(r.InstanceTypes.InstanceType, t.json())
+	}
+	if end < len(matching) {
+		r.NextToken = matching[end-1].id
 	}
 	return r, nil
 }
