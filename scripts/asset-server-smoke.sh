@@ -72,5 +72,25 @@ out=$(curl -s -o /dev/null -w '%{http_code}' "$API/assets")
 grep -q '"msg":"http request"' "$tmp/access.log" || { line="access log"; fail "no access log records"; }
 passed=$((passed + 3))
 
+# Async syncs are jobs in the server's database: once done, the job is
+# still there after a restart.
+line="GET /sync-jobs/$JOB"
+for _ in $(seq 100); do
+	out=$(curl -s -H "Authorization: Bearer $TOKEN" "$API/sync-jobs/$JOB")
+	grep -q '"status":"running"' <<<"$out" || break
+	sleep 0.1
+done
+grep -q '"id":"rq-[0-9]*","status":"succeeded"' <<<"$out" || fail "the async job did not succeed on the job queue"
+kill "$pid"; wait "$pid" || true
+ASSET_SERVER_TOKEN=dev-token "$tmp/asset-server" -addr "127.0.0.1:$port" -db "$tmp/assets.db" >>"$tmp/out.log" 2>>"$tmp/access.log" &
+pid=$!
+for _ in $(seq 100); do
+	curl -sf "$API/openapi.json" >/dev/null && break
+	sleep 0.1
+done
+out=$(curl -s -H "Authorization: Bearer $TOKEN" "$API/sync-jobs/$JOB")
+grep -q '"status":"succeeded"' <<<"$out" || fail "the async job is gone after a restart"
+passed=$((passed + 2))
+
 kill "$pid"; wait "$pid" || true; pid=
 echo "asset-server smoke: $passed passed, 0 failed"

@@ -18,12 +18,19 @@
 // MULTICLOUD_SECRET_KEY, the base64 of 32 bytes, seals stored account
 // secrets; without it a random key is used, and accounts stored by an
 // earlier run cannot be opened (recreate them, or keep the key).
-// SIGINT or SIGTERM stops it: requests drain, running syncs are cancelled.
+// Syncs, scheduled and requested (the API's async mode included), run as
+// River jobs (inventory/syncjobs) in the same database, SQLite or
+// PostgreSQL, so a sync accepted with 202 survives a restart: its job
+// runs again when the server is back, and GET /sync-jobs/{id} reads it
+// from the database.
+// SIGINT or SIGTERM stops it: requests drain, running syncs are cancelled
+// (and run again at the next start).
 package main
 
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -36,13 +43,17 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/inventory"
 	"github.com/multicloud-ecs/multicloud/inventory/httpapi"
 	"github.com/multicloud-ecs/multicloud/inventory/sqlstore"
+	"github.com/multicloud-ecs/multicloud/inventory/syncjobs"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
 	"golang.org/x/sync/errgroup"
@@ -115,7 +126,13 @@ func run() error {
 		*token = hex.EncodeToString(b[:])
 		fmt.Printf("bearer token (random, set ASSET_SERVER_TOKEN to choose one): %s\n", *token)
 	}
-	h, err := httpapi.New(svc, httpapi.WithAuth(httpapi.BearerToken(*token)), httpapi.WithLogger(logger))
+	queue, err := openQueue(ctx, *dsn, svc, logger)
+	if err != nil {
+		return fmt.Errorf("open sync jobs: %w", err)
+	}
+	defer queue.close()
+	h, err := httpapi.New(svc, httpapi.WithAuth(httpapi.BearerToken(*token)), httpapi.WithLogger(logger),
+		httpapi.WithSyncQueue(queue.SyncQueue))
 	if err != nil {
 		return err
 	}
@@ -136,7 +153,8 @@ func run() error {
 		return nil
 	})
 	g.Go(func() error {
-		if err := svc.RunAutoSync(gctx); !errors.Is(err, context.Canceled) {
+		// The job layer runs the auto-sync schedule and every sync.
+		if err := queue.run(gctx); !errors.Is(err, context.Canceled) {
 			return err
 		}
 		return nil
@@ -151,6 +169,48 @@ func run() error {
 	err = g.Wait()
 	fmt.Println("stopped")
 	return err
+}
+
+// queue is the job layer on the store's database.
+type queue struct {
+	httpapi.SyncQueue
+	run   func(context.Context) error
+	close func()
+}
+
+// openQueue opens the sync jobs on dsn's database: a pgx pool for
+// PostgreSQL, or a connection of its own to the SQLite file (River's
+// SQLite driver wants one connection at a time).
+func openQueue(ctx context.Context, dsn string, svc *inventory.Service, logger *slog.Logger) (*queue, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		cfg, err := pgxpool.ParseConfig(dsn)
+		if err != nil {
+			return nil, err
+		}
+		cfg.MaxConns = max(cfg.MaxConns, syncjobs.DefaultWorkers+4)
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		j, err := syncjobs.NewPostgres(ctx, pool, svc, syncjobs.WithLogger(logger))
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		return &queue{SyncQueue: j, run: j.Run, close: pool.Close}, nil
+	}
+	path := "file:" + strings.TrimPrefix(dsn, "sqlite://")
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	j, err := syncjobs.NewSQLite(ctx, db, svc, syncjobs.WithLogger(logger))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &queue{SyncQueue: j, run: j.Run, close: func() { db.Close() }}, nil
 }
 
 // cloud is where accounts are read from: the emulator or real Aliyun.

@@ -50,6 +50,9 @@ type Options struct {
 	// Heartbeat is how often an idle event stream sends a comment, so
 	// proxies keep it open; 0 means DefaultHeartbeat.
 	Heartbeat time.Duration
+	// SyncQueue, when set, runs syncs as its jobs instead of in the
+	// Handler's goroutines; see WithSyncQueue.
+	SyncQueue SyncQueue
 }
 
 // Option edits Options.
@@ -81,12 +84,13 @@ func BearerToken(token string) func(*http.Request) error {
 // Handler is the API as an http.Handler. It owns the goroutines of the
 // sync jobs it starts; Close stops them. It is safe for concurrent use.
 type Handler struct {
-	svc  *inventory.Service
-	opts Options
-	log  *slog.Logger
-	mux  *http.ServeMux
-	jobs *jobs
-	meta metaCache
+	svc    *inventory.Service
+	opts   Options
+	log    *slog.Logger
+	mux    *http.ServeMux
+	jobs   *jobs
+	queued queued // jobs enqueued on Options.SyncQueue
+	meta   metaCache
 
 	ctx    context.Context // done at Close: ends jobs and event streams
 	cancel context.CancelFunc
@@ -121,6 +125,7 @@ func New(svc *inventory.Service, opts ...Option) (*Handler, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Handler{svc: svc, opts: o, log: log, mux: http.NewServeMux(), ctx: ctx, cancel: cancel}
 	h.jobs = newJobs(h)
+	h.queued.busy = map[string]int64{}
 	h.routes()
 	return h, nil
 }

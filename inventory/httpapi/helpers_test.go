@@ -177,7 +177,9 @@ type server struct {
 	exchanges []exchange
 }
 
-func newServer(t *testing.T) *server {
+// newServer serves a Handler with the token's auth and the options
+// extra returns for its service.
+func newServer(t *testing.T, extra ...func(*inventory.Service) httpapi.Option) *server {
 	t.Helper()
 	key := bytes.Repeat([]byte{7}, 32)
 	kp, err := inventory.NewAESGCMKeyProvider(key)
@@ -199,7 +201,11 @@ func newServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := httpapi.New(svc, httpapi.WithAuth(httpapi.BearerToken(token)))
+	opts := []httpapi.Option{httpapi.WithAuth(httpapi.BearerToken(token))}
+	for _, f := range extra {
+		opts = append(opts, f(svc))
+	}
+	h, err := httpapi.New(svc, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

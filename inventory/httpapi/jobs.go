@@ -319,6 +319,9 @@ func (h *Handler) startSync(w http.ResponseWriter, r *http.Request, req *syncReq
 	for i, a := range accounts {
 		ids[i] = a.ID
 	}
+	if h.opts.SyncQueue != nil {
+		return h.startQueued(w, r, req.Provider, ids, opts, async)
+	}
 	j, err := h.jobs.start(req.Provider, ids, opts)
 	if err != nil {
 		return err
@@ -345,6 +348,14 @@ func (h *Handler) startSync(w http.ResponseWriter, r *http.Request, req *syncReq
 
 func (h *Handler) getJob(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
+	if h.opts.SyncQueue != nil {
+		j, err := h.queuedJob(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		ok(w, http.StatusOK, j)
+		return nil
+	}
 	j, found := h.jobs.get(id)
 	if !found {
 		return notFound("no sync job %q", truncate(id))
@@ -357,6 +368,14 @@ func (h *Handler) getJob(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) error {
 	if err := checkQuery(r.URL.Query(), nil, nil); err != nil {
 		return err
+	}
+	if h.opts.SyncQueue != nil {
+		out, err := h.listQueued(r.Context())
+		if err != nil {
+			return err
+		}
+		ok(w, http.StatusOK, map[string]any{"jobs": out, "total": len(out)})
+		return nil
 	}
 	h.jobs.mu.Lock()
 	list := make([]*job, 0, len(h.jobs.order))
