@@ -166,26 +166,12 @@ func (s *Server) authorizeSecurityGroup(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rules []sgRule
-	batch := c.p.has("Permissions.1.IpProtocol")
-	legacy := c.p.has("IpProtocol")
-	switch {
-	case batch && legacy:
+	if c.p.has("Permissions.1.IpProtocol") && c.p.has("IpProtocol") {
 		return nil, errCode(400, "InvalidParameter.Conflict", "Permissions.N and the single-rule parameters cannot be used together.")
-	case batch:
-		for i := 1; c.p.has("Permissions." + strconv.Itoa(i) + ".IpProtocol"); i++ {
-			r, err := parseRule(c.p, "Permissions."+strconv.Itoa(i)+".")
-			if err != nil {
-				return nil, err
-			}
-			rules = append(rules, r)
-		}
-	default:
-		r, err := parseRule(c.p, "")
-		if err != nil {
-			return nil, err
-		}
-		rules = append(rules, r)
+	}
+	rules, err := parsePermissions(c.p)
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -407,4 +393,26 @@ func (s *Server) deleteSecurityGroup(c *call) (response, error) {
 		v.sgs--
 	}
 	return &respBase{}, nil
+}
+
+// parsePermissions reads the rules of an Authorize or Revoke call: the
+// Permissions.N.* list when Permissions.1.IpProtocol is set, else the
+// single rule of the top-level parameters.
+func parsePermissions(p params) ([]sgRule, error) {
+	if !p.has("Permissions.1.IpProtocol") {
+		r, err := parseRule(p, "")
+		if err != nil {
+			return nil, err
+		}
+		return []sgRule{r}, nil
+	}
+	var rules []sgRule
+	for i := 1; p.has("Permissions." + strconv.Itoa(i) + ".IpProtocol"); i++ {
+		r, err := parseRule(p, "Permissions."+strconv.Itoa(i)+".")
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
 }

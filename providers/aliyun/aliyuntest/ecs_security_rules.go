@@ -1,7 +1,5 @@
 package aliyuntest
 
-import "strconv"
-
 // innerAccessPolicy is the group's policy between its own members.
 func (g *securityGroup) innerAccessPolicy() string {
 	if g.innerPolicy == "" {
@@ -22,22 +20,10 @@ func (s *Server) revokeSecurityGroup(c *call) (response, error) {
 	}
 	ruleIDs := c.p.list("SecurityGroupRuleId")
 	var rules []sgRule
-	switch {
-	case len(ruleIDs) > 0:
-	case c.p.has("Permissions.1.IpProtocol"):
-		for i := 1; c.p.has("Permissions." + strconv.Itoa(i) + ".IpProtocol"); i++ {
-			r, err := parseRule(c.p, "Permissions."+strconv.Itoa(i)+".")
-			if err != nil {
-				return nil, err
-			}
-			rules = append(rules, r)
-		}
-	default:
-		r, err := parseRule(c.p, "")
-		if err != nil {
+	if len(ruleIDs) == 0 {
+		if rules, err = parsePermissions(c.p); err != nil {
 			return nil, err
 		}
-		rules = append(rules, r)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
