@@ -25,6 +25,7 @@ type runSpec struct {
 	disks                                      []diskSpec
 	amount, minAmount                          int
 	prepaid, payByBW, deletionProtection       bool
+	stockMode                                  string // the stock matrix's charge mode
 	period                                     int
 	periodUnit                                 string
 	autoRenew                                  bool
@@ -98,6 +99,9 @@ func parseRun(p params) (*runSpec, error) {
 		return nil, err
 	}
 	if err := sp.parseCharge(p); err != nil {
+		return nil, err
+	}
+	if sp.stockMode, err = chargeModeOf(p); err != nil {
 		return nil, err
 	}
 	if err := sp.parseDisks(p); err != nil {
@@ -274,6 +278,9 @@ func (s *Server) runInstances(c *call) (response, error) {
 		}
 	}
 	n := sp.amount
+	if stockStatus(st.stockCategory(c.region.id, sp.zone, sp.typ.id, sp.stockMode)) == "SoldOut" {
+		return nil, errCode(403, "OperationDenied.NoStock", "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.")
+	}
 	if stock := st.stockOf(c.region.id, sp.zone, sp.typ.id); stock != unlimitedStock && stock < n {
 		if stock < sp.minAmount || stock == 0 {
 			return nil, errCode(403, "OperationDenied.NoStock", "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.")

@@ -251,15 +251,15 @@ type describeAvailableResourceResp struct {
 	} `json:"AvailableZones"`
 }
 
-func stockStatus(n int) (string, string) {
-	if n == 0 {
-		return "SoldOut", "WithoutStock"
-	}
-	return "Available", "WithStock"
-}
+// categoryRank orders stock categories from best to worst, for a zone's
+// own Status: the best of its types.
+var categoryRank = map[string]int{WithStock: 0, ClosedWithStock: 1, WithoutStock: 2, ClosedWithoutStock: 3}
 
 // describeAvailableResource reports availability per zone from the stock
-// table: a (zone, type) with stock 0 is SoldOut/WithoutStock.
+// matrix of the request's charge mode (InstanceChargeType, SpotStrategy):
+// each type's StatusCategory is its SetStockCategory setting, else
+// WithoutStock once SetStock gave it 0, else WithStock; a zone's is the
+// best of its types'.
 func (s *Server) describeAvailableResource(c *call) (response, error) {
 	dest, err := c.p.required("DestinationResource")
 	if err != nil {
@@ -278,6 +278,10 @@ func (s *Server) describeAvailableResource(c *call) (response, error) {
 		return nil, errCode(404, "InvalidZoneId.NotFound", "The specified ZoneId does not exist.")
 	}
 	sysCat, dataCat := c.p.str("SystemDiskCategory"), c.p.str("DataDiskCategory")
+	mode, err := chargeModeOf(c.p)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	r := &describeAvailableResourceResp{}
@@ -287,20 +291,18 @@ func (s *Server) describeAvailableResource(c *call) (response, error) {
 			continue
 		}
 		var types []supportedResourceJSON
-		anyStock := false
+		best := ClosedWithoutStock
 		for _, t := range instanceTypes {
 			if typeF != "" && t.id != typeF {
 				continue
 			}
-			st, cat := stockStatus(s.st.stockOf(c.region.id, z, t.id))
-			anyStock = anyStock || st == "Available"
-			types = append(types, supportedResourceJSON{Value: t.id, Status: st, StatusCategory: cat})
+			cat := s.st.stockCategory(c.region.id, z, t.id, mode)
+			if categoryRank[cat] < categoryRank[best] {
+				best = cat
+			}
+			types = append(types, supportedResourceJSON{Value: t.id, Status: stockStatus(cat), StatusCategory: cat})
 		}
-		az := availableZoneJSON{RegionId: c.region.id, ZoneId: z}
-		az.Status, az.StatusCategory = "SoldOut", "WithoutStock"
-		if anyStock {
-			az.Status, az.StatusCategory = "Available", "WithStock"
-		}
+		az := availableZoneJSON{RegionId: c.region.id, ZoneId: z, Status: stockStatus(best), StatusCategory: best}
 		res := availableResourceJSON{Type: dest}
 		switch dest {
 		case "Zone":

@@ -105,6 +105,7 @@ type state struct {
 	eips       map[string]*eip
 	tokens     map[tokenKey]tokenEntry
 	stock      map[stockKey]int
+	stockCat   map[stockModeKey]string // SetStockCategory
 	seq        uint64
 	vpcQuota   int
 	eipQuota   int
@@ -144,6 +145,7 @@ func newState(regions []Region, vpcQuota, eipQuota int) *state {
 		eips:      make(map[string]*eip),
 		tokens:    make(map[tokenKey]tokenEntry),
 		stock:     make(map[stockKey]int),
+		stockCat:  make(map[stockModeKey]string),
 		vpcQuota:  vpcQuota,
 		eipQuota:  eipQuota,
 	}
