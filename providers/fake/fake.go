@@ -199,6 +199,8 @@ type Provider struct {
 	order   []string // region IDs in order
 	stock   map[stockKey]int
 	closed  map[stockKey]bool
+	// modeStock is the stock category per charge mode (SetStockCategory).
+	modeStock map[modeStockKey]multicloud.StockStatus
 	// wrongStock is the fraction of sold-out pairs Offerings calls in stock.
 	wrongStock float64
 	episodes   episodes
@@ -293,6 +295,7 @@ func New(opts ...func(*Options)) *Provider {
 		regions:   make(map[string]*region, len(o.Regions)),
 		stock:     make(map[stockKey]int),
 		closed:    make(map[stockKey]bool),
+		modeStock: make(map[modeStockKey]multicloud.StockStatus),
 		instances: make(map[string]*instance),
 		vpcs:      make(map[string]*vpc),
 		switches:  make(map[string]*vswitch),

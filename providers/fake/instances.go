@@ -334,7 +334,7 @@ func (p *Provider) runInstancesOnce(ctx context.Context, spec *multicloud.Create
 			"instance type %q is not sold in %s", plan.InstanceType, region)
 	}
 	k := stockKey{region, plan.Zone, plan.InstanceType}
-	avail := p.stockLocked(k)
+	avail := p.availLocked(k, req.InstanceChargeMode)
 	n := min(avail, req.Quantity)
 	if n == 0 {
 		return nil, p.errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock",

@@ -41,7 +41,7 @@ func (p *Provider) SetWrongStockRate(rate float64) {
 // Offerings returns every (zone, instance type) of region for mode, by
 // type, with
 // the stock category the fake's stock table gives (WithStock, WithoutStock,
-// and their Closed forms after SetClosed) and the hourly price of one
+// and their Closed forms after SetClosed, or the mode's SetStockCategory) and the hourly price of one
 // instance in Prices.Currency, PREPAID with the prepaid discount. It
 // implements multicloud.Offerer and makes no call to the fault machinery
 // beyond a region check: it stands for the cached stock and price tables
@@ -80,7 +80,9 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 			k := stockKey{region, z, t.ID}
 			in := p.stockLocked(k) > 0 || p.wrongLocked(k)
 			st := multicloud.WithStock
-			switch {
+			switch c, ok := p.modeCategoryLocked(k, mode); {
+			case ok:
+				st = c
 			case p.closed[k] && in:
 				st = multicloud.ClosedWithStock
 			case p.closed[k]:

@@ -66,7 +66,7 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 		}
 		sold = append(sold, c.ID)
 		for _, z := range r.zones {
-			if (zone == "" || z == zone) && p.stockLocked(stockKey{region, z, c.ID}) > 0 {
+			if (zone == "" || z == zone) && p.availLocked(stockKey{region, z, c.ID}, req.InstanceChargeMode) > 0 {
 				plan := multicloud.Plan{Placement: multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: c.ID}, ImageID: image}
 				if memo != "" {
 					p.plans[memo] = plan
@@ -92,7 +92,7 @@ func planKey(req *multicloud.CreateInstanceRequest, region, zone, typ string) st
 		return ""
 	}
 	b := make([]byte, 0, 128)
-	for _, s := range []string{req.IdempotencyKey, region, zone, typ, req.GPUModel, req.ImageKey} {
+	for _, s := range []string{req.IdempotencyKey, region, zone, typ, req.GPUModel, req.ImageKey, string(req.InstanceChargeMode)} {
 		b = strconv.AppendQuote(b, s)
 	}
 	for _, n := range []int{req.GPUCount, req.CPU, req.Memory} {
@@ -149,7 +149,7 @@ func (p *Provider) Candidates(ctx context.Context, req *multicloud.CreateInstanc
 			continue
 		}
 		for _, z := range r.zones {
-			if (req.Zone == "" || z == req.Zone) && p.stockLocked(stockKey{region, z, c.ID}) > 0 {
+			if (req.Zone == "" || z == req.Zone) && p.availLocked(stockKey{region, z, c.ID}, req.InstanceChargeMode) > 0 {
 				out = append(out, multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: c.ID})
 			}
 		}
