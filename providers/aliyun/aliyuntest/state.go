@@ -308,7 +308,8 @@ func storeToken[T any, PT interface {
 
 // SetStock sets how many more instances of instanceType can be created in
 // zone; 0 makes RunInstances fail with OperationDenied.NoStock and
-// DescribeAvailableResource report SoldOut. A negative n restores unlimited stock.
+// DescribeAvailableResource report SoldOut (in every charge mode without a
+// SetStockCategory setting). A negative n restores unlimited stock.
 func (s *Server) SetStock(region, zone, instanceType string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
