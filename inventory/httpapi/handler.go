@@ -125,7 +125,6 @@ func New(svc *inventory.Service, opts ...Option) (*Handler, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Handler{svc: svc, opts: o, log: log, mux: http.NewServeMux(), ctx: ctx, cancel: cancel}
 	h.jobs = newJobs(h)
-	h.queued.busy = map[string]int64{}
 	h.routes()
 	return h, nil
 }

@@ -27,6 +27,10 @@ type SyncQueue interface {
 	// QueuedSync returns where the sync of job id stands; a job that does
 	// not exist matches multicloud.ErrNotFound.
 	QueuedSync(ctx context.Context, id int64) (*QueuedSync, error)
+	// ActiveSync returns the job ID of a sync of the account that is
+	// queued or running on the queue, whoever enqueued it (any process,
+	// or the queue's own schedule), and whether there is one.
+	ActiveSync(ctx context.Context, accountID string) (int64, bool, error)
 }
 
 // States of a QueuedSync.
@@ -60,9 +64,12 @@ type QueuedRegion struct {
 // per account, and GET /sync-jobs read them back from q, so jobs outlive
 // the process and run on whichever worker of q is free. A job's ID is
 // then "rq-" and its accounts' queue job IDs joined by "-". A second sync
-// of an account whose job this Handler enqueued and q reports queued or
-// running is refused with 409; q's own schedule and other processes'
-// Handlers are not checked. asset_types cannot be narrowed on a queue.
+// of an account that q reports a queued or running sync of (enqueued by
+// any process's Handler, q's schedule, or before a restart) is refused
+// with 409 naming that job. Within one Handler the check and the enqueue
+// are atomic; two processes that check at the same instant can both
+// enqueue, and the queue then runs the two syncs one after the other per
+// region. asset_types cannot be narrowed on a queue.
 // Without it (nil) syncs run in the Handler's memory.
 func WithSyncQueue(q SyncQueue) Option { return func(o *Options) { o.SyncQueue = q } }
 
@@ -71,9 +78,8 @@ const queuedPrefix = "rq-"
 // queued is what the Handler knows of the jobs it enqueued.
 type queued struct {
 	mu    sync.Mutex
-	busy  map[string]int64 // account ID -> its last queue job
-	meta  map[string]Job   // job ID -> its request, as enqueued
-	order []string         // job IDs, oldest first
+	meta  map[string]Job // job ID -> its request, as enqueued
+	order []string       // job IDs, oldest first
 }
 
 // startQueued enqueues req's accounts and answers 202, or waits for
@@ -118,26 +124,21 @@ func (h *Handler) startQueued(w http.ResponseWriter, r *http.Request, provider s
 	}
 }
 
-// enqueue refuses accounts with a queued or running job, then enqueues
-// one job per account.
+// enqueue refuses accounts with a queued or running sync on the queue,
+// then enqueues one job per account.
 func (h *Handler) enqueue(ctx context.Context, provider string, accounts []string, opts inventory.SyncOptions) (Job, error) {
 	q, qs := h.opts.SyncQueue, &h.queued
 	qs.mu.Lock() // held across check and enqueue: two requests never both pass
 	defer qs.mu.Unlock()
 	for _, a := range accounts {
-		id, found := qs.busy[a]
-		if !found {
-			continue
-		}
-		st, err := q.QueuedSync(ctx, id)
-		if err != nil && !errors.Is(err, multicloud.ErrNotFound) {
+		id, found, err := q.ActiveSync(ctx, a)
+		if err != nil {
 			return Job{}, err
 		}
-		if err == nil && (st.State == QueuedStateQueued || st.State == QueuedStateRunning) {
+		if found {
 			return Job{}, &apiError{http.StatusConflict, CodeConflict,
 				fmt.Sprintf("account %s is already being synced by job %s%d", a, queuedPrefix, id)}
 		}
-		delete(qs.busy, a)
 	}
 	ids := make([]string, 0, len(accounts))
 	for _, a := range accounts {
@@ -148,7 +149,6 @@ func (h *Handler) enqueue(ctx context.Context, provider string, accounts []strin
 			}
 			return Job{}, err
 		}
-		qs.busy[a] = id
 		ids = append(ids, strconv.FormatInt(id, 10))
 	}
 	view := Job{ID: queuedPrefix + strings.Join(ids, "-"), Status: JobRunning, Provider: provider,

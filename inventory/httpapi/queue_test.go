@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,7 @@ func runQueue[TTx any](t *testing.T, j *syncjobs.Jobs[TTx]) httpapi.Option {
 }
 
 func TestSyncQueueSQLite(t *testing.T) {
+	var sq httpapi.SyncQueue
 	s := newServer(t, func(svc *inventory.Service) httpapi.Option {
 		db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "jobs.db")+
 			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
@@ -53,12 +55,14 @@ func TestSyncQueueSQLite(t *testing.T) {
 		if err != nil {
 			t.Fatalf("NewSQLite: %v", err)
 		}
+		sq = j
 		return runQueue(t, j)
 	})
-	testSyncQueue(t, s)
+	testForeignSync(t, s, sq, testSyncQueue(t, s))
 }
 
 func TestSyncQueuePostgres(t *testing.T) {
+	var sq httpapi.SyncQueue
 	dsn := os.Getenv("MULTICLOUD_TEST_POSTGRES_DSN")
 	if dsn == "" {
 		t.Skip("MULTICLOUD_TEST_POSTGRES_DSN is not set")
@@ -94,15 +98,17 @@ func TestSyncQueuePostgres(t *testing.T) {
 		if err != nil {
 			t.Fatalf("NewPostgres: %v", err)
 		}
+		sq = j
 		return runQueue(t, j)
 	})
-	testSyncQueue(t, s)
+	testForeignSync(t, s, sq, testSyncQueue(t, s))
 }
 
 // testSyncQueue checks the sync routes of a Handler whose syncs run on
 // a job queue: 202 and a job, 409 for the account meanwhile, the job's
-// regions and report once it ran, answers that match the document.
-func testSyncQueue(t *testing.T, s *server) {
+// regions and report once it ran, answers that match the document. It
+// returns the account's ID.
+func testSyncQueue(t *testing.T, s *server) string {
 	const api = httpapi.Prefix
 	id := s.createAccount()
 
@@ -172,4 +178,76 @@ func testSyncQueue(t *testing.T, s *server) {
 		want(t, "unknown job "+missing, status, e, 404, httpapi.CodeNotFound)
 	}
 	validateExchanges(t, s.exchanges, 5)
+	return id
+}
+
+// testForeignSync checks that a sync the Handler did not enqueue (as
+// another replica's Handler or the schedule would, straight on the
+// queue) makes the Handler refuse a sync of its account with 409 naming
+// that job, and that the account is free once the job ended.
+func testForeignSync(t *testing.T, s *server, q httpapi.SyncQueue, id string) {
+	const api = httpapi.Prefix
+	ctx := context.Background()
+	if jid, found, err := q.ActiveSync(ctx, id); err != nil || found {
+		t.Fatalf("ActiveSync before: got job %d, found %v, error %v; want none", jid, found, err)
+	}
+
+	release := s.cloud.hold()
+	qid, err := q.EnqueueSync(ctx, id, nil, inventory.SyncFull)
+	if err != nil {
+		release()
+		t.Fatalf("EnqueueSync: %v", err)
+	}
+	jobID := "rq-" + strconv.FormatInt(qid, 10)
+	if jid, found, err := q.ActiveSync(ctx, id); err != nil || !found || jid != qid {
+		t.Errorf("ActiveSync while queued: got job %d, found %v, error %v; want %d", jid, found, err, qid)
+	}
+	if jid, found, err := q.ActiveSync(ctx, "no-such-account"); err != nil || found {
+		t.Errorf("ActiveSync of another account: got job %d, found %v, error %v; want none", jid, found, err)
+	}
+	status, e := s.do("POST", api+"/cloud-accounts/"+id+"/sync", "", "Prefer", "respond-async")
+	want(t, "sync while another process's job is queued", status, e, 409, httpapi.CodeConflict)
+	if !strings.Contains(e.Msg, jobID) {
+		t.Errorf("conflict message %q does not name job %s", e.Msg, jobID)
+	}
+	status, e = s.do("POST", api+"/assets/sync?async=true", `{"provider":"aliyun"}`)
+	want(t, "provider sync while another process's job is queued", status, e, 409, httpapi.CodeConflict)
+
+	// Once the account job fanned out (and ended), its finishing job
+	// keeps the sync active while the regions wait for the cloud.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := q.QueuedSync(ctx, qid)
+		if err != nil {
+			release()
+			t.Fatalf("QueuedSync: %v", err)
+		}
+		if len(st.Regions) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			release()
+			t.Fatalf("job %d did not fan out into regions", qid)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if jid, found, err := q.ActiveSync(ctx, id); err != nil || !found || jid != qid {
+		t.Errorf("ActiveSync after the fan-out: got job %d, found %v, error %v; want %d", jid, found, err, qid)
+	}
+	status, e = s.do("POST", api+"/cloud-accounts/"+id+"/sync", "", "Prefer", "respond-async")
+	want(t, "sync while another process's job runs", status, e, 409, httpapi.CodeConflict)
+	if !strings.Contains(e.Msg, jobID) {
+		t.Errorf("conflict message %q does not name job %s", e.Msg, jobID)
+	}
+	release()
+
+	if j := s.waitJob(jobID); j.Status != httpapi.JobSucceeded {
+		t.Fatalf("foreign job: got status %s, error %q; want succeeded", j.Status, j.Error)
+	}
+	if jid, found, err := q.ActiveSync(ctx, id); err != nil || found {
+		t.Errorf("ActiveSync after: got job %d, found %v, error %v; want none", jid, found, err)
+	}
+	status, e = s.do("POST", api+"/cloud-accounts/"+id+"/sync", "", "Prefer", "respond-async")
+	want(t, "sync after the foreign job", status, e, 202, 0)
+	s.waitJob(data[map[string]string](t, e)["job_id"])
 }

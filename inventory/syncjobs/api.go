@@ -195,3 +195,38 @@ func (j *Jobs[TTx]) Cancel(ctx context.Context, jobID int64) error {
 	j.pokeFinish(ctx, out.FinishJob)
 	return nil
 }
+
+// activeStates are the River states of a job not yet finalized.
+var activeStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}
+
+// ActiveSync returns the account job ID of a sync of accountID that is
+// queued or running in the database, whoever enqueued it (EnqueueSync on
+// any replica, or the schedule), and whether there is one. A sync is
+// active from its account job's insert until its finishing job ended:
+// an account job not yet finalized, or a finishing job not yet finalized
+// (then its batch, the account job, is named). With several, the oldest
+// is returned. It reads the database on every call and is safe for
+// concurrent use; errors are the database's.
+func (j *Jobs[TTx]) ActiveSync(ctx context.Context, accountID string) (int64, bool, error) {
+	// The account filter runs in SQL: "->>" on the args column means the
+	// same on PostgreSQL (jsonb) and SQLite (JSONB blob, 3.45+).
+	res, err := j.client.JobList(ctx, river.NewJobListParams().Kinds(KindAccount, KindFinish).States(activeStates...).
+		Where("args ->> 'account_id' = @account_id", river.NamedArgs{"account_id": accountID}).
+		OrderBy(river.JobListOrderByID, river.SortOrderAsc).First(1))
+	if err != nil {
+		return 0, false, fmt.Errorf("syncjobs: list active syncs: %w", err)
+	}
+	if len(res.Jobs) == 0 {
+		return 0, false, nil
+	}
+	row := res.Jobs[0]
+	if row.Kind == KindFinish {
+		var fa FinishArgs
+		if err := json.Unmarshal(row.EncodedArgs, &fa); err != nil {
+			return 0, false, fmt.Errorf("syncjobs: job %d args: %w", row.ID, err)
+		}
+		return fa.Batch, true, nil
+	}
+	return row.ID, true, nil
+}

@@ -176,3 +176,40 @@ func TestCancelOnSQLite(t *testing.T) {
 		t.Errorf("Cancel of a missing job: got %v, want ErrNotFound", err)
 	}
 }
+
+// TestActiveSyncOnSQLite checks that ActiveSync finds a sync the schedule
+// enqueued, through its fan-out, until the account's sync is recorded.
+func TestActiveSyncOnSQLite(t *testing.T) {
+	ctx := context.Background()
+	cloud := newFakeCloud([]string{"r1", "r2"}, 400*time.Millisecond) // one worker: the regions take 0.8 s
+	svc := newService(t, inventory.NewMemStore(), cloud)
+	scheduled := createAccounts(t, svc, 1, time.Hour)[0]
+	jobs, err := syncjobs.NewSQLite(ctx, openSQLite(t), svc, fastOptions, syncjobs.WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, found, err := jobs.ActiveSync(ctx, scheduled); err != nil || found {
+		t.Fatalf("ActiveSync before the schedule ran: got job %d, found %v, error %v; want none", id, found, err)
+	}
+	runJobs(t, jobs)
+	var active int64
+	waitFor(t, 10*time.Second, "the scheduled sync", func() bool {
+		id, found, err := jobs.ActiveSync(ctx, scheduled)
+		active = id
+		return err == nil && found
+	})
+	waitFor(t, 10*time.Second, "the fan-out", func() bool {
+		st, err := jobs.SyncStatus(ctx, active)
+		return err == nil && len(st.Regions) == 2
+	})
+	if id, found, err := jobs.ActiveSync(ctx, scheduled); err != nil || !found || id != active {
+		t.Errorf("ActiveSync after the fan-out: got job %d, found %v, error %v; want %d", id, found, err, active)
+	}
+	waitFor(t, 20*time.Second, "the sync to end", func() bool {
+		_, found, err := jobs.ActiveSync(ctx, scheduled)
+		return err == nil && !found
+	})
+	if a, err := svc.GetAccount(ctx, scheduled); err != nil || a.LastSyncTime == nil {
+		t.Errorf("account once no sync is active: got error %v or no last sync time; want its sync recorded", err)
+	}
+}
