@@ -80,6 +80,11 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 	}
 	key := region + "|" + ct
 	ch := p.stock.flight.DoChan(key, func() (any, error) {
+		// A flight that ended between this caller's cache miss and its
+		// DoChan has stored the answer: use it rather than ask again.
+		if g, ok := p.CachedOfferings(region, mode); ok {
+			return g, nil
+		}
 		// The call runs on its own context: a caller that gives up does
 		// not fail the others waiting on the same answer.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
