@@ -43,6 +43,24 @@ func (st *state) taggables(rg *region, typ string) ([]taggable, bool) {
 }
 
 // lookupTaggable finds one resource by ID without scanning.
+// lookupTargets returns the resources of type typ named by ids in rg, for
+// a tag or untag call: an unknown type is InvalidParameter (ResourceType),
+// an unknown ID InvalidResourceId.NotFound. The caller holds s.mu.
+func (st *state) lookupTargets(rg *region, typ string, ids []string) ([]taggable, error) {
+	if _, ok := st.taggables(&region{}, typ); !ok {
+		return nil, errInvalid("ResourceType", typ)
+	}
+	targets := make([]taggable, 0, len(ids))
+	for _, id := range ids {
+		t, ok := st.lookupTaggable(rg, typ, id)
+		if !ok {
+			return nil, errCode(404, "InvalidResourceId.NotFound", "The specified ResourceId "+id+" is not found.")
+		}
+		targets = append(targets, t)
+	}
+	return targets, nil
+}
+
 func (st *state) lookupTaggable(rg *region, typ, id string) (taggable, bool) {
 	switch typ {
 	case "instance":
@@ -104,19 +122,14 @@ func (s *Server) tagResources(c *call, vpcAPI bool, maxIDs int) (response, error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.st.taggables(&region{}, typ); !ok {
-		return nil, errInvalid("ResourceType", typ)
+	targets, err := s.st.lookupTargets(c.region, typ, ids)
+	if err != nil {
+		return nil, err
 	}
-	targets := make([]taggable, 0, len(ids))
-	for _, id := range ids {
-		t, ok := s.st.lookupTaggable(c.region, typ, id)
-		if !ok {
-			return nil, errCode(404, "InvalidResourceId.NotFound", "The specified ResourceId "+id+" is not found.")
-		}
+	for _, t := range targets {
 		if len(mergeTags(*t.tags, tags)) > 20 {
 			return nil, errCode(400, "InvalidTagCount", "A resource can have at most 20 tags.")
 		}
-		targets = append(targets, t)
 	}
 	for _, t := range targets {
 		*t.tags = mergeTags(*t.tags, tags)

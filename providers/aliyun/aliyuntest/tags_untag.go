@@ -29,16 +29,9 @@ func (s *Server) untagResources(c *call, vpcAPI bool, maxIDs int) (response, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.st.taggables(&region{}, typ); !ok {
-		return nil, errInvalid("ResourceType", typ)
-	}
-	targets := make([]taggable, 0, len(ids))
-	for _, id := range ids {
-		t, ok := s.st.lookupTaggable(c.region, typ, id)
-		if !ok {
-			return nil, errCode(404, "InvalidResourceId.NotFound", "The specified ResourceId "+id+" is not found.")
-		}
-		targets = append(targets, t)
+	targets, err := s.st.lookupTargets(c.region, typ, ids)
+	if err != nil {
+		return nil, err
 	}
 	for _, t := range targets {
 		// Build a new slice: tag slices may be shared between seeded resources.
