@@ -19,7 +19,14 @@ import (
 // openSQLite opens a SQLite file for River, one connection at a time.
 func openSQLite(t testing.TB) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "jobs.db")+
+	return openSQLiteAt(t, filepath.Join(t.TempDir(), "jobs.db"))
+}
+
+// openSQLiteAt opens the SQLite file at path for River, one connection
+// at a time; several may open the same file, as replicas.
+func openSQLiteAt(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 	if err != nil {
 		t.Fatal(err)
