@@ -33,6 +33,28 @@ type SyncQueue interface {
 	ActiveSync(ctx context.Context, accountID string) (int64, bool, error)
 }
 
+// ExclusiveSyncQueue is a SyncQueue that checks for active syncs and
+// enqueues in one step, so that of two Handlers (in any processes) that
+// sync one account at the same instant only one enqueues; the Handler
+// uses it when its SyncQueue has it. *syncjobs.Jobs implements it.
+type ExclusiveSyncQueue interface {
+	SyncQueue
+	// EnqueueSyncsIfIdle enqueues a sync of each account, as
+	// EnqueueSync, unless one of them has a sync queued or running, as
+	// ActiveSync finds it: then it enqueues none and returns an error
+	// with a method ActiveSync() (accountID string, jobID int64) naming
+	// the account and that sync's job. It returns the job IDs in the
+	// order of accountIDs.
+	EnqueueSyncsIfIdle(ctx context.Context, accountIDs, regions []string, mode inventory.SyncMode) ([]int64, error)
+}
+
+// activeSyncError is the error of EnqueueSyncsIfIdle for an account with
+// a sync queued or running.
+type activeSyncError interface {
+	error
+	ActiveSync() (accountID string, jobID int64)
+}
+
 // States of a QueuedSync.
 const (
 	QueuedStateQueued    = "queued"
@@ -66,10 +88,12 @@ type QueuedRegion struct {
 // then "rq-" and its accounts' queue job IDs joined by "-". A second sync
 // of an account that q reports a queued or running sync of (enqueued by
 // any process's Handler, q's schedule, or before a restart) is refused
-// with 409 naming that job. Within one Handler the check and the enqueue
-// are atomic; two processes that check at the same instant can both
-// enqueue, and the queue then runs the two syncs one after the other per
-// region. asset_types cannot be narrowed on a queue.
+// with 409 naming that job. When q is an ExclusiveSyncQueue the check and
+// the enqueue are one step on the queue, so of two processes' Handlers
+// that sync one account at the same instant one gets 409; otherwise they
+// are atomic within one Handler only, two processes can both enqueue,
+// and the queue then runs the two syncs one after the other per region.
+// asset_types cannot be narrowed on a queue.
 // Without it (nil) syncs run in the Handler's memory.
 func WithSyncQueue(q SyncQueue) Option { return func(o *Options) { o.SyncQueue = q } }
 
@@ -130,26 +154,42 @@ func (h *Handler) enqueue(ctx context.Context, provider string, accounts []strin
 	q, qs := h.opts.SyncQueue, &h.queued
 	qs.mu.Lock() // held across check and enqueue: two requests never both pass
 	defer qs.mu.Unlock()
-	for _, a := range accounts {
-		id, found, err := q.ActiveSync(ctx, a)
-		if err != nil {
-			return Job{}, err
-		}
-		if found {
-			return Job{}, &apiError{http.StatusConflict, CodeConflict,
-				fmt.Sprintf("account %s is already being synced by job %s%d", a, queuedPrefix, id)}
-		}
+	conflict := func(a string, id int64) error {
+		return &apiError{http.StatusConflict, CodeConflict,
+			fmt.Sprintf("account %s is already being synced by job %s%d", a, queuedPrefix, id)}
 	}
 	ids := make([]string, 0, len(accounts))
-	for _, a := range accounts {
-		id, err := q.EnqueueSync(ctx, a, opts.Regions, opts.Mode)
+	if xq, ok := q.(ExclusiveSyncQueue); ok {
+		qids, err := xq.EnqueueSyncsIfIdle(ctx, accounts, opts.Regions, opts.Mode)
+		if busy, ok := errors.AsType[activeSyncError](err); ok {
+			return Job{}, conflict(busy.ActiveSync())
+		}
 		if err != nil {
-			if len(ids) > 0 {
-				h.log.WarnContext(ctx, "sync enqueue failed after some accounts", "enqueued", strings.Join(ids, ","), "error", err)
-			}
 			return Job{}, err
 		}
-		ids = append(ids, strconv.FormatInt(id, 10))
+		for _, id := range qids {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+	} else {
+		for _, a := range accounts {
+			id, found, err := q.ActiveSync(ctx, a)
+			if err != nil {
+				return Job{}, err
+			}
+			if found {
+				return Job{}, conflict(a, id)
+			}
+		}
+		for _, a := range accounts {
+			id, err := q.EnqueueSync(ctx, a, opts.Regions, opts.Mode)
+			if err != nil {
+				if len(ids) > 0 {
+					h.log.WarnContext(ctx, "sync enqueue failed after some accounts", "enqueued", strings.Join(ids, ","), "error", err)
+				}
+				return Job{}, err
+			}
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
 	}
 	view := Job{ID: queuedPrefix + strings.Join(ids, "-"), Status: JobRunning, Provider: provider,
 		AccountIDs: accounts, Mode: opts.Mode, Regions: nonNil(opts.Regions), CreateTime: time.Now().UTC()}

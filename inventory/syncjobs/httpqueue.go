@@ -34,4 +34,4 @@ func (j *Jobs[TTx]) QueuedSync(ctx context.Context, id int64) (*httpapi.QueuedSy
 	return out, nil
 }
 
-var _ httpapi.SyncQueue = (*Jobs[any])(nil)
+var _ httpapi.ExclusiveSyncQueue = (*Jobs[any])(nil)

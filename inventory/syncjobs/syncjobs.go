@@ -146,7 +146,14 @@ type txFuncs[TTx any] struct {
 	begin    func(context.Context) (TTx, error)
 	commit   func(context.Context, TTx) error
 	rollback func(context.Context, TTx) error
+	// lock takes, until the transaction ends, a lock per key (given
+	// sorted) that every replica's transactions over the same keys wait
+	// for.
+	lock func(context.Context, TTx, []string) error
 }
+
+// lockPrefix namespaces the job layer's advisory locks on PostgreSQL.
+const lockPrefix = "multicloud.syncjobs.account:"
 
 // windowKey is an account's window.
 type windowKey struct {
@@ -185,6 +192,14 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, svc *inventory.Service
 		begin:    func(ctx context.Context) (pgx.Tx, error) { return pool.Begin(ctx) },
 		commit:   func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
 		rollback: func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) },
+		lock: func(ctx context.Context, tx pgx.Tx, keys []string) error {
+			for _, k := range keys { // in sorted order, so two transactions never wait on each other
+				if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", lockPrefix+k); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 	}, opts)
 }
 
@@ -197,6 +212,14 @@ func NewSQLite(ctx context.Context, db *sql.DB, svc *inventory.Service, opts ...
 		begin:    func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
 		commit:   func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
 		rollback: func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
+		// SQLite has one writer: a write that changes nothing takes the
+		// database's write lock (waiting up to busy_timeout) before the
+		// transaction reads, so no other connection's insert can slip
+		// between the check and the insert.
+		lock: func(ctx context.Context, tx *sql.Tx, _ []string) error {
+			_, err := tx.ExecContext(ctx, "UPDATE river_job SET id = id WHERE 0")
+			return err
+		},
 	}, opts)
 }
 
