@@ -48,6 +48,18 @@ type ExclusiveSyncQueue interface {
 	EnqueueSyncsIfIdle(ctx context.Context, accountIDs, regions []string, mode inventory.SyncMode) ([]int64, error)
 }
 
+// CancellableSyncQueue is a SyncQueue that can cancel a sync it holds;
+// with one, POST /sync-jobs/{id}/cancel cancels queued jobs.
+// *syncjobs.Jobs implements it.
+type CancellableSyncQueue interface {
+	SyncQueue
+	// Cancel cancels the sync of job id: regions not started never
+	// run, running ones are stopped, and the sync then reads as
+	// QueuedStateCancelled (or partial, when some regions had synced).
+	// A job that does not exist matches multicloud.ErrNotFound.
+	Cancel(ctx context.Context, id int64) error
+}
+
 // activeSyncError is the error of EnqueueSyncsIfIdle for an account with
 // a sync queued or running.
 type activeSyncError interface {
@@ -208,18 +220,55 @@ func (h *Handler) enqueue(ctx context.Context, provider string, accounts []strin
 	return view, nil
 }
 
-// queuedJob builds the Job of id from the queue's jobs. A job this
-// Handler did not enqueue (another process's, or before a restart) is
-// shown with what the queue knows: its accounts, progress and reports.
-func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
+// parseQueuedID returns the queue's job IDs of a queued Job's ID; a
+// malformed one is not found.
+func parseQueuedID(id string) ([]int64, error) {
 	rest, found := strings.CutPrefix(id, queuedPrefix)
 	var qids []int64
 	for s := range strings.SplitSeq(rest, "-") {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || !found || len(qids) >= 1000 {
-			return Job{}, notFound("no sync job %q", truncate(id))
+			return nil, notFound("no sync job %q", truncate(id))
 		}
 		qids = append(qids, n)
+	}
+	return qids, nil
+}
+
+// cancelQueued cancels the queue's jobs of a running queued Job and
+// returns the Job: 409 when it has ended, 404 when it is unknown, 405
+// when the queue cannot cancel.
+func (h *Handler) cancelQueued(ctx context.Context, id string) (Job, error) {
+	cq, ok := h.opts.SyncQueue.(CancellableSyncQueue)
+	if !ok {
+		return Job{}, &apiError{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "this server's sync queue cannot cancel jobs"}
+	}
+	view, err := h.queuedJob(ctx, id)
+	if err != nil {
+		return Job{}, err
+	}
+	if view.Status != JobRunning {
+		return Job{}, &apiError{http.StatusConflict, CodeConflict, fmt.Sprintf("sync job %s has ended (%s)", view.ID, view.Status)}
+	}
+	qids, err := parseQueuedID(id)
+	if err != nil {
+		return Job{}, err
+	}
+	for _, qid := range qids {
+		if err := cq.Cancel(ctx, qid); err != nil {
+			return Job{}, err
+		}
+	}
+	return h.queuedJob(ctx, id)
+}
+
+// queuedJob builds the Job of id from the queue's jobs. A job this
+// Handler did not enqueue (another process's, or before a restart) is
+// shown with what the queue knows: its accounts, progress and reports.
+func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
+	qids, err := parseQueuedID(id)
+	if err != nil {
+		return Job{}, err
 	}
 	h.queued.mu.Lock()
 	view, known := h.queued.meta[id]
@@ -230,7 +279,7 @@ func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
 	view.AccountIDs = view.AccountIDs[:0:0]
 	view.Progress, view.Reports = []RegionProgress{}, []*inventory.SyncReport{}
 	var errs []string
-	active, succeeded, failed := 0, 0, 0
+	active, succeeded, failed, cancelled := 0, 0, 0, 0
 	var end time.Time
 	for _, qid := range qids {
 		st, err := h.opts.SyncQueue.QueuedSync(ctx, qid)
@@ -272,6 +321,9 @@ func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
 			if st.State != QueuedStatePartial {
 				failed++
 			}
+			if st.State == QueuedStateCancelled {
+				cancelled++
+			}
 			msg := st.Error
 			for _, rg := range st.Regions {
 				if msg == "" && rg.Report == nil && rg.Error != "" {
@@ -289,6 +341,8 @@ func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
 		view.Status = JobRunning
 	case succeeded == len(qids):
 		view.Status = JobSucceeded
+	case cancelled > 0 && succeeded == 0:
+		view.Status = JobCancelled
 	case failed == len(qids):
 		view.Status = JobFailed
 	default:
