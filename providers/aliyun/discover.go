@@ -104,13 +104,18 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, cal
 		if err != nil {
 			return err
 		}
-		renewals, err := d.autoRenewals(ctx, region, call, resp.Instances.Instance)
+		// Keep the decoded page, not the response: it holds the body
+		// twice (the SDK keeps its bytes and a string copy), and emit
+		// may wait for the store's writer.
+		instances, next := resp.Instances.Instance, resp.NextToken
+		resp = nil
+		renewals, err := d.autoRenewals(ctx, region, call, instances)
 		if err != nil {
 			return err
 		}
-		page := make([]inventory.Asset, 0, len(resp.Instances.Instance))
-		for i := range resp.Instances.Instance {
-			in := &resp.Instances.Instance[i]
+		page := make([]inventory.Asset, 0, len(instances))
+		for i := range instances {
+			in := &instances[i]
 			a, err := toAsset(in, disks[in.InstanceId], renewals[in.InstanceId])
 			if err != nil {
 				return err
@@ -122,10 +127,10 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, cal
 				return err
 			}
 		}
-		if resp.NextToken == "" || resp.NextToken == token || len(resp.Instances.Instance) == 0 {
+		if next == "" || next == token || len(instances) == 0 {
 			return nil
 		}
-		token = resp.NextToken
+		token = next
 	}
 }
 
