@@ -153,6 +153,7 @@ func (h *Handler) routes() {
 		{"GET " + Prefix + "/assets/statistics", h.statistics},
 		{"GET " + Prefix + "/sync-jobs", h.listJobs},
 		{"GET " + Prefix + "/sync-jobs/{id}", h.getJob},
+		{"POST " + Prefix + "/sync-jobs/{id}/cancel", h.cancelJob},
 		{"POST " + Prefix + "/cloud-accounts", h.createAccount},
 		{"GET " + Prefix + "/cloud-accounts", h.listAccounts},
 		{"GET " + Prefix + "/cloud-accounts/{id}", h.getAccount},

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -23,6 +24,9 @@ const (
 	JobSucceeded = "succeeded"
 	JobPartial   = "partial" // some scopes or accounts failed, others synced
 	JobFailed    = "failed"
+	// JobCancelled: a cancel was requested (POST /sync-jobs/{id}/cancel)
+	// and the job ended without syncing everything.
+	JobCancelled = "cancelled"
 )
 
 // Job is a sync of one or more accounts, as GET /sync-jobs/{id} shows it.
@@ -52,10 +56,13 @@ type RegionProgress struct {
 
 // job is a Job and what its runner and waiters share.
 type job struct {
-	mu   sync.Mutex
-	view Job
-	err  error         // the sync's error, set before done closes
-	done chan struct{} // closed when the job ended
+	mu        sync.Mutex
+	view      Job
+	err       error         // the sync's error, set before done closes
+	done      chan struct{} // closed when the job ended
+	ctx       context.Context
+	cancel    context.CancelFunc // cancels the job's syncs
+	cancelled bool               // a cancel was requested
 }
 
 func (j *job) snapshot() Job {
@@ -106,6 +113,7 @@ func (js *jobs) start(provider string, accounts []string, opts inventory.SyncOpt
 		Provider: provider, AccountIDs: accounts, Mode: cmp.Or(opts.Mode, inventory.SyncFull),
 		Regions: nonNil(opts.Regions), CreateTime: time.Now().UTC(), Progress: []RegionProgress{},
 		Reports: []*inventory.SyncReport{}}}
+	j.ctx, j.cancel = context.WithCancel(js.h.ctx)
 	for _, a := range accounts {
 		js.busy[a] = j.view.ID
 	}
@@ -134,7 +142,8 @@ func (js *jobs) prune() {
 // run syncs the job's accounts one after another.
 func (js *jobs) run(j *job, opts inventory.SyncOptions) {
 	defer js.wg.Done()
-	ctx := js.h.ctx
+	ctx := j.ctx
+	defer j.cancel()
 	var errs []error
 	failedAccounts := 0
 	for _, acct := range j.view.AccountIDs {
@@ -160,6 +169,8 @@ func (js *jobs) run(j *job, opts inventory.SyncOptions) {
 	switch {
 	case len(errs) == 0:
 		j.view.Status = JobSucceeded
+	case j.cancelled:
+		j.view.Status = JobCancelled
 	case failedAccounts == len(j.view.AccountIDs):
 		j.view.Status = JobFailed
 	default:
@@ -388,5 +399,46 @@ func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) error {
 		out[i] = j.snapshot()
 	}
 	ok(w, http.StatusOK, map[string]any{"jobs": out, "total": len(out)})
+	return nil
+}
+
+// requestCancel cancels a running job's syncs: scopes being listed stop
+// and mark nothing deleted, what was written stays. It reports false
+// when the job had ended already.
+func (j *job) requestCancel() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	select {
+	case <-j.done:
+		return false
+	default:
+	}
+	j.cancelled = true
+	j.cancel()
+	return true
+}
+
+// cancelJob answers POST /sync-jobs/{id}/cancel: 202 and the job (still
+// running: it ends as cancelled once its syncs stopped), 409 when it had
+// ended, 404 when it is unknown.
+func (h *Handler) cancelJob(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if h.opts.SyncQueue != nil {
+		j, err := h.cancelQueued(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		ok(w, http.StatusAccepted, j)
+		return nil
+	}
+	j, found := h.jobs.get(id)
+	if !found {
+		return notFound("no sync job %q", truncate(id))
+	}
+	if !j.requestCancel() {
+		v := j.snapshot()
+		return &apiError{http.StatusConflict, CodeConflict, fmt.Sprintf("sync job %s has ended (%s)", v.ID, v.Status)}
+	}
+	ok(w, http.StatusAccepted, j.snapshot())
 	return nil
 }

@@ -33,6 +33,40 @@ type SyncQueue interface {
 	ActiveSync(ctx context.Context, accountID string) (int64, bool, error)
 }
 
+// ExclusiveSyncQueue is a SyncQueue that checks for active syncs and
+// enqueues in one step, so that of two Handlers (in any processes) that
+// sync one account at the same instant only one enqueues; the Handler
+// uses it when its SyncQueue has it. *syncjobs.Jobs implements it.
+type ExclusiveSyncQueue interface {
+	SyncQueue
+	// EnqueueSyncsIfIdle enqueues a sync of each account, as
+	// EnqueueSync, unless one of them has a sync queued or running, as
+	// ActiveSync finds it: then it enqueues none and returns an error
+	// with a method ActiveSync() (accountID string, jobID int64) naming
+	// the account and that sync's job. It returns the job IDs in the
+	// order of accountIDs.
+	EnqueueSyncsIfIdle(ctx context.Context, accountIDs, regions []string, mode inventory.SyncMode) ([]int64, error)
+}
+
+// CancellableSyncQueue is a SyncQueue that can cancel a sync it holds;
+// with one, POST /sync-jobs/{id}/cancel cancels queued jobs.
+// *syncjobs.Jobs implements it.
+type CancellableSyncQueue interface {
+	SyncQueue
+	// Cancel cancels the sync of job id: regions not started never
+	// run, running ones are stopped, and the sync then reads as
+	// QueuedStateCancelled (or partial, when some regions had synced).
+	// A job that does not exist matches multicloud.ErrNotFound.
+	Cancel(ctx context.Context, id int64) error
+}
+
+// activeSyncError is the error of EnqueueSyncsIfIdle for an account with
+// a sync queued or running.
+type activeSyncError interface {
+	error
+	ActiveSync() (accountID string, jobID int64)
+}
+
 // States of a QueuedSync.
 const (
 	QueuedStateQueued    = "queued"
@@ -66,10 +100,12 @@ type QueuedRegion struct {
 // then "rq-" and its accounts' queue job IDs joined by "-". A second sync
 // of an account that q reports a queued or running sync of (enqueued by
 // any process's Handler, q's schedule, or before a restart) is refused
-// with 409 naming that job. Within one Handler the check and the enqueue
-// are atomic; two processes that check at the same instant can both
-// enqueue, and the queue then runs the two syncs one after the other per
-// region. asset_types cannot be narrowed on a queue.
+// with 409 naming that job. When q is an ExclusiveSyncQueue the check and
+// the enqueue are one step on the queue, so of two processes' Handlers
+// that sync one account at the same instant one gets 409; otherwise they
+// are atomic within one Handler only, two processes can both enqueue,
+// and the queue then runs the two syncs one after the other per region.
+// asset_types cannot be narrowed on a queue.
 // Without it (nil) syncs run in the Handler's memory.
 func WithSyncQueue(q SyncQueue) Option { return func(o *Options) { o.SyncQueue = q } }
 
@@ -130,26 +166,42 @@ func (h *Handler) enqueue(ctx context.Context, provider string, accounts []strin
 	q, qs := h.opts.SyncQueue, &h.queued
 	qs.mu.Lock() // held across check and enqueue: two requests never both pass
 	defer qs.mu.Unlock()
-	for _, a := range accounts {
-		id, found, err := q.ActiveSync(ctx, a)
-		if err != nil {
-			return Job{}, err
-		}
-		if found {
-			return Job{}, &apiError{http.StatusConflict, CodeConflict,
-				fmt.Sprintf("account %s is already being synced by job %s%d", a, queuedPrefix, id)}
-		}
+	conflict := func(a string, id int64) error {
+		return &apiError{http.StatusConflict, CodeConflict,
+			fmt.Sprintf("account %s is already being synced by job %s%d", a, queuedPrefix, id)}
 	}
 	ids := make([]string, 0, len(accounts))
-	for _, a := range accounts {
-		id, err := q.EnqueueSync(ctx, a, opts.Regions, opts.Mode)
+	if xq, ok := q.(ExclusiveSyncQueue); ok {
+		qids, err := xq.EnqueueSyncsIfIdle(ctx, accounts, opts.Regions, opts.Mode)
+		if busy, ok := errors.AsType[activeSyncError](err); ok {
+			return Job{}, conflict(busy.ActiveSync())
+		}
 		if err != nil {
-			if len(ids) > 0 {
-				h.log.WarnContext(ctx, "sync enqueue failed after some accounts", "enqueued", strings.Join(ids, ","), "error", err)
-			}
 			return Job{}, err
 		}
-		ids = append(ids, strconv.FormatInt(id, 10))
+		for _, id := range qids {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+	} else {
+		for _, a := range accounts {
+			id, found, err := q.ActiveSync(ctx, a)
+			if err != nil {
+				return Job{}, err
+			}
+			if found {
+				return Job{}, conflict(a, id)
+			}
+		}
+		for _, a := range accounts {
+			id, err := q.EnqueueSync(ctx, a, opts.Regions, opts.Mode)
+			if err != nil {
+				if len(ids) > 0 {
+					h.log.WarnContext(ctx, "sync enqueue failed after some accounts", "enqueued", strings.Join(ids, ","), "error", err)
+				}
+				return Job{}, err
+			}
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
 	}
 	view := Job{ID: queuedPrefix + strings.Join(ids, "-"), Status: JobRunning, Provider: provider,
 		AccountIDs: accounts, Mode: opts.Mode, Regions: nonNil(opts.Regions), CreateTime: time.Now().UTC()}
@@ -168,18 +220,55 @@ func (h *Handler) enqueue(ctx context.Context, provider string, accounts []strin
 	return view, nil
 }
 
-// queuedJob builds the Job of id from the queue's jobs. A job this
-// Handler did not enqueue (another process's, or before a restart) is
-// shown with what the queue knows: its accounts, progress and reports.
-func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
+// parseQueuedID returns the queue's job IDs of a queued Job's ID; a
+// malformed one is not found.
+func parseQueuedID(id string) ([]int64, error) {
 	rest, found := strings.CutPrefix(id, queuedPrefix)
 	var qids []int64
 	for s := range strings.SplitSeq(rest, "-") {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || !found || len(qids) >= 1000 {
-			return Job{}, notFound("no sync job %q", truncate(id))
+			return nil, notFound("no sync job %q", truncate(id))
 		}
 		qids = append(qids, n)
+	}
+	return qids, nil
+}
+
+// cancelQueued cancels the queue's jobs of a running queued Job and
+// returns the Job: 409 when it has ended, 404 when it is unknown, 405
+// when the queue cannot cancel.
+func (h *Handler) cancelQueued(ctx context.Context, id string) (Job, error) {
+	cq, ok := h.opts.SyncQueue.(CancellableSyncQueue)
+	if !ok {
+		return Job{}, &apiError{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "this server's sync queue cannot cancel jobs"}
+	}
+	view, err := h.queuedJob(ctx, id)
+	if err != nil {
+		return Job{}, err
+	}
+	if view.Status != JobRunning {
+		return Job{}, &apiError{http.StatusConflict, CodeConflict, fmt.Sprintf("sync job %s has ended (%s)", view.ID, view.Status)}
+	}
+	qids, err := parseQueuedID(id)
+	if err != nil {
+		return Job{}, err
+	}
+	for _, qid := range qids {
+		if err := cq.Cancel(ctx, qid); err != nil {
+			return Job{}, err
+		}
+	}
+	return h.queuedJob(ctx, id)
+}
+
+// queuedJob builds the Job of id from the queue's jobs. A job this
+// Handler did not enqueue (another process's, or before a restart) is
+// shown with what the queue knows: its accounts, progress and reports.
+func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
+	qids, err := parseQueuedID(id)
+	if err != nil {
+		return Job{}, err
 	}
 	h.queued.mu.Lock()
 	view, known := h.queued.meta[id]
@@ -190,7 +279,7 @@ func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
 	view.AccountIDs = view.AccountIDs[:0:0]
 	view.Progress, view.Reports = []RegionProgress{}, []*inventory.SyncReport{}
 	var errs []string
-	active, succeeded, failed := 0, 0, 0
+	active, succeeded, failed, cancelled := 0, 0, 0, 0
 	var end time.Time
 	for _, qid := range qids {
 		st, err := h.opts.SyncQueue.QueuedSync(ctx, qid)
@@ -232,6 +321,9 @@ func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
 			if st.State != QueuedStatePartial {
 				failed++
 			}
+			if st.State == QueuedStateCancelled {
+				cancelled++
+			}
 			msg := st.Error
 			for _, rg := range st.Regions {
 				if msg == "" && rg.Report == nil && rg.Error != "" {
@@ -249,6 +341,8 @@ func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
 		view.Status = JobRunning
 	case succeeded == len(qids):
 		view.Status = JobSucceeded
+	case cancelled > 0 && succeeded == 0:
+		view.Status = JobCancelled
 	case failed == len(qids):
 		view.Status = JobFailed
 	default:

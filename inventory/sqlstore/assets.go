@@ -299,22 +299,33 @@ func (s *Store) deleteTagsQuery(ids []int64) (string, []any) {
 // chunk binds its arguments instead of compiling some 8,000 placeholders
 // again. The statements' text does not depend on the values, so a chunk
 // of zero assets builds it.
+//
+// The sizes prepared are a full chunk and the batches a sync writes with
+// the inventory's defaults: inventory.DefaultBatchSize, and half of it,
+// the page of the providers' listings (100), which a sync that changes
+// little writes. Without them every batch of a sync compiled its
+// statements again, a tenth of a full sync's CPU.
 func (s *Store) prepareWrites(ctx context.Context) error {
-	chunk := make([]inventory.Asset, upsertChunk)
-	upsert, _, err := s.upsertQuery(chunk)
-	if err != nil {
-		return err
-	}
-	old, _ := s.oldStatesQuery(chunk)
-	meta, _ := s.metadataQuery(chunk, nil)
-	del, _ := s.deleteTagsQuery(make([]int64, min(upsertChunk, idChunk)))
 	s.stmts = map[string]*sql.Stmt{}
-	for _, q := range []string{upsert, old, meta, del} {
-		st, err := s.writer.PrepareContext(ctx, q)
+	for _, n := range []int{upsertChunk, inventory.DefaultBatchSize, inventory.DefaultBatchSize / 2} {
+		chunk := make([]inventory.Asset, n)
+		upsert, _, err := s.upsertQuery(chunk)
 		if err != nil {
-			return fmt.Errorf("sqlstore: prepare writes: %w", err)
+			return err
 		}
-		s.stmts[q] = st
+		old, _ := s.oldStatesQuery(chunk)
+		meta, _ := s.metadataQuery(chunk, nil)
+		del, _ := s.deleteTagsQuery(make([]int64, min(n, idChunk)))
+		for _, q := range []string{upsert, old, meta, del} {
+			if s.stmts[q] != nil {
+				continue
+			}
+			st, err := s.writer.PrepareContext(ctx, q)
+			if err != nil {
+				return fmt.Errorf("sqlstore: prepare writes: %w", err)
+			}
+			s.stmts[q] = st
+		}
 	}
 	return nil
 }

@@ -23,25 +23,140 @@ import (
 // are free. Errors: a missing account matches multicloud.ErrNotFound, a
 // bad mode multicloud.ErrInvalidArgument; others are the database's.
 func (j *Jobs[TTx]) EnqueueSync(ctx context.Context, accountID string, regions []string, mode inventory.SyncMode) (int64, error) {
+	p, err := j.manualSyncs(ctx, []string{accountID}, regions, mode)
+	if err != nil {
+		return 0, err
+	}
+	res, err := j.client.InsertMany(ctx, p)
+	if err != nil {
+		return 0, fmt.Errorf("syncjobs: enqueue sync: %w", err)
+	}
+	return res[0].Job.ID, nil
+}
+
+// manualSyncs checks a manual sync's mode and accounts and returns the
+// insert of one account job per account.
+func (j *Jobs[TTx]) manualSyncs(ctx context.Context, accountIDs, regions []string, mode inventory.SyncMode) ([]river.InsertManyParams, error) {
 	switch mode {
 	case "":
 		mode = inventory.SyncFull
 	case inventory.SyncFull, inventory.SyncIncremental, inventory.SyncRefresh:
 	default:
-		return 0, multicloud.Errorf(multicloud.CodeInvalidArgument, "syncjobs: sync mode %q is unknown", mode)
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "syncjobs: sync mode %q is unknown", mode)
 	}
-	if _, err := j.svc.GetAccount(ctx, accountID); err != nil {
-		return 0, err
+	if len(accountIDs) == 0 {
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "syncjobs: no account to sync")
 	}
-	var b [8]byte
-	rand.Read(b[:])
-	res, err := j.client.Insert(ctx, AccountArgs{AccountID: accountID, Request: hex.EncodeToString(b[:]),
-		Regions: slices.Clone(regions), Mode: mode},
-		&river.InsertOpts{Queue: j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: j.opts.MaxAttempts})
+	out := make([]river.InsertManyParams, 0, len(accountIDs))
+	for _, id := range accountIDs {
+		if _, err := j.svc.GetAccount(ctx, id); err != nil {
+			return nil, err
+		}
+		var b [8]byte
+		rand.Read(b[:])
+		out = append(out, river.InsertManyParams{
+			Args: AccountArgs{AccountID: id, Request: hex.EncodeToString(b[:]), Regions: slices.Clone(regions), Mode: mode},
+			InsertOpts: &river.InsertOpts{Queue: j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true},
+				MaxAttempts: j.opts.MaxAttempts},
+		})
+	}
+	return out, nil
+}
+
+// BusyError reports that an account has a sync queued or running (see
+// ActiveSync), so EnqueueSyncsIfIdle enqueued nothing. It matches
+// multicloud.ErrConflict.
+type BusyError struct {
+	AccountID string
+	JobID     int64 // the account job of the active sync
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("syncjobs: account %s is already being synced by job %d", e.AccountID, e.JobID)
+}
+
+// Is reports whether target is multicloud.ErrConflict.
+func (e *BusyError) Is(target error) bool { return target == multicloud.ErrConflict }
+
+// ActiveSync returns the account and the job ID of its active sync.
+func (e *BusyError) ActiveSync() (accountID string, jobID int64) { return e.AccountID, e.JobID }
+
+// EnqueueSyncsIfIdle enqueues a sync of each account, as EnqueueSync
+// does, unless one of them has a sync queued or running (as ActiveSync
+// finds it): then it enqueues none and returns a *BusyError naming the
+// first such account. It returns the account jobs' IDs in the order of
+// accountIDs.
+//
+// On the Jobs of NewPostgres and NewSQLite the check and the inserts are
+// one transaction that first takes a lock per account (PostgreSQL:
+// transaction-scoped advisory locks, in a fixed order; SQLite: the
+// database's write lock), so that of two callers on any replicas only
+// one enqueues. With New's drivers they are two steps, and two callers
+// at the same instant can both enqueue. Syncs the schedule enqueues do
+// not take these locks: one of them and a manual sync may both be
+// queued, and their regions then run one after the other.
+//
+// Errors: a missing account matches multicloud.ErrNotFound, a bad mode
+// or no account multicloud.ErrInvalidArgument; others are the
+// database's.
+func (j *Jobs[TTx]) EnqueueSyncsIfIdle(ctx context.Context, accountIDs, regions []string, mode inventory.SyncMode) ([]int64, error) {
+	params, err := j.manualSyncs(ctx, accountIDs, regions, mode)
 	if err != nil {
-		return 0, fmt.Errorf("syncjobs: enqueue sync: %w", err)
+		return nil, err
 	}
-	return res.Job.ID, nil
+	ids := func(res []*rivertype.JobInsertResult) []int64 {
+		out := make([]int64, len(res))
+		for i, r := range res {
+			out[i] = r.Job.ID
+		}
+		return out
+	}
+	if j.tx.begin == nil {
+		for _, a := range accountIDs {
+			if id, found, err := j.ActiveSync(ctx, a); err != nil || found {
+				return nil, cmpOr(err, &BusyError{AccountID: a, JobID: id})
+			}
+		}
+		res, err := j.client.InsertMany(ctx, params)
+		if err != nil {
+			return nil, fmt.Errorf("syncjobs: enqueue syncs: %w", err)
+		}
+		return ids(res), nil
+	}
+	tx, err := j.tx.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("syncjobs: begin: %w", err)
+	}
+	defer j.tx.rollback(ctx, tx) //nolint:errcheck // a no-op after Commit
+	locks := slices.Clone(accountIDs)
+	slices.Sort(locks)
+	if err := j.tx.lock(ctx, tx, slices.Compact(locks)); err != nil {
+		return nil, fmt.Errorf("syncjobs: lock accounts: %w", err)
+	}
+	for _, a := range accountIDs {
+		id, found, err := j.activeSync(ctx, a, func(p *river.JobListParams) (*river.JobListResult, error) {
+			return j.client.JobListTx(ctx, tx, p)
+		})
+		if err != nil || found {
+			return nil, cmpOr(err, &BusyError{AccountID: a, JobID: id})
+		}
+	}
+	res, err := j.client.InsertManyTx(ctx, tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("syncjobs: enqueue syncs: %w", err)
+	}
+	if err := j.tx.commit(ctx, tx); err != nil {
+		return nil, fmt.Errorf("syncjobs: commit: %w", err)
+	}
+	return ids(res), nil
+}
+
+// cmpOr returns err if it is not nil, else busy.
+func cmpOr(err error, busy *BusyError) error {
+	if err != nil {
+		return err
+	}
+	return busy
 }
 
 // State is where a sync stands.
@@ -209,9 +324,17 @@ var activeStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.J
 // is returned. It reads the database on every call and is safe for
 // concurrent use; errors are the database's.
 func (j *Jobs[TTx]) ActiveSync(ctx context.Context, accountID string) (int64, bool, error) {
+	return j.activeSync(ctx, accountID, func(p *river.JobListParams) (*river.JobListResult, error) {
+		return j.client.JobList(ctx, p)
+	})
+}
+
+// activeSync is ActiveSync with the job listing of list (the client's,
+// or within a transaction).
+func (j *Jobs[TTx]) activeSync(ctx context.Context, accountID string, list func(*river.JobListParams) (*river.JobListResult, error)) (int64, bool, error) {
 	// The account filter runs in SQL: "->>" on the args column means the
 	// same on PostgreSQL (jsonb) and SQLite (JSONB blob, 3.45+).
-	res, err := j.client.JobList(ctx, river.NewJobListParams().Kinds(KindAccount, KindFinish).States(activeStates...).
+	res, err := list(river.NewJobListParams().Kinds(KindAccount, KindFinish).States(activeStates...).
 		Where("args ->> 'account_id' = @account_id", river.NamedArgs{"account_id": accountID}).
 		OrderBy(river.JobListOrderByID, river.SortOrderAsc).First(1))
 	if err != nil {

@@ -21,7 +21,7 @@ func (j *Jobs[TTx]) QueuedSync(ctx context.Context, id int64) (*httpapi.QueuedSy
 	}
 	out := &httpapi.QueuedSync{AccountID: st.AccountID, State: string(st.State), Report: st.Report, Error: st.Error}
 	switch st.State {
-	case StateSucceeded, StatePartial, StateFailed:
+	case StateSucceeded, StatePartial, StateFailed, StateCancelled:
 		if len(st.Regions) > 0 && st.Report == nil {
 			out.State = httpapi.QueuedStateRunning
 		}
@@ -34,4 +34,7 @@ func (j *Jobs[TTx]) QueuedSync(ctx context.Context, id int64) (*httpapi.QueuedSy
 	return out, nil
 }
 
-var _ httpapi.SyncQueue = (*Jobs[any])(nil)
+var (
+	_ httpapi.ExclusiveSyncQueue   = (*Jobs[any])(nil)
+	_ httpapi.CancellableSyncQueue = (*Jobs[any])(nil)
+)

@@ -134,9 +134,26 @@ type Jobs[TTx any] struct {
 	log    *slog.Logger
 	client *river.Client[TTx]
 
+	tx txFuncs[TTx] // zero for New's drivers: wakes are then not in the completion's transaction
+
 	mu   sync.Mutex
 	done map[windowKey]time.Time // windows this replica enqueued, and when
 }
+
+// txFuncs open and end a transaction of the driver's type, so that a
+// region job's completion and its finishing job's wake commit together.
+type txFuncs[TTx any] struct {
+	begin    func(context.Context) (TTx, error)
+	commit   func(context.Context, TTx) error
+	rollback func(context.Context, TTx) error
+	// lock takes, until the transaction ends, a lock per key (given
+	// sorted) that every replica's transactions over the same keys wait
+	// for.
+	lock func(context.Context, TTx, []string) error
+}
+
+// lockPrefix namespaces the job layer's advisory locks on PostgreSQL.
+const lockPrefix = "multicloud.syncjobs.account:"
 
 // windowKey is an account's window.
 type windowKey struct {
@@ -171,7 +188,19 @@ func (j *Jobs[TTx]) remember(keys []windowKey, now time.Time) {
 // River (pgxpool's default of four is too few: set MaxConns to at least
 // Workers + 4). See New.
 func NewPostgres(ctx context.Context, pool *pgxpool.Pool, svc *inventory.Service, opts ...Option) (*Jobs[pgx.Tx], error) {
-	return New(ctx, riverpgxv5.New(pool), svc, opts...)
+	return newJobs(ctx, riverpgxv5.New(pool), svc, txFuncs[pgx.Tx]{
+		begin:    func(ctx context.Context) (pgx.Tx, error) { return pool.Begin(ctx) },
+		commit:   func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
+		rollback: func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) },
+		lock: func(ctx context.Context, tx pgx.Tx, keys []string) error {
+			for _, k := range keys { // in sorted order, so two transactions never wait on each other
+				if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", lockPrefix+k); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}, opts)
 }
 
 // NewSQLite returns Jobs on a SQLite database (modernc.org/sqlite, the
@@ -179,7 +208,19 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, svc *inventory.Service
 // migrations on it. SQLite allows one writer, so db should be limited to
 // one open connection. See New.
 func NewSQLite(ctx context.Context, db *sql.DB, svc *inventory.Service, opts ...Option) (*Jobs[*sql.Tx], error) {
-	return New(ctx, riversqlite.New(db), svc, opts...)
+	return newJobs(ctx, riversqlite.New(db), svc, txFuncs[*sql.Tx]{
+		begin:    func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
+		commit:   func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
+		rollback: func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
+		// SQLite has one writer: a write that changes nothing takes the
+		// database's write lock (waiting up to busy_timeout) before the
+		// transaction reads, so no other connection's insert can slip
+		// between the check and the insert.
+		lock: func(ctx context.Context, tx *sql.Tx, _ []string) error {
+			_, err := tx.ExecContext(ctx, "UPDATE river_job SET id = id WHERE 0")
+			return err
+		},
+	}, opts)
 }
 
 // New runs River's migrations on the driver's database (they are
@@ -187,7 +228,16 @@ func NewSQLite(ctx context.Context, db *sql.DB, svc *inventory.Service, opts ...
 // over svc, not yet running: call Run. Errors: a nil service or a bad
 // option match multicloud.ErrInvalidArgument; a failed migration is
 // returned as is.
+//
+// With a driver New does not know how to open transactions of, a region
+// job wakes its finishing job just before its completion is recorded
+// rather than in the same transaction; NewPostgres and NewSQLite do both
+// at once.
 func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc *inventory.Service, opts ...Option) (*Jobs[TTx], error) {
+	return newJobs(ctx, driver, svc, txFuncs[TTx]{}, opts)
+}
+
+func newJobs[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc *inventory.Service, tx txFuncs[TTx], opts []Option) (*Jobs[TTx], error) {
 	o := Options{Spread: 1}
 	for _, f := range opts {
 		f(&o)
@@ -224,7 +274,7 @@ func New[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], svc *inve
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("syncjobs: river migrations: %w", err)
 	}
-	j := &Jobs[TTx]{svc: svc, opts: o, log: log, done: map[windowKey]time.Time{}}
+	j := &Jobs[TTx]{svc: svc, opts: o, log: log, tx: tx, done: map[windowKey]time.Time{}}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &accountWorker[TTx]{j: j})
 	river.AddWorker(workers, &regionWorker[TTx]{j: j})
@@ -262,12 +312,15 @@ func setDefault[T comparable](v *T, def T) {
 // restart, runs them again), and returns ctx's error. It returns at once
 // with River's error if the client cannot start. Run once per Jobs.
 func (j *Jobs[TTx]) Run(ctx context.Context) error {
-	events, unsubscribe := j.client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled)
+	events, unsubscribe := j.client.Subscribe(river.EventKindJobFailed, river.EventKindJobCancelled)
 	defer unsubscribe()
 	if err := j.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("syncjobs: start: %w", err)
 	}
-	// Wake finishing jobs once a region job's end is recorded.
+	// Wake finishing jobs once a region job's failure or cancellation is
+	// recorded (a completion wakes its finishing job in the same
+	// transaction, see regionWorker.Work). This is only a shortcut: a
+	// replica that stops takes its subscription with it.
 	woken := make(chan struct{})
 	go func() {
 		defer close(woken)
@@ -279,7 +332,7 @@ func (j *Jobs[TTx]) Run(ctx context.Context) error {
 				if !ok {
 					return
 				}
-				if ev.Job == nil || ev.Job.Kind != KindRegion || ev.Job.FinalizedAt == nil {
+				if ev.Job == nil || ev.Job.Kind != KindRegion || ev.Job.FinalizedAt == nil || ev.Job.State == rivertype.JobStateCompleted {
 					continue
 				}
 				var a RegionArgs

@@ -19,7 +19,14 @@ import (
 // openSQLite opens a SQLite file for River, one connection at a time.
 func openSQLite(t testing.TB) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "jobs.db")+
+	return openSQLiteAt(t, filepath.Join(t.TempDir(), "jobs.db"))
+}
+
+// openSQLiteAt opens the SQLite file at path for River, one connection
+// at a time; several may open the same file, as replicas.
+func openSQLiteAt(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+
 		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 	if err != nil {
 		t.Fatal(err)
@@ -211,5 +218,36 @@ func TestActiveSyncOnSQLite(t *testing.T) {
 	})
 	if a, err := svc.GetAccount(ctx, scheduled); err != nil || a.LastSyncTime == nil {
 		t.Errorf("account once no sync is active: got error %v or no last sync time; want its sync recorded", err)
+	}
+}
+
+// TestEnqueueSyncsIfIdleOnSQLite checks that EnqueueSyncsIfIdle enqueues
+// all accounts or, when one has an active sync, none.
+func TestEnqueueSyncsIfIdleOnSQLite(t *testing.T) {
+	ctx := context.Background()
+	cloud := newFakeCloud([]string{"r1"}, time.Millisecond)
+	svc := newService(t, inventory.NewMemStore(), cloud)
+	ids := createAccounts(t, svc, 3, 0)
+	jobs, err := syncjobs.NewSQLite(ctx, openSQLite(t), svc, fastOptions) // not running: syncs stay queued
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := jobs.EnqueueSyncsIfIdle(ctx, ids[:2], nil, "")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("EnqueueSyncsIfIdle of idle accounts: got %v, %v; want 2 jobs", got, err)
+	}
+	_, err = jobs.EnqueueSyncsIfIdle(ctx, []string{ids[2], ids[1]}, nil, "")
+	var busy *syncjobs.BusyError
+	if !errors.As(err, &busy) || !errors.Is(err, multicloud.ErrConflict) || busy.AccountID != ids[1] || busy.JobID != got[1] {
+		t.Fatalf("EnqueueSyncsIfIdle with a busy account: got %v, want a BusyError naming %s and job %d", err, ids[1], got[1])
+	}
+	if id, found, err := jobs.ActiveSync(ctx, ids[2]); err != nil || found {
+		t.Errorf("the idle account of a refused call: got job %d, found %v, error %v; want nothing enqueued", id, found, err)
+	}
+	if _, err := jobs.EnqueueSyncsIfIdle(ctx, []string{"acc-none"}, nil, ""); !errors.Is(err, multicloud.ErrNotFound) {
+		t.Errorf("EnqueueSyncsIfIdle of a missing account: got %v, want ErrNotFound", err)
+	}
+	if _, err := jobs.EnqueueSyncsIfIdle(ctx, nil, nil, ""); !errors.Is(err, multicloud.ErrInvalidArgument) {
+		t.Errorf("EnqueueSyncsIfIdle of no account: got %v, want ErrInvalidArgument", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/multicloud-ecs/multicloud/inventory"
@@ -195,6 +196,11 @@ func (w *regionWorker[TTx]) Work(ctx context.Context, job *river.Job[RegionArgs]
 	}
 	if err != nil {
 		if job.Attempt >= job.MaxAttempts {
+			// The last attempt: wake the finisher, which sees this job
+			// running and looks again after FinishPoll until its discard
+			// is recorded.
+			ctx, cancel := detach(ctx)
+			defer cancel()
 			w.j.pokeFinish(ctx, a.Finish)
 		}
 		return err // River retries with backoff; the finisher reads the last error
@@ -202,14 +208,69 @@ func (w *regionWorker[TTx]) Work(ctx context.Context, job *river.Job[RegionArgs]
 	if err := river.RecordOutput(ctx, RegionOutput{Report: report}); err != nil {
 		return err
 	}
-	w.j.pokeFinish(ctx, a.Finish)
+	w.j.completeAndWake(ctx, job, a.Finish)
 	return nil
+}
+
+// wakeTimeout bounds the database work of recording a region job's end
+// once its context may be cancelled.
+const wakeTimeout = 30 * time.Second
+
+// detach returns a context that outlives ctx's cancellation, for at most
+// wakeTimeout, with ctx's values (River's client among them).
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), wakeTimeout)
+}
+
+// completeAndWake records a region job's completion and wakes its
+// finishing job in one transaction, so that no completed region job
+// leaves its finisher asleep. Both are done with a context the replica's
+// stop does not cancel: River's StopAndCancel cancels a job's context
+// when the job may already have synced its region, and River still
+// records that job's completion; a wake made with the cancelled context
+// would be lost, and the finisher would sleep until its fallback
+// (finishFallback), keeping the account's sync "active" that long. If
+// the transaction fails, the wake is tried alone and River records the
+// completion when Work returns.
+func (j *Jobs[TTx]) completeAndWake(ctx context.Context, job *river.Job[RegionArgs], finish int64) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
+	if j.tx.begin == nil {
+		j.pokeFinish(ctx, finish) // the finisher sees this job running and looks again after FinishPoll
+		return
+	}
+	err := func() error {
+		tx, err := j.tx.begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer j.tx.rollback(ctx, tx) //nolint:errcheck // a no-op after Commit
+		if _, err := river.JobCompleteTx[riverdriver.Driver[TTx]](ctx, tx, job); err != nil {
+			return fmt.Errorf("complete: %w", err)
+		}
+		row, err := j.client.JobGetTx(ctx, tx, finish)
+		if err != nil {
+			return fmt.Errorf("get finishing job: %w", err)
+		}
+		if row.FinalizedAt == nil && row.State != rivertype.JobStateRunning {
+			// A running finisher looks again after FinishPoll; JobRetry
+			// leaves running jobs alone anyway.
+			if _, err := j.client.JobRetryTx(ctx, tx, finish); err != nil {
+				return fmt.Errorf("wake finishing job: %w", err)
+			}
+		}
+		return j.tx.commit(ctx, tx)
+	}()
+	if err != nil {
+		j.log.WarnContext(ctx, "syncjobs: complete region job", "job", job.ID, "error", err)
+		j.pokeFinish(ctx, finish)
+	}
 }
 
 // pokeFinish makes a finishing job run now, if it sleeps.
 func (j *Jobs[TTx]) pokeFinish(ctx context.Context, id int64) {
 	row, err := j.client.JobGet(ctx, id)
-	if err != nil || row.State != rivertype.JobStateScheduled {
+	if err != nil || row.FinalizedAt != nil || row.State == rivertype.JobStateRunning {
 		return // it runs at its time all the same
 	}
 	if _, err := j.client.JobRetry(ctx, id); err != nil {

@@ -146,21 +146,21 @@ func (d *Discoverer) changedInstances(ctx context.Context, region string, since,
 
 // describeByID describes up to 100 instances by ID; missing ones are
 // absent from the result.
-func (d *Discoverer) describeByID(ctx context.Context, region string, ids []string, call inventory.CallFunc) (map[string]*ecs.Instance, error) {
+func (d *Discoverer) describeByID(ctx context.Context, region string, ids []string, call inventory.CallFunc) (map[string]*listedInstance, error) {
 	raw, err := json.Marshal(ids)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]*ecs.Instance, len(ids))
+	out := make(map[string]*listedInstance, len(ids))
 	token := ""
 	for {
 		req := ecs.CreateDescribeInstancesRequest()
 		req.InstanceIds = string(raw)
 		req.MaxResults = requests.NewInteger(MaxPageSize)
 		req.NextToken = token
-		var resp *ecs.DescribeInstancesResponse
+		var resp *instancesPage
 		err := call(ctx, "DescribeInstances", func(ctx context.Context) error {
-			resp = ecs.CreateDescribeInstancesResponse()
+			resp = newInstancesPage()
 			return d.p.do(ctx, region, productECS, req, resp)
 		})
 		if err != nil {
@@ -180,7 +180,7 @@ func (d *Discoverer) describeByID(ctx context.Context, region string, ids []stri
 // changedAssets maps described instances to assets: disk facts from
 // prior for the instances the store holds, from DescribeDisks for the
 // others.
-func (d *Discoverer) changedAssets(ctx context.Context, region string, found map[string]*ecs.Instance, call inventory.CallFunc, prior inventory.PriorFunc) ([]inventory.Asset, error) {
+func (d *Discoverer) changedAssets(ctx context.Context, region string, found map[string]*listedInstance, call inventory.CallFunc, prior inventory.PriorFunc) ([]inventory.Asset, error) {
 	ids := make([]string, 0, len(found))
 	for id := range found {
 		ids = append(ids, id)
@@ -213,7 +213,7 @@ func (d *Discoverer) changedAssets(ctx context.Context, region string, found map
 	// size of a DescribeInstances page, as in a full listing).
 	renewals := make(map[string]renewal)
 	for chunk := range slices.Chunk(ids, MaxPageSize) {
-		insts := make([]ecs.Instance, 0, len(chunk))
+		insts := make([]listedInstance, 0, len(chunk))
 		for _, id := range chunk {
 			insts = append(insts, *found[id])
 		}

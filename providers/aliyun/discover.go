@@ -96,21 +96,26 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, cal
 		req := ecs.CreateDescribeInstancesRequest()
 		req.MaxResults = requests.NewInteger(MaxPageSize)
 		req.NextToken = token
-		var resp *ecs.DescribeInstancesResponse
+		var resp *instancesPage
 		err := call(ctx, "DescribeInstances", func(ctx context.Context) error {
-			resp = ecs.CreateDescribeInstancesResponse()
+			resp = newInstancesPage()
 			return d.p.do(ctx, region, productECS, req, resp)
 		})
 		if err != nil {
 			return err
 		}
-		renewals, err := d.autoRenewals(ctx, region, call, resp.Instances.Instance)
+		// Keep the decoded page, not the response: it holds the body
+		// twice (the SDK keeps its bytes and a string copy), and emit
+		// may wait for the store's writer.
+		instances, next := resp.Instances.Instance, resp.NextToken
+		resp = nil
+		renewals, err := d.autoRenewals(ctx, region, call, instances)
 		if err != nil {
 			return err
 		}
-		page := make([]inventory.Asset, 0, len(resp.Instances.Instance))
-		for i := range resp.Instances.Instance {
-			in := &resp.Instances.Instance[i]
+		page := make([]inventory.Asset, 0, len(instances))
+		for i := range instances {
+			in := &instances[i]
 			a, err := toAsset(in, disks[in.InstanceId], renewals[in.InstanceId])
 			if err != nil {
 				return err
@@ -122,16 +127,15 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, cal
 				return err
 			}
 		}
-		if resp.NextToken == "" || resp.NextToken == token || len(resp.Instances.Instance) == 0 {
+		if next == "" || next == token || len(instances) == 0 {
 			return nil
 		}
-		token = resp.NextToken
+		token = next
 	}
 }
 
-// disk is what an asset's metadata takes of an ecs.Disk. A region's
-// disks are held for the whole listing, and ecs.Disk (680 bytes and some
-// forty strings) would cost about 1 KB a disk.
+// disk is what an asset's metadata takes of a listed disk. A region's
+// disks are held for the whole listing, so it keeps only that.
 type disk struct {
 	id, category, device, typ string
 	size                      int
@@ -158,16 +162,16 @@ func (d *Discoverer) disks(ctx context.Context, region string, createdSince time
 		if !createdSince.IsZero() {
 			req.Filter1Key, req.Filter1Value = "CreationStartTime", createdSince.UTC().Truncate(time.Minute).Format("2006-01-02T15:04Z")
 		}
-		var resp *ecs.DescribeDisksResponse
+		var resp *disksPage
 		err := call(ctx, "DescribeDisks", func(ctx context.Context) error {
-			resp = ecs.CreateDescribeDisksResponse()
+			resp = newDisksPage()
 			return d.p.do(ctx, region, productECS, req, resp)
 		})
 		if err != nil {
 			return nil, err
 		}
-		for _, disk := range resp.Disks.Disk {
-			if disk.InstanceId != "" {
+		for i := range resp.Disks.Disk {
+			if disk := &resp.Disks.Disk[i]; disk.InstanceId != "" {
 				out[disk.InstanceId] = append(out[disk.InstanceId], compactDisk(disk))
 			}
 		}
@@ -181,12 +185,12 @@ func (d *Discoverer) disks(ctx context.Context, region string, createdSince time
 // toAsset maps an instance and its disks to an asset with ECSMetadata,
 // deterministically (tags and data disks sorted) so that an unchanged
 // instance hashes the same.
-func compactDisk(d ecs.Disk) disk {
+func compactDisk(d *listedDisk) disk {
 	return disk{id: d.DiskId, category: d.Category, device: d.Device, typ: d.Type, size: d.Size,
 		deleteWithInstance: d.DeleteWithInstance, encrypted: d.Encrypted}
 }
 
-func toAsset(in *ecs.Instance, disks []disk, renew renewal) (inventory.Asset, error) {
+func toAsset(in *listedInstance, disks []disk, renew renewal) (inventory.Asset, error) {
 	m := inventory.ECSMetadata{
 		InstanceID: in.InstanceId, InstanceName: in.InstanceName, Status: in.Status, Region: in.RegionId, Zone: in.ZoneId,
 		InstanceType: in.InstanceType, InstanceTypeFamily: in.InstanceTypeFamily, CPU: cmp.Or(in.Cpu, in.CPU), Memory: in.Memory,

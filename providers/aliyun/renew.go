@@ -20,7 +20,7 @@ type renewal struct {
 // call (InstanceId takes a comma-separated list; that it takes up to
 // 100 IDs, a DescribeInstances page, is not confirmed). Pay-as-you-go
 // instances have none: the documentation says asking for one is an error.
-func (d *Discoverer) autoRenewals(ctx context.Context, region string, call inventory.CallFunc, page []ecs.Instance) (map[string]renewal, error) {
+func (d *Discoverer) autoRenewals(ctx context.Context, region string, call inventory.CallFunc, page []listedInstance) (map[string]renewal, error) {
 	var ids []string
 	for i := range page {
 		if page[i].InstanceChargeType == "PrePaid" {
