@@ -55,6 +55,7 @@ const (
 	KindSecurityGroup Kind = "securityGroup"
 	KindAddress       Kind = "address"
 	KindDisk          Kind = "disk"
+	KindRule          Kind = "rule"
 	KindToken         Kind = "clientToken"
 )
 

@@ -19,13 +19,18 @@ type Rule struct {
 	SourceGroupID string
 	Policy        string // "accept" (default) or "drop"
 	Priority      int
-	Description   string
+	// Qualifier is a face's own part of the rule's identity (Aliyun's
+	// NicType); "" when the face has none.
+	Qualifier   string
+	Description string
+	Created     time.Time // set by AuthorizeIngress
 }
 
-// Same reports whether r and o are the same rule (ID and Description
-// aside).
+// Same reports whether r and o are the same rule (ID, Description and
+// Created aside).
 func (r Rule) Same(o Rule) bool {
 	r.ID, o.ID, r.Description, o.Description = "", "", "", ""
+	r.Created, o.Created = time.Time{}, time.Time{}
 	if r.Policy == "" {
 		r.Policy = "accept"
 	}
@@ -162,7 +167,8 @@ func (c *Cloud) AuthorizeIngress(region, id string, rules ...Rule) ([]Rule, erro
 		if slices.ContainsFunc(g.Rules, r.Same) || slices.ContainsFunc(added, r.Same) {
 			continue
 		}
-		r.ID = c.newIDLocked("sgr", region)
+		r.ID = c.newIDLocked(KindRule, region)
+		r.Created = c.Now()
 		added = append(added, r)
 	}
 	g.Rules = append(g.Rules, added...)
@@ -207,7 +213,8 @@ func (c *Cloud) UpdateSecurityGroup(region, id string, fn func(*SecurityGroup) e
 	}
 	for i := range cp.Rules {
 		if cp.Rules[i].ID == "" {
-			cp.Rules[i].ID = c.newIDLocked("sgr", region)
+			cp.Rules[i].ID = c.newIDLocked(KindRule, region)
+			cp.Rules[i].Created = c.Now()
 		}
 	}
 	g.Name, g.Description, g.Tags, g.Rules = cp.Name, cp.Description, maps.Clone(cp.Tags), slices.Clone(cp.Rules)

@@ -258,3 +258,20 @@ func (c *Cloud) giveBackLocked(k StockKey, n int) {
 		c.stock.counts[k] = cnt + n
 	}
 }
+
+// TakeStock takes n instances of instanceType in zone and mode from the
+// stock, for faces that create instances they keep themselves; it fails
+// with ClassNoStock, taking nothing, when Available is below n.
+func (c *Cloud) TakeStock(region, zone, instanceType string, mode ChargeMode, n int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.takeLocked(StockKey{region, zone, instanceType}, modeOrDefault(mode), n, c.Now())
+}
+
+// ReturnStock gives n instances of instanceType back to zone's stock, as
+// deleting instances does; an unbounded cell stays unbounded.
+func (c *Cloud) ReturnStock(region, zone, instanceType string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.giveBackLocked(StockKey{region, zone, instanceType}, n)
+}
