@@ -86,13 +86,14 @@ func (c *Cloud) AllocateAddress(spec AddressSpec) (Address, error) {
 	if err != nil {
 		return Address{}, err
 	}
-	if err := c.checkQuotaLocked(r, QuotaAddresses, 1, now); err != nil {
+	if err := c.checkQuotaLocked(r, QuotaAddresses, 1); err != nil {
 		return Address{}, err
 	}
 	a := &address{Address: Address{ID: c.newIDLocked(KindAddress, r.ID), Region: r.ID, IP: r.allocPublicIP(),
 		Bandwidth: spec.Bandwidth, Name: spec.Name, Tags: maps.Clone(spec.Tags), Allocated: now}}
 	a.life.set(AddressAvailable, now)
 	c.addresses[a.ID] = a
+	r.usage[QuotaAddresses]++
 	return a.snapshot(now, c.delay), nil
 }
 
@@ -191,6 +192,7 @@ func (c *Cloud) ReleaseAddress(region, id string) error {
 		return incorrectState(KindAddress, id, st)
 	}
 	delete(c.addresses, id)
+	c.regions[region].usage[QuotaAddresses]--
 	return nil
 }
 

@@ -113,11 +113,6 @@ type instance struct {
 	retention time.Duration
 }
 
-func (in *instance) stateAt(now time.Time, d time.Duration) InstanceState {
-	s, _ := in.life.at(now, d, nextInstanceState)
-	return s
-}
-
 // gone reports whether a deleted instance has outlived its retention.
 func (in *instance) gone(now time.Time, d time.Duration) bool {
 	s, since := in.life.at(now, d, nextInstanceState)
@@ -177,10 +172,10 @@ func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
 			return nil, errorf(ClassInvalidParameter, KindSecurityGroup, gid, "group is in VPC %s, not %s", g.VPCID, sn.VPCID)
 		}
 	}
-	if err := c.checkQuotaLocked(r, QuotaInstances, n, now); err != nil {
+	if err := c.checkQuotaLocked(r, QuotaInstances, n); err != nil {
 		return nil, err
 	}
-	if err := c.checkQuotaLocked(r, QuotaVCPUs, n*spec.VCPU, now); err != nil {
+	if err := c.checkQuotaLocked(r, QuotaVCPUs, n*spec.VCPU); err != nil {
 		return nil, err
 	}
 	if err := c.takeLocked(StockKey{r.ID, spec.Zone, spec.Type}, mode, n, now); err != nil {
@@ -212,8 +207,11 @@ func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
 		}
 		in.life.set(StatePending, now)
 		c.instances[in.ID] = in
+		r.instanceIDs = insertSorted(r.instanceIDs, in.ID)
 		out = append(out, in.snapshot(now, c.delay))
 	}
+	r.usage[QuotaInstances] += n
+	r.usage[QuotaVCPUs] += n * spec.VCPU
 	return out, nil
 }
 
@@ -245,22 +243,100 @@ func (c *Cloud) Instances(region string) []Instance {
 	now := c.Now()
 	c.pruneLocked(now)
 	var out []Instance
-	for _, in := range c.instances {
-		if region == "" || in.Region == region {
-			out = append(out, in.snapshot(now, c.delay))
+	for _, id := range c.order {
+		if region != "" && id != region {
+			continue
+		}
+		for _, iid := range c.regions[id].instanceIDs {
+			out = append(out, c.instances[iid].snapshot(now, c.delay))
 		}
 	}
-	slices.SortFunc(out, func(a, b Instance) int { return strings.Compare(a.ID, b.ID) })
+	if region == "" {
+		slices.SortFunc(out, func(a, b Instance) int { return strings.Compare(a.ID, b.ID) })
+	}
 	return out
+}
+
+// InstanceCount returns how many instances region holds, deleted ones
+// included while Options.DeletedRetention keeps them.
+func (c *Cloud) InstanceCount(region string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pruneLocked(c.Now())
+	if r, ok := c.regions[region]; ok {
+		return len(r.instanceIDs)
+	}
+	return 0
+}
+
+// InstancePage returns at most limit instances of region whose IDs sort
+// after after ("" for the first), in ID order, those keep rejects left out
+// (nil keeps all), and the ID to continue after ("" when no instance is
+// left). keep sees snapshots and must not call the Cloud. It reads only
+// the page, not the region, when keep is nil.
+func (c *Cloud) InstancePage(region, after string, limit int, keep func(*Instance) bool) ([]Instance, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	c.pruneLocked(now)
+	r, ok := c.regions[region]
+	if !ok || limit <= 0 {
+		return nil, ""
+	}
+	ids := r.instanceIDs
+	i, _ := slices.BinarySearch(ids, after)
+	if i < len(ids) && ids[i] == after {
+		i++
+	}
+	var out []Instance
+	for ; i < len(ids); i++ {
+		snap := c.instances[ids[i]].snapshot(now, c.delay)
+		if keep != nil && !keep(&snap) {
+			continue
+		}
+		if len(out) == limit {
+			return out, out[len(out)-1].ID
+		}
+		out = append(out, snap)
+	}
+	return out, ""
 }
 
 // pruneLocked drops deleted instances past their retention.
 func (c *Cloud) pruneLocked(now time.Time) {
-	for id, in := range c.instances {
-		if in.gone(now, c.delay) {
-			delete(c.instances, id)
+	if len(c.deleted) == 0 {
+		return
+	}
+	kept := c.deleted[:0]
+	for _, in := range c.deleted {
+		if !in.gone(now, c.delay) {
+			kept = append(kept, in)
+			continue
+		}
+		delete(c.instances, in.ID)
+		if r := c.regions[in.Region]; r != nil {
+			r.instanceIDs = removeSorted(r.instanceIDs, in.ID)
 		}
 	}
+	clear(c.deleted[len(kept):])
+	c.deleted = kept
+}
+
+// insertSorted inserts id into the sorted s.
+func insertSorted(s []string, id string) []string {
+	i, found := slices.BinarySearch(s, id)
+	if found {
+		return s
+	}
+	return slices.Insert(s, i, id)
+}
+
+// removeSorted removes id from the sorted s.
+func removeSorted(s []string, id string) []string {
+	if i, found := slices.BinarySearch(s, id); found {
+		return slices.Delete(s, i, i+1)
+	}
+	return s
 }
 
 // change runs a state change on instance id of region: check sees the
@@ -383,6 +459,11 @@ func (c *Cloud) releaseInstanceLocked(in *instance, now time.Time) {
 	in.AddressID = ""
 	in.Disks = nil
 	in.life.set(StateDeleting, now)
+	if r := c.regions[in.Region]; r != nil {
+		r.usage[QuotaInstances]--
+		r.usage[QuotaVCPUs] -= in.VCPU
+	}
+	c.deleted = append(c.deleted, in)
 }
 
 // SetInstanceState forces the state of an instance, as if changed outside

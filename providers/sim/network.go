@@ -130,13 +130,14 @@ func (c *Cloud) CreateVPC(spec VPCSpec) (VPC, error) {
 	if !spec.CIDR.IsValid() || !spec.CIDR.Addr().Is4() {
 		return VPC{}, errorf(ClassInvalidParameter, KindVPC, "", "invalid CIDR block %v", spec.CIDR)
 	}
-	if err := c.checkQuotaLocked(r, QuotaVPCs, 1, now); err != nil {
+	if err := c.checkQuotaLocked(r, QuotaVPCs, 1); err != nil {
 		return VPC{}, err
 	}
 	v := &vpc{VPC: VPC{ID: c.newIDLocked(KindVPC, r.ID), Region: r.ID, CIDR: spec.CIDR.Masked(), Name: spec.Name,
 		Description: spec.Description, Tags: maps.Clone(spec.Tags), Created: now}}
 	v.life.set(NetPending, now)
 	c.vpcs[v.ID] = v
+	r.usage[QuotaVPCs]++
 	return v.snapshot(now, c.delay), nil
 }
 
@@ -195,6 +196,7 @@ func (c *Cloud) DeleteVPC(region, id string) error {
 		}
 	}
 	delete(c.vpcs, id)
+	c.regions[region].usage[QuotaVPCs]--
 	return nil
 }
 

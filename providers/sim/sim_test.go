@@ -522,3 +522,59 @@ func TestAddresses(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestInstancePaging(t *testing.T) {
+	c, clk := newCloud(t, func(o *sim.Options) { o.DeletedRetention = time.Minute })
+	ins, err := c.CreateInstances(sim.InstanceSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Type: "t", VCPU: 2, Count: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteInstance("cn-hangzhou", ins[1].ID, sim.DeleteOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	after := ""
+	for {
+		page, next := c.InstancePage("cn-hangzhou", after, 2, func(in *sim.Instance) bool { return in.State != sim.StateDeleted })
+		for _, in := range page {
+			got = append(got, in.ID)
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	all := c.Instances("cn-hangzhou")
+	var want []string
+	for _, in := range all {
+		if in.State != sim.StateDeleted {
+			want = append(want, in.ID)
+		}
+	}
+	if len(all) != 5 || len(want) != 4 {
+		t.Fatalf("%d instances, %d live; want 5 and 4", len(all), len(want))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pages (-want +got):\n%s", diff)
+	}
+	if got := []int{c.Usage("cn-hangzhou", sim.QuotaInstances), c.Usage("cn-hangzhou", sim.QuotaVCPUs)}; !cmp.Equal(got, []int{4, 8}) {
+		t.Errorf("usage %v, want [4 8]", got)
+	}
+	clk.Advance(time.Minute)
+	if got := c.InstanceCount("cn-hangzhou"); got != 4 {
+		t.Errorf("after the retention: %d instances, want 4", got)
+	}
+}
+
+// BenchmarkCreateInstances creates instances one call at a time into a
+// region that already holds b.N of them: a create must not scan the
+// region.
+func BenchmarkCreateInstances(b *testing.B) {
+	c := sim.New()
+	spec := sim.InstanceSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Type: "t", VCPU: 4}
+	for b.Loop() {
+		if _, err := c.CreateInstances(spec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
