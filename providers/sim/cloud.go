@@ -186,10 +186,10 @@ type Cloud struct {
 	extras    map[string]*Extra
 	// deleted are the instances deleted and not yet pruned, in the
 	// order of their deletion.
-	deleted []*instance
-	stock     stockTable
-	prices    map[string]float64
-	currency  string
+	deleted  []*instance
+	stock    stockTable
+	prices   map[string]float64
+	currency string
 }
 
 type regionState struct {
