@@ -126,9 +126,9 @@ func (c *Cloud) Addresses(region string) []Address {
 // AssociateAddress associates address id with an instance of its
 // region: Associating for the transition delay, then InUse. It fails with
 // ClassNotFound for an unknown address or instance; ClassIncorrectState
-// when the address is not Available, or the instance is Pending or being
-// deleted (faces refusing other states check them first); ClassConflict
-// when the instance already has another address.
+// when the address is not Available or the instance is being deleted
+// (faces refusing other states, such as Pending, check them first);
+// ClassConflict when the instance already has another address.
 func (c *Cloud) AssociateAddress(region, id, instanceID string) (Address, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -145,7 +145,7 @@ func (c *Cloud) AssociateAddress(region, id, instanceID string) (Address, error)
 		return Address{}, incorrectState(KindAddress, id, st)
 	}
 	switch st := in.life.settle(now, c.delay, nextInstanceState); st {
-	case StatePending, StateDeleting, StateDeleted:
+	case StateDeleting, StateDeleted:
 		return Address{}, incorrectState(KindInstance, in.ID, st)
 	}
 	if in.AddressID != "" {

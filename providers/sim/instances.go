@@ -43,7 +43,8 @@ func nextInstanceState(s InstanceState) (InstanceState, bool) {
 
 // Disk is a disk of an instance, a fact of the instance: created and
 // deleted with it (unless DeleteWithInstance is false, when it is dropped
-// from the model at the instance's deletion all the same).
+// from the model at the instance's deletion all the same). A disk given
+// to a create without an ID gets one.
 type Disk struct {
 	ID                 string
 	Category           string // the face's disk category
@@ -105,6 +106,12 @@ type InstanceSpec struct {
 	Token              string
 	DeletionProtection bool
 	Count              int
+	// State is the state the instances start in: StatePending (the
+	// default), or a stable state for seeding.
+	State InstanceState
+	// Created is when the instances were created (and started); default
+	// now, earlier for seeding.
+	Created time.Time
 }
 
 type instance struct {
@@ -136,50 +143,106 @@ func (in *instance) snapshot(now time.Time, d time.Duration) Instance {
 // the zone cannot take Count of the type in the charge mode;
 // ClassConflict when the subnet has too few free addresses.
 func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
-	n := max(spec.Count, 1)
-	mode := modeOrDefault(spec.ChargeMode)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.Now()
 	c.pruneLocked(now)
-	r, err := c.regionLocked(spec.Region)
+	out, r, err := c.createLocked(spec, now)
 	if err != nil {
 		return nil, err
 	}
+	for _, in := range out {
+		r.instanceIDs = insertSorted(r.instanceIDs, in.ID)
+	}
+	return out, nil
+}
+
+// SeedInstances creates the instances of every spec, as CreateInstances
+// does, in one pass that sorts each region's index once: for seeding a
+// cloud with many instances. It stops at the first spec that fails,
+// keeping those created before it, and returns them with the error.
+func (c *Cloud) SeedInstances(specs []InstanceSpec) ([]Instance, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	c.pruneLocked(now)
+	var all []Instance
+	touched := map[*regionState]bool{}
+	var err error
+	for _, spec := range specs {
+		var out []Instance
+		var r *regionState
+		if out, r, err = c.createLocked(spec, now); err != nil {
+			break
+		}
+		for _, in := range out {
+			r.instanceIDs = append(r.instanceIDs, in.ID)
+		}
+		touched[r] = true
+		all = append(all, out...)
+	}
+	for r := range touched {
+		slices.Sort(r.instanceIDs)
+		r.instanceIDs = slices.Compact(r.instanceIDs)
+	}
+	return all, err
+}
+
+// createLocked creates spec's instances and returns them with their
+// region, leaving the region's sorted index to the caller.
+func (c *Cloud) createLocked(spec InstanceSpec, now time.Time) ([]Instance, *regionState, error) {
+	n := max(spec.Count, 1)
+	mode := modeOrDefault(spec.ChargeMode)
+	initial := spec.State
+	switch initial {
+	case "":
+		initial = StatePending
+	case StatePending, StateStarting, StateRunning, StateStopping, StateStopped:
+	default:
+		return nil, nil, errorf(ClassInvalidParameter, KindInstance, "", "cannot create instances in state %s", initial)
+	}
+	created := now
+	if !spec.Created.IsZero() {
+		created = spec.Created
+	}
+	r, err := c.regionLocked(spec.Region)
+	if err != nil {
+		return nil, nil, err
+	}
 	z, err := c.zoneLocked(r, spec.Zone)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var sn *subnet
 	if spec.SubnetID != "" {
 		sn = c.subnets[spec.SubnetID]
 		if sn == nil || sn.Region != r.ID {
-			return nil, notFound(KindSubnet, spec.SubnetID)
+			return nil, nil, notFound(KindSubnet, spec.SubnetID)
 		}
 		if sn.Zone != spec.Zone {
-			return nil, errorf(ClassInvalidParameter, KindSubnet, sn.ID, "subnet is in zone %s, not %s", sn.Zone, spec.Zone)
+			return nil, nil, errorf(ClassInvalidParameter, KindSubnet, sn.ID, "subnet is in zone %s, not %s", sn.Zone, spec.Zone)
 		}
 		if free := sn.free(); free < n {
-			return nil, &Error{Class: ClassConflict, Resource: KindSubnet, ID: sn.ID, Reason: "NoFreeAddress", Message: "not enough free private addresses"}
+			return nil, nil, &Error{Class: ClassConflict, Resource: KindSubnet, ID: sn.ID, Reason: "NoFreeAddress", Message: "not enough free private addresses"}
 		}
 	}
 	for _, gid := range spec.SecurityGroupIDs {
 		g := c.groups[gid]
 		if g == nil || g.Region != r.ID {
-			return nil, notFound(KindSecurityGroup, gid)
+			return nil, nil, notFound(KindSecurityGroup, gid)
 		}
 		if sn != nil && g.VPCID != sn.VPCID {
-			return nil, errorf(ClassInvalidParameter, KindSecurityGroup, gid, "group is in VPC %s, not %s", g.VPCID, sn.VPCID)
+			return nil, nil, errorf(ClassInvalidParameter, KindSecurityGroup, gid, "group is in VPC %s, not %s", g.VPCID, sn.VPCID)
 		}
 	}
 	if err := c.checkQuotaLocked(r, QuotaInstances, n); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := c.checkQuotaLocked(r, QuotaVCPUs, n*spec.VCPU); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := c.takeLocked(StockKey{r.ID, spec.Zone, spec.Type}, mode, n, now); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]Instance, 0, n)
 	for range n {
@@ -187,7 +250,7 @@ func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
 			ID: c.newIDLocked(KindInstance, r.ID), Region: r.ID, Zone: z.Name, ZoneID: z.ID, Type: spec.Type,
 			VCPU: spec.VCPU, ChargeMode: mode, ImageID: spec.ImageID, Name: spec.Name,
 			SecurityGroupIDs: slices.Clone(spec.SecurityGroupIDs), Tags: maps.Clone(spec.Tags), Token: spec.Token,
-			DeletionProtection: spec.DeletionProtection, Created: now, Started: now,
+			DeletionProtection: spec.DeletionProtection, Created: created, Started: created,
 		}}
 		in.retention = c.opts.DeletedRetention
 		if sn != nil {
@@ -199,20 +262,21 @@ func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
 			in.PublicIP = r.allocPublicIP()
 		}
 		for _, d := range spec.Disks {
-			d.ID = c.newIDLocked(KindDisk, r.ID)
+			if d.ID == "" {
+				d.ID = c.newIDLocked(KindDisk, r.ID)
+			}
 			in.Disks = append(in.Disks, d)
 		}
 		for _, gid := range spec.SecurityGroupIDs {
 			c.groups[gid].instances++
 		}
-		in.life.set(StatePending, now)
+		in.life.set(initial, now)
 		c.instances[in.ID] = in
-		r.instanceIDs = insertSorted(r.instanceIDs, in.ID)
 		out = append(out, in.snapshot(now, c.delay))
 	}
 	r.usage[QuotaInstances] += n
 	r.usage[QuotaVCPUs] += n * spec.VCPU
-	return out, nil
+	return out, r, nil
 }
 
 // Instance returns the instance id of region, or ClassNotFound.

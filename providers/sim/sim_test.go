@@ -3,6 +3,7 @@ package sim_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"sync"
 	"testing"
@@ -494,9 +495,6 @@ func TestAddresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	ins, _ := c.CreateInstances(sim.InstanceSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Type: "t"})
-	if _, err := c.AssociateAddress("cn-hangzhou", a.ID, ins[0].ID); !errors.Is(err, sim.ErrIncorrectState) {
-		t.Errorf("bind to a pending instance: %v", err)
-	}
 	clk.Advance(2 * time.Second)
 	if a, err = c.AssociateAddress("cn-hangzhou", a.ID, ins[0].ID); err != nil || a.State != sim.AddressAssociating {
 		t.Fatalf("associate: %+v, %v", a, err)
@@ -511,6 +509,9 @@ func TestAddresses(t *testing.T) {
 	}
 	if err := c.RemoveInstance(in.ID); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := c.AssociateAddress("cn-hangzhou", a.ID, in.ID); !errors.Is(err, sim.ErrIncorrectState) {
+		t.Errorf("bind to a deleting instance: %v", err)
 	}
 	if a, _ = c.GetAddress("cn-hangzhou", a.ID); a.State != sim.AddressAvailable || a.InstanceID != "" {
 		t.Errorf("address of a removed instance: %+v", a)
@@ -576,5 +577,39 @@ func BenchmarkCreateInstances(b *testing.B) {
 		if _, err := c.CreateInstances(spec); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestSeeding(t *testing.T) {
+	c, clk := newCloud(t, func(o *sim.Options) { o.TransitionDelay = time.Hour })
+	v, err := c.CreateVPC(sim.VPCSpec{Region: "cn-hangzhou", CIDR: netip.MustParsePrefix("10.0.0.0/16"), Available: true})
+	if err != nil || v.State != sim.NetAvailable {
+		t.Fatalf("seeded VPC %+v, %v", v, err)
+	}
+	s, err := c.CreateSubnet(sim.SubnetSpec{Region: "cn-hangzhou", VPCID: v.ID, Zone: "cn-hangzhou-h", CIDR: netip.MustParsePrefix("10.0.0.0/24"), Available: true})
+	if err != nil || s.State != sim.NetAvailable || s.Capacity != 250 {
+		t.Fatalf("seeded subnet %+v, %v", s, err)
+	}
+	past := clk.Now().Add(-48 * time.Hour)
+	var specs []sim.InstanceSpec
+	for i := range 50 {
+		specs = append(specs, sim.InstanceSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Type: fmt.Sprint("t", i%3), SubnetID: s.ID,
+			State: sim.StateRunning, Created: past, Disks: []sim.Disk{{ID: fmt.Sprint("d-", i), System: true}}})
+	}
+	ins, err := c.SeedInstances(specs)
+	if err != nil || len(ins) != 50 {
+		t.Fatalf("seeded %d, %v", len(ins), err)
+	}
+	all := c.Instances("cn-hangzhou")
+	for i, in := range all {
+		if in.State != sim.StateRunning || !in.Created.Equal(past) || len(in.Disks) != 1 {
+			t.Fatalf("seeded instance %+v", in)
+		}
+		if i > 0 && all[i-1].ID >= in.ID {
+			t.Fatalf("instances not sorted at %d", i)
+		}
+	}
+	if _, err := c.SeedInstances([]sim.InstanceSpec{{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", State: sim.StateDeleted}}); !errors.Is(err, sim.ErrInvalidParameter) {
+		t.Errorf("seeding deleted instances: %v", err)
 	}
 }
