@@ -206,6 +206,7 @@ func New(opts ...Option) *Server {
 			o.Seed = seed
 			o.TransitionDelay = c.delay
 			o.Currency = c.quirks.currency
+			o.IDs = CloudIDs
 			o.Quotas = map[sim.Quota]int{sim.QuotaVPCs: defaultVPCQuota, sim.QuotaAddresses: defaultEIPQuota}
 		})
 	} else {
