@@ -190,8 +190,8 @@ func (s *Server) describePrice(c *call) (response, error) {
 	}
 	r := &describePriceResp{}
 	pr := &r.PriceInfo.Price
-	pr.Currency = s.quirks.currency
-	r.PriceInfo.RelatedPrice.MarketplaceImagePrice.Currency = s.quirks.currency
+	pr.Currency = s.cloud.Currency()
+	r.PriceInfo.RelatedPrice.MarketplaceImagePrice.Currency = pr.Currency
 	pr.DetailInfos.DetailInfo = []detailInfoJSON{}
 	r.PriceInfo.Rules.Rule = []ruleJSON{}
 	discount := 0.0

@@ -5,6 +5,13 @@
 // or serve it on a port over HTTP, HTTPS and as a proxy with New and Serve,
 // as cmd/cloudemu does. Every served action answers with the fields of its
 // documented response table (testdata/documented).
+//
+// The emulator is a face of a simulated cloud (package sim): the
+// resources, their states, stock, quotas, client tokens, faults, latency,
+// the call log and change events are the sim.Cloud's (Server.Cloud), and
+// the emulator keeps only the wire: parameters, signatures, JSON shapes,
+// error codes and statuses, paging styles and documented quirks. A server
+// built WithCloud serves a cloud that other faces serve too.
 package aliyuntest
 
 import (
@@ -98,8 +105,9 @@ func WithUnknownAccessKeyStatus(status int) Option {
 	return func(c *config) { c.quirks.unknownKeyStatus = status }
 }
 
-// WithCurrency sets the DescribePrice currency: "CNY" (the default, China
-// site) or "USD" (international site, inferred, not confirmed).
+// WithCurrency sets the simulated cloud's currency, which DescribePrice
+// answers in: "CNY" (the default, China site) or "USD" (international
+// site, inferred, not confirmed).
 func WithCurrency(currency string) Option {
 	return func(c *config) { c.quirks.currency = currency }
 }
