@@ -322,7 +322,7 @@ func (s *Server) runInstances(c *call) (response, error) {
 		}
 		r.InstanceIdSets.InstanceIdSet = append(r.InstanceIdSets.InstanceIdSet, in.ID)
 	}
-	hourly := float64(n) * c.region.priceFactor * sp.typ.hourly
+	hourly := float64(n) * c.region.priceFactor * s.typePrice(sp.typ)
 	r.TradePrice = round2(hourly)
 	if sp.prepaid {
 		s.st.seq++

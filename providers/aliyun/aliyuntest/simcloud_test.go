@@ -91,3 +91,23 @@ func TestTwoServersOverOneCloud(t *testing.T) {
 		t.Errorf("RunInstances calls seen through b: %d, want %d", got, want)
 	}
 }
+
+// TestCloudPrice: a price set on the simulated cloud is the list price
+// DescribePrice answers, in the cloud's currency.
+func TestCloudPrice(t *testing.T) {
+	c := newClients(t, WithCurrency("USD"))
+	c.srv.Cloud().SetPrice("ecs.g7.large", 2.5)
+	pr := ecs.CreateDescribePriceRequest()
+	pr.InstanceType = "ecs.g7.large"
+	p, err := c.ecs.DescribePrice(pr)
+	must(t, err)
+	var got float64
+	for _, d := range p.PriceInfo.Price.DetailInfos.DetailInfo {
+		if d.Resource == "instanceType" {
+			got = d.OriginalPrice
+		}
+	}
+	if got != 2.5 || p.PriceInfo.Price.Currency != "USD" {
+		t.Errorf("instance type price %v %s, want 2.5 USD", got, p.PriceInfo.Price.Currency)
+	}
+}
