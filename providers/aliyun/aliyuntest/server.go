@@ -81,6 +81,8 @@ type config struct {
 	hasSeed bool
 	quirks  quirks
 	cloud   *sim.Cloud
+	// maxCalls bounds the call log (WithCallLogLimit).
+	maxCalls int
 }
 
 // quirks are behaviours the API reference could not confirm; each has an option.
@@ -143,6 +145,14 @@ func WithRegions(regions ...Region) Option {
 // WithTransitionDelay and WithCurrency are ignored.
 func WithCloud(c *sim.Cloud) Option {
 	return func(cf *config) { cf.cloud = c }
+}
+
+// WithCallLogLimit keeps only the last n calls in the call log (Calls),
+// for a server that runs long; CallCount still counts every call. The
+// default keeps every call. It is ignored WithCloud (sim.Options.MaxCalls
+// holds).
+func WithCallLogLimit(n int) Option {
+	return func(c *config) { c.maxCalls = n }
 }
 
 // WithLatency delays every call by d (see also Server.SetLatency).
@@ -215,6 +225,7 @@ func New(opts ...Option) *Server {
 			o.TransitionDelay = c.delay
 			o.Currency = c.quirks.currency
 			o.IDs = CloudIDs
+			o.MaxCalls = c.maxCalls
 			o.Quotas = map[sim.Quota]int{sim.QuotaVPCs: defaultVPCQuota, sim.QuotaAddresses: defaultEIPQuota}
 		})
 	} else {
