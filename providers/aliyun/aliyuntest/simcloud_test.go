@@ -159,3 +159,27 @@ func TestTrailLimitKeepsPaging(t *testing.T) {
 		t.Errorf("after the drop: %v (next %q), want the two oldest left", rest, next)
 	}
 }
+
+// TestSweepAttrs: the emulator drops its attributes of an instance another
+// face deleted, and keeps those of live ones.
+func TestSweepAttrs(t *testing.T) {
+	c := newClients(t)
+	n := c.network(t, testRegion)
+	ids := c.run(t, n, 2)
+	if err := c.srv.Cloud().RemoveInstance(ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	c.srv.mu.Lock()
+	defer c.srv.mu.Unlock()
+	c.srv.st.creates = sweepEvery - 1
+	c.srv.st.sweepAttrs()
+	if _, ok := c.srv.st.ecs[ids[0]]; ok {
+		t.Error("attributes of the deleted instance kept")
+	}
+	if _, ok := c.srv.st.ecs[ids[1]]; !ok {
+		t.Error("attributes of the live instance dropped")
+	}
+	if _, ok := c.srv.st.vpcx[n.vpcID]; !ok {
+		t.Error("attributes of the live VPC dropped")
+	}
+}
