@@ -146,7 +146,6 @@ func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.Now()
-	c.pruneLocked(now)
 	r, err := c.regionLocked(spec.Region)
 	if err != nil {
 		return nil, err
