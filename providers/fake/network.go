@@ -431,6 +431,10 @@ func (p *Provider) AssociateAddress(ctx context.Context, scope network.Scope, ad
 	if a.InstanceID == instanceID && in.AddressID == addressID {
 		return nil
 	}
+	if in.State == sim.StatePending {
+		return p.errorf(op, scope.Region, multicloud.CodeConflict, "IncorrectInstanceStatus",
+			"instance %s is %s, binding an address needs it started", instanceID, instanceStatus(in.State))
+	}
 	if in.PublicIP.IsValid() {
 		return p.errorf(op, scope.Region, multicloud.CodeConflict, "InvalidAssociation.Duplicated",
 			"instance %s already has a public address", instanceID)

@@ -44,7 +44,7 @@ func (s *Server) Audit() Audit {
 	}
 	for _, in := range s.st.instances {
 		a.Instances++
-		a.InstancesByStatus[in.life.at(now, s.delay).String()]++
+		a.InstancesByStatus[in.life.at(now, s.delay()).String()]++
 	}
 	for _, v := range s.st.vpcs {
 		a.VPCs++
@@ -58,7 +58,7 @@ func (s *Server) Audit() Audit {
 	for _, e := range s.st.eips {
 		a.EIPs++
 		a.EIPsByOwner[ownerOf(e.tags)]++
-		st := e.life.at(now, s.delay)
+		st := e.life.at(now, s.delay())
 		a.EIPsByStatus[st.String()]++
 		if st == phAvailable {
 			a.UnassociatedEIPs++

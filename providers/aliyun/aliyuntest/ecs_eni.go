@@ -87,7 +87,7 @@ func (s *Server) eniJSON(in *instance, now time.Time) eniJSON {
 		Tags: ecsTagsJSON(nil), Type: "Primary", VSwitchId: in.vsw.id, VpcId: in.vsw.vpc.id, ZoneId: in.zone}
 	j.Attachment.InstanceId = in.id
 	var pub publicIPJSON
-	if e := in.boundEIP(now, s.delay); e != nil {
+	if e := in.boundEIP(now, s.delay()); e != nil {
 		pub = publicIPJSON{AllocationId: e.id, PublicIpAddress: ipString(e.ip)}
 	} else if in.publicIP != 0 {
 		pub = publicIPJSON{PublicIpAddress: ipString(in.publicIP)}

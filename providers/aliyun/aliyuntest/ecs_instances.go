@@ -270,7 +270,7 @@ func (in *instance) privateDNSName() string {
 func (s *Server) instanceJSON(in *instance, now time.Time) instanceJSON {
 	j := instanceJSON{
 		InstanceId: in.id, InstanceName: in.displayName(), HostName: in.host(), Description: in.description,
-		Status: in.life.at(now, s.delay).String(), RegionId: in.rg.id, ZoneId: in.zone,
+		Status: in.life.at(now, s.delay()).String(), RegionId: in.rg.id, ZoneId: in.zone,
 		InstanceType: in.typ.id, InstanceTypeFamily: in.typ.family, Cpu: in.typ.cpu, Memory: int(in.typ.memGiB * 1024),
 		GPUAmount: in.typ.gpus, GPUSpec: in.typ.gpuSpec, OSName: in.img.osName, OSNameEn: in.img.osNameEn, OSType: "linux",
 		ImageId: in.img.id, InstanceChargeType: "PostPaid", InternetChargeType: "PayByTraffic",
@@ -306,7 +306,7 @@ func (s *Server) instanceJSON(in *instance, now time.Time) instanceJSON {
 	j.PublicIpAddress = ips(in.publicIP)
 	j.InnerIpAddress = ips(0)
 	j.RdmaIpAddress = ips(0)
-	if e := in.boundEIP(now, s.delay); e != nil {
+	if e := in.boundEIP(now, s.delay()); e != nil {
 		j.EipAddress.AllocationId = e.id
 		j.EipAddress.IpAddress = ipString(e.ip)
 		j.EipAddress.Bandwidth = e.bandwidth
@@ -442,7 +442,7 @@ func (s *Server) describeInstances(c *call) (response, error) {
 	var keep func(*instance) bool
 	total := len(all)
 	if !f.empty() {
-		keep = func(in *instance) bool { return f.match(in, c.now, s.delay) }
+		keep = func(in *instance) bool { return f.match(in, c.now, s.delay()) }
 		total = 0
 		for _, in := range all {
 			if keep(in) {
@@ -520,7 +520,7 @@ func (s *Server) describeInstanceStatus(c *call) (response, error) {
 	r.InstanceStatuses.InstanceStatus = []instanceStatusJSON{}
 	for _, in := range paginate(match, pg) {
 		r.InstanceStatuses.InstanceStatus = append(r.InstanceStatuses.InstanceStatus,
-			instanceStatusJSON{InstanceId: in.id, Status: in.life.at(c.now, s.delay).String()})
+			instanceStatusJSON{InstanceId: in.id, Status: in.life.at(c.now, s.delay()).String()})
 	}
 	return r, nil
 }

@@ -95,7 +95,7 @@ func (s *Server) single(c *call, op instanceOp) (response, error) {
 	if in == nil || in.rg != c.region {
 		return nil, errInstanceNotFound
 	}
-	if err := op.check(in, in.life.settle(c.now, s.delay)); err != nil {
+	if err := op.check(in, in.life.settle(c.now, s.delay())); err != nil {
 		return nil, err
 	}
 	if dry {
@@ -172,7 +172,7 @@ func (s *Server) batch(c *call, op instanceOp) (*batchResp, error) {
 			continue
 		}
 		ins[i] = in
-		errs[i] = op.check(in, in.life.settle(c.now, s.delay))
+		errs[i] = op.check(in, in.life.settle(c.now, s.delay()))
 		if errs[i] != nil && !successFirst {
 			return nil, errs[i]
 		}

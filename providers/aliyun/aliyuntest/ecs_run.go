@@ -3,6 +3,8 @@ package aliyuntest
 import (
 	"strconv"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 type runInstancesResp struct {
@@ -256,7 +258,7 @@ func (s *Server) runInstances(c *call) (response, error) {
 	if vsw == nil || vsw.vpc.rg != c.region {
 		return nil, errCode(404, "InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.")
 	}
-	if netPhase(vsw.life, c.now, s.delay) != "Available" {
+	if netPhase(vsw.life, c.now, s.delay()) != "Available" {
 		return nil, errCode(400, "IncorrectVSwitchStatus", "The current status of the vSwitch does not support this operation.")
 	}
 	if sp.zone == "" {
@@ -278,20 +280,24 @@ func (s *Server) runInstances(c *call) (response, error) {
 		}
 	}
 	n := sp.amount
-	if stockStatus(st.stockCategory(c.region.id, sp.zone, sp.typ.id, sp.stockMode)) == "SoldOut" {
-		return nil, errCode(403, "OperationDenied.NoStock", "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.")
-	}
-	if stock := st.stockOf(c.region.id, sp.zone, sp.typ.id); stock != unlimitedStock && stock < n {
-		if stock < sp.minAmount || stock == 0 {
-			return nil, errCode(403, "OperationDenied.NoStock", "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.")
+	mode := simMode(sp.stockMode)
+	noStock := errCode(403, "OperationDenied.NoStock", "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.")
+	if avail := st.cloud.Available(c.region.id, sp.zone, sp.typ.id, mode); avail == 0 {
+		return nil, noStock
+	} else if avail != sim.Unlimited && avail < n {
+		if avail < sp.minAmount {
+			return nil, noStock
 		}
-		n = stock
+		n = avail
 	}
 	if free := vsw.freeIPs(); free < n {
 		return nil, errCode(403, "InvalidVSwitchId.IpNotEnough", "The specified vSwitch has not enough IP addresses.")
 	}
 	if dry {
 		return nil, errDryRun
+	}
+	if err := st.cloud.TakeStock(c.region.id, sp.zone, sp.typ.id, mode, n); err != nil {
+		return nil, noStock
 	}
 	r := &runInstancesResp{}
 	r.InstanceIdSets.InstanceIdSet = make([]string, 0, n)
@@ -303,9 +309,6 @@ func (s *Server) runInstances(c *call) (response, error) {
 			}
 		}
 		r.InstanceIdSets.InstanceIdSet = append(r.InstanceIdSets.InstanceIdSet, in.id)
-	}
-	if stock := st.stockOf(c.region.id, sp.zone, sp.typ.id); stock != unlimitedStock {
-		st.stock[stockKey{c.region.id, sp.zone, sp.typ.id}] = stock - n
 	}
 	hourly := float64(n) * c.region.priceFactor * sp.typ.hourly
 	r.TradePrice = round2(hourly)
@@ -364,6 +367,7 @@ func (st *state) removeInstance(in *instance, now time.Time) {
 			g.instances--
 		}
 	}
+	st.cloud.ReturnStock(in.rg.id, in.zone, in.typ.id, 1)
 	if e := in.eip; e != nil {
 		e.instance = nil
 		e.life.set(phAvailable, now)

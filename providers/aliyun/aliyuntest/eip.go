@@ -3,6 +3,8 @@ package aliyuntest
 import (
 	"strconv"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // eip is an elastic IP address. Its lifecycle is Available -> Associating ->
@@ -85,7 +87,7 @@ func (s *Server) allocateEipAddress(c *call) (response, error) {
 	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
 		return prev, err
 	}
-	if len(c.region.eips) >= s.st.eipQuota {
+	if q := s.cloud.Quota(c.region.id, sim.QuotaAddresses); q != sim.Unlimited && len(c.region.eips) >= q {
 		return nil, errCode(400, "QuotaExceeded.Eip", "Elastic IP address quota exceeded.")
 	}
 	e := s.st.newEIP(c.region, bw, ict, prepaid, name, c.p.str("Description"), tags, c.now)
@@ -116,7 +118,7 @@ func (s *Server) lookupEIP(c *call) (*eip, error) {
 	if e == nil || e.rg != c.region {
 		return nil, errEipNotFound
 	}
-	e.life.settle(c.now, s.delay)
+	e.life.settle(c.now, s.delay())
 	return e, nil
 }
 
@@ -143,10 +145,10 @@ func (s *Server) associateEipAddress(c *call) (response, error) {
 	}
 	// The reference does not confirm which instance states accept an EIP;
 	// by default only Pending is refused (WithEIPRefusedInstanceStatuses).
-	if contains(s.quirks.eipRefusesStatuses, in.life.settle(c.now, s.delay).String()) {
+	if contains(s.quirks.eipRefusesStatuses, in.life.settle(c.now, s.delay()).String()) {
 		return nil, errCode(400, "IncorrectInstanceStatus", "The current status of the resource does not support this operation.")
 	}
-	if in.eip != nil && in.eip.boundTo(c.now, s.delay) == in {
+	if in.eip != nil && in.eip.boundTo(c.now, s.delay()) == in {
 		return nil, errCode(400, "InvalidAssociation.Duplicated", "Specified instance already has an elastic IP address.")
 	}
 	if err := c.p.dryRun(); err != nil {
@@ -289,7 +291,7 @@ func (s *Server) describeEipAddresses(c *call) (response, error) {
 }
 
 func (s *Server) eipJSON(e *eip, now time.Time) eipJSON {
-	j := eipJSON{AllocationId: e.id, IpAddress: ipString(e.ip), Status: e.life.at(now, s.delay).String(),
+	j := eipJSON{AllocationId: e.id, IpAddress: ipString(e.ip), Status: e.life.at(now, s.delay()).String(),
 		Bandwidth: strconv.Itoa(e.bandwidth), InternetChargeType: e.internetChargeType, ChargeType: "PostPaid",
 		Name: e.name, Description: e.description, AllocationTime: formatTimeSec(time.Unix(e.allocated, 0)),
 		RegionId: e.rg.id, ISP: "BGP", Netmode: "public", Tags: vpcTagsJSON(e.tags), BusinessStatus: "Normal",
@@ -297,7 +299,7 @@ func (s *Server) eipJSON(e *eip, now time.Time) eipJSON {
 	if e.prepaid {
 		j.ChargeType = "PrePaid"
 	}
-	if in := e.boundTo(now, s.delay); in != nil {
+	if in := e.boundTo(now, s.delay()); in != nil {
 		j.InstanceId, j.InstanceType, j.InstanceRegionId = in.id, "EcsInstance", in.rg.id
 		j.PrivateIpAddress, j.VpcId = ipString(in.privateIP), in.vsw.vpc.id
 	}

@@ -8,13 +8,13 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 const (
-	defaultVPCQuota = 10
-	defaultEIPQuota = 100
-	// unlimitedStock is the stock of a (zone, type) nobody set.
-	unlimitedStock = -1
+	defaultVPCQuota = sim.DefaultVPCQuota
+	defaultEIPQuota = sim.DefaultAddressQuota
 )
 
 // phase is a resource lifecycle state. Transient phases resolve to the next
@@ -103,22 +103,11 @@ type state struct {
 	vswitches  map[string]*vswitch
 	sgs        map[string]*securityGroup
 	eips       map[string]*eip
-	tokens     map[tokenKey]tokenEntry
-	stock      map[stockKey]int
-	stockCat   map[stockModeKey]string // SetStockCategory
 	seq        uint64
-	vpcQuota   int
-	eipQuota   int
+	// cloud holds what the emulator shares with the other faces: stock,
+	// quotas and the client-token ledger.
+	cloud *sim.Cloud
 }
-
-type tokenKey struct{ action, region, token string }
-
-type tokenEntry struct {
-	fingerprint string
-	clone       func() response // a fresh copy, so each reply gets its own RequestId
-}
-
-type stockKey struct{ region, zone, instanceType string }
 
 // region holds the per-region resource indexes. Slices are sorted by ID, which
 // NextToken pagination relies on.
@@ -135,7 +124,7 @@ type region struct {
 	nextPublicIP  uint32
 }
 
-func newState(regions []Region, vpcQuota, eipQuota int) *state {
+func newState(regions []Region, cloud *sim.Cloud) *state {
 	st := &state{
 		regions:   make(map[string]*region, len(regions)),
 		instances: make(map[string]*instance),
@@ -143,11 +132,7 @@ func newState(regions []Region, vpcQuota, eipQuota int) *state {
 		vswitches: make(map[string]*vswitch),
 		sgs:       make(map[string]*securityGroup),
 		eips:      make(map[string]*eip),
-		tokens:    make(map[tokenKey]tokenEntry),
-		stock:     make(map[stockKey]int),
-		stockCat:  make(map[stockModeKey]string),
-		vpcQuota:  vpcQuota,
-		eipQuota:  eipQuota,
+		cloud:     cloud,
 	}
 	for i, r := range regions {
 		rg := &region{id: r.ID, localName: r.LocalName, zones: r.Zones, priceFactor: r.PriceFactor}
@@ -271,77 +256,61 @@ func (rg *region) allocPublicIP() uint32 {
 	return ip
 }
 
+// tokenKey is the ledger key of a call's ClientToken: tokens are scoped
+// to the action and the region.
+func tokenKey(c *call) sim.TokenKey {
+	return sim.TokenKey{Action: c.action, Region: c.region.id, Token: c.p.str("ClientToken")}
+}
+
 // claimToken returns the stored response for a repeated ClientToken, or
 // IdempotentParameterMismatch when the parameters differ. A nil response
-// and nil error mean the token is new.
+// and nil error mean the token is new. Server.mu is held from the claim
+// to storeToken, so that a token is claimed once.
 func (st *state) claimToken(c *call) (response, error) {
 	tok := c.p.str("ClientToken")
-	if tok == "" {
-		return nil, nil
-	}
 	if len(tok) > 64 {
 		return nil, errInvalid("ClientToken", tok)
 	}
-	e, ok := st.tokens[tokenKey{c.action, c.region.id, tok}]
+	prev, ok, err := st.cloud.ClaimToken(tokenKey(c), c.p.fingerprint())
+	if err != nil {
+		return nil, errCode(400, "IdempotentParameterMismatch", "The specified parameter has changed while using an already used clientToken.")
+	}
 	if !ok {
 		return nil, nil
 	}
-	if e.fingerprint != c.p.fingerprint() {
-		return nil, errCode(400, "IdempotentParameterMismatch", "The specified parameter has changed while using an already used clientToken.")
-	}
-	return e.clone(), nil
+	return prev.(func() response)(), nil
 }
 
-// storeToken remembers a successful response for its ClientToken.
+// storeToken remembers a successful response for its ClientToken: the
+// ledger keeps a function that makes a fresh copy, so that each reply
+// gets its own RequestId.
 func storeToken[T any, PT interface {
 	*T
 	response
 }](st *state, c *call, r PT) {
-	if tok := c.p.str("ClientToken"); tok != "" {
-		saved := *r
-		st.tokens[tokenKey{c.action, c.region.id, tok}] = tokenEntry{
-			fingerprint: c.p.fingerprint(),
-			clone:       func() response { cp := saved; return PT(&cp) },
-		}
-	}
+	saved := *r
+	st.cloud.StoreToken(tokenKey(c), c.p.fingerprint(), func() response { cp := saved; return PT(&cp) })
 }
 
 // SetStock sets how many more instances of instanceType can be created in
-// zone; 0 makes RunInstances fail with OperationDenied.NoStock and
-// DescribeAvailableResource report SoldOut (in every charge mode without a
-// SetStockCategory setting). A negative n restores unlimited stock.
+// zone (sim.Cloud.SetStock); 0 makes RunInstances fail with
+// OperationDenied.NoStock and DescribeAvailableResource report SoldOut
+// (in every charge mode without a SetStockCategory setting). A negative n
+// restores unlimited stock. RunInstances takes from it and deleting an
+// instance gives back.
 func (s *Server) SetStock(region, zone, instanceType string, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n < 0 {
-		delete(s.st.stock, stockKey{region, zone, instanceType})
-		return
-	}
-	s.st.stock[stockKey{region, zone, instanceType}] = n
+	s.cloud.SetStock(region, zone, instanceType, n)
 }
 
-func (st *state) stockOf(region, zone, typ string) int {
-	if n, ok := st.stock[stockKey{region, zone, typ}]; ok {
-		return n
-	}
-	return unlimitedStock
-}
+// SetVPCQuota sets the number of VPCs allowed in every region (default
+// 10; sim.Cloud.SetQuota sets one region's); CreateVpc beyond it fails
+// with QuotaExceeded.Vpc.
+func (s *Server) SetVPCQuota(n int) { s.cloud.SetQuota("", sim.QuotaVPCs, n) }
 
-// SetVPCQuota sets the number of VPCs allowed per region (default 10);
-// CreateVpc beyond it fails with QuotaExceeded.Vpc.
-func (s *Server) SetVPCQuota(n int) {
-	s.mu.Lock()
-	s.st.vpcQuota = n
-	s.mu.Unlock()
-}
-
-// SetEIPQuota sets the number of EIPs allowed per region (default 100);
-// AllocateEipAddress beyond it fails with QuotaExceeded.Eip.
-func (s *Server) SetEIPQuota(n int) {
-	s.mu.Lock()
-	s.st.eipQuota = n
-	s.mu.Unlock()
-}
+// SetEIPQuota sets the number of EIPs allowed in every region (default
+// 100; sim.Cloud.SetQuota sets one region's); AllocateEipAddress beyond
+// it fails with QuotaExceeded.Eip.
+func (s *Server) SetEIPQuota(n int) { s.cloud.SetQuota("", sim.QuotaAddresses, n) }
 
 // SetInstanceStatus forces the status of an instance, as if changed outside
 // the code under test. status is one of Pending, Starting, Running, Stopping,

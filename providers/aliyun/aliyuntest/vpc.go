@@ -3,6 +3,8 @@ package aliyuntest
 import (
 	"net/netip"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // vpc is a VPC; its lifecycle is Pending then Available.
@@ -104,7 +106,7 @@ func (s *Server) createVpc(c *call) (response, error) {
 	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
 		return prev, err
 	}
-	if len(c.region.vpcs) >= s.st.vpcQuota {
+	if q := s.cloud.Quota(c.region.id, sim.QuotaVPCs); q != sim.Unlimited && len(c.region.vpcs) >= q {
 		return nil, errCode(400, "QuotaExceeded.Vpc", "VPC quota exceeded.")
 	}
 	if dry {
@@ -201,7 +203,7 @@ func (s *Server) describeVpcs(c *call) (response, error) {
 	r := &describeVpcsResp{TotalCount: len(match), PageNumber: pg.number, PageSize: pg.size}
 	r.Vpcs.Vpc = []vpcJSON{}
 	for _, v := range paginate(match, pg) {
-		j := vpcJSON{VpcId: v.id, VpcName: v.name, Status: netPhase(v.life, c.now, s.delay), CidrBlock: v.cidr.String(),
+		j := vpcJSON{VpcId: v.id, VpcName: v.name, Status: netPhase(v.life, c.now, s.delay()), CidrBlock: v.cidr.String(),
 			Description: v.description, RegionId: v.rg.id, VRouterId: v.vrouter, CreationTime: formatTimeSec(time.Unix(v.created, 0)),
 			ResourceGroupId: "rg-acfm" + v.id[4:], OwnerId: ownerID, Tags: vpcTagsJSON(v.tags), CenStatus: "Detached",
 			DnsHostnameStatus: "DISABLED"}
@@ -230,7 +232,7 @@ func (s *Server) deleteVpc(c *call) (response, error) {
 	if v == nil || v.rg != c.region {
 		return nil, errVpcNotFound
 	}
-	if netPhase(v.life, c.now, s.delay) != "Available" {
+	if netPhase(v.life, c.now, s.delay()) != "Available" {
 		return nil, errIncorrectVpcState
 	}
 	if len(v.vswitches) > 0 || v.sgs > 0 {
@@ -282,7 +284,7 @@ func (s *Server) createVSwitch(c *call) (response, error) {
 	if v == nil || v.rg != c.region {
 		return nil, errVpcNotFound
 	}
-	if netPhase(v.life, c.now, s.delay) != "Available" {
+	if netPhase(v.life, c.now, s.delay()) != "Available" {
 		return nil, errIncorrectVpcState
 	}
 	if !c.region.hasZone(zone) {
@@ -370,7 +372,7 @@ func (s *Server) describeVSwitches(c *call) (response, error) {
 	r.VSwitches.VSwitch = []vswitchJSON{}
 	for _, w := range paginate(match, pg) {
 		j := vswitchJSON{
-			VSwitchId: w.id, VpcId: w.vpc.id, ZoneId: w.zone, CidrBlock: w.cidr.String(), Status: netPhase(w.life, c.now, s.delay),
+			VSwitchId: w.id, VpcId: w.vpc.id, ZoneId: w.zone, CidrBlock: w.cidr.String(), Status: netPhase(w.life, c.now, s.delay()),
 			VSwitchName: w.name, Description: w.description, AvailableIpAddressCount: int64(w.capacity() - w.used),
 			CreationTime: formatTimeSec(time.Unix(w.created, 0)), OwnerId: ownerID, Tags: vpcTagsJSON(w.tags),
 			ResourceGroupId: "rg-acfm" + w.vpc.id[4:],
@@ -392,7 +394,7 @@ func (s *Server) deleteVSwitch(c *call) (response, error) {
 	if w == nil || w.vpc.rg != c.region {
 		return nil, errVSwitchNotFound
 	}
-	if netPhase(w.life, c.now, s.delay) != "Available" {
+	if netPhase(w.life, c.now, s.delay()) != "Available" {
 		return nil, errCode(400, "IncorrectVSwitchStatus", "The current status of the vSwitch does not support this operation.")
 	}
 	if w.used > 0 {

@@ -110,7 +110,7 @@ func (s *Server) describeVpcAttribute(c *call) (response, error) {
 	}
 	r := &describeVpcAttributeResp{CidrBlock: v.cidr.String(), CreationTime: formatTimeSec(time.Unix(v.created, 0)),
 		Description: v.description, DnsHostnameStatus: "DISABLED", OwnerId: ownerID, RegionId: v.rg.id,
-		ResourceGroupId: "rg-acfm" + v.id[4:], Status: netPhase(v.life, c.now, s.delay), VRouterId: v.vrouter,
+		ResourceGroupId: "rg-acfm" + v.id[4:], Status: netPhase(v.life, c.now, s.delay()), VRouterId: v.vrouter,
 		VpcId: v.id, VpcName: v.name}
 	r.AssociatedCens.AssociatedCen = []associatedCenJSON{}
 	r.AssociatedPropagationSources.AssociatedPropagationSources = []propagationSourceJSON{}
@@ -187,7 +187,7 @@ func (s *Server) describeVSwitchAttributes(c *call) (response, error) {
 	r.ResourceGroupId = "rg-acfm" + w.vpc.id[4:]
 	r.RouteTable.RouteTableId = w.vpc.routeTable
 	r.RouteTable.RouteTableType = "System"
-	r.Status = netPhase(w.life, c.now, s.delay)
+	r.Status = netPhase(w.life, c.now, s.delay())
 	r.Tags.Tag = vpcAttrTags(w.tags)
 	r.VSwitchId, r.VSwitchName, r.VpcId, r.ZoneId = w.id, w.name, w.vpc.id, w.zone
 	return r, nil
