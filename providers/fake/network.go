@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/network"
@@ -108,7 +109,7 @@ func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, tok
 func (p *Provider) createVPC(ctx context.Context, scope network.Scope, cidr, token string) (_ network.VPC, err error) {
 	const op = "CreateVPC"
 	target := ""
-	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer func(at time.Time) { p.track(op, scope.Region, target, at, &err) }(p.now())
 	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.VPC{}, err
@@ -207,7 +208,7 @@ func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID,
 func (p *Provider) createSwitch(ctx context.Context, scope network.Scope, vpcID, zone, cidr, token string) (_ network.Switch, err error) {
 	const op = "CreateSwitch"
 	target := ""
-	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer func(at time.Time) { p.track(op, scope.Region, target, at, &err) }(p.now())
 	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Switch{}, err
@@ -293,7 +294,7 @@ func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope,
 func (p *Provider) createSecurityGroup(ctx context.Context, scope network.Scope, vpcID, token string) (_ network.SecurityGroup, err error) {
 	const op = "CreateSecurityGroup"
 	target := ""
-	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer func(at time.Time) { p.track(op, scope.Region, target, at, &err) }(p.now())
 	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.SecurityGroup{}, err
@@ -364,7 +365,7 @@ func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spe
 func (p *Provider) allocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (_ network.Address, err error) {
 	const op = "AllocateAddress"
 	target := ""
-	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer func(at time.Time) { p.track(op, scope.Region, target, at, &err) }(p.now())
 	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Address{}, err
