@@ -336,8 +336,9 @@ func (c *Cloud) InstanceCount(region string) int {
 // InstancePage returns at most limit instances of region whose IDs sort
 // after after ("" for the first), in ID order, those keep rejects left out
 // (nil keeps all), and the ID to continue after ("" when no instance is
-// left). keep sees snapshots and must not call the Cloud. It reads only
-// the page, not the region, when keep is nil.
+// left). keep sees each instance's fields in place, without copies: it
+// must not keep or change them, nor call the Cloud. It reads only the
+// page, not the region, when keep rejects none.
 func (c *Cloud) InstancePage(region, after string, limit int, keep func(*Instance) bool) ([]Instance, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -354,16 +355,50 @@ func (c *Cloud) InstancePage(region, after string, limit int, keep func(*Instanc
 	}
 	var out []Instance
 	for ; i < len(ids); i++ {
-		snap := c.instances[ids[i]].snapshot(now, c.delay)
-		if keep != nil && !keep(&snap) {
+		in := c.instances[ids[i]]
+		if keep != nil && !keep(c.peekLocked(in, now)) {
 			continue
 		}
 		if len(out) == limit {
 			return out, out[len(out)-1].ID
 		}
-		out = append(out, snap)
+		out = append(out, in.snapshot(now, c.delay))
 	}
 	return out, ""
+}
+
+// InstanceRange returns the instances of region keep accepts (nil keeps
+// all) from the offset-th to before the (offset+limit)-th in ID order, and
+// how many keep accepts in all: page-number paging. keep is called as by
+// InstancePage, on every instance of the region.
+func (c *Cloud) InstanceRange(region string, offset, limit int, keep func(*Instance) bool) ([]Instance, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	c.pruneLocked(now)
+	r, ok := c.regions[region]
+	if !ok {
+		return nil, 0
+	}
+	var out []Instance
+	n := 0
+	for _, id := range r.instanceIDs {
+		in := c.instances[id]
+		if keep != nil && !keep(c.peekLocked(in, now)) {
+			continue
+		}
+		if n >= offset && n < offset+limit {
+			out = append(out, in.snapshot(now, c.delay))
+		}
+		n++
+	}
+	return out, n
+}
+
+// peekLocked returns in's fields with its state at now, in place.
+func (c *Cloud) peekLocked(in *instance, now time.Time) *Instance {
+	in.State, in.StateSince = in.life.at(now, c.delay, nextInstanceState)
+	return &in.Instance
 }
 
 // pruneLocked drops deleted instances past their retention.

@@ -558,6 +558,11 @@ func TestInstancePaging(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("pages (-want +got):\n%s", diff)
 	}
+	alive := func(in *sim.Instance) bool { return in.State != sim.StateDeleted }
+	rng, total := c.InstanceRange("cn-hangzhou", 1, 2, alive)
+	if total != 4 || len(rng) != 2 || rng[0].ID != want[1] || rng[1].ID != want[2] {
+		t.Errorf("InstanceRange(1, 2) = %d of %d, want %v", len(rng), total, want[1:3])
+	}
 	if got := []int{c.Usage("cn-hangzhou", sim.QuotaInstances), c.Usage("cn-hangzhou", sim.QuotaVCPUs)}; !cmp.Equal(got, []int{4, 8}) {
 		t.Errorf("usage %v, want [4 8]", got)
 	}

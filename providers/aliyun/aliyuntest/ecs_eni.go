@@ -132,12 +132,13 @@ func (s *Server) describeNetworkInterfaces(c *call) (response, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []*instance
+	st := s.view(c.now)
 	if instF != "" {
-		if in := s.st.instances[instF]; in != nil && in.rg == c.region && keep(in) {
+		if in := st.instanceIn(c.region, instF); in != nil && keep(in) {
 			match = append(match, in)
 		}
 	} else {
-		for _, in := range c.region.instances {
+		for _, in := range st.instancesOf(c.region) {
 			if keep(in) {
 				match = append(match, in)
 			}

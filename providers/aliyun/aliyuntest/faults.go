@@ -2,6 +2,7 @@ package aliyuntest
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net/http"
 	"strings"
@@ -193,4 +194,19 @@ func dropConnection(w http.ResponseWriter) {
 		}
 	}
 	panic(http.ErrAbortHandler) // aborts the response where hijacking is not supported
+}
+
+// apiErrorOf is the Aliyun answer to a state error of the simulated cloud
+// that a handler did not answer with a code of its own: the code and
+// status of its class.
+func apiErrorOf(err error) *apiError {
+	var e *sim.Error
+	if !errors.As(err, &e) {
+		return &apiError{status: 500, code: "InternalError", msg: "The request processing has failed due to some unknown error."}
+	}
+	cc, ok := classCodes[e.Class]
+	if !ok {
+		cc = classCodes[sim.ClassInternal]
+	}
+	return &apiError{status: cc.status, code: cc.code, msg: "The operation failed: " + e.Error() + "."}
 }

@@ -5,6 +5,13 @@
 // or serve it on a port over HTTP, HTTPS and as a proxy with New and Serve,
 // as cmd/cloudemu does. Every served action answers with the fields of its
 // documented response table (testdata/documented).
+//
+// The emulator is a face of a simulated cloud (package sim): the
+// resources, their states, stock, quotas, client tokens, faults, latency,
+// the call log and change events are the sim.Cloud's (Server.Cloud), and
+// the emulator keeps only the wire: parameters, signatures, JSON shapes,
+// error codes and statuses, paging styles and documented quirks. A server
+// built WithCloud serves a cloud that other faces serve too.
 package aliyuntest
 
 import (
@@ -74,6 +81,8 @@ type config struct {
 	hasSeed bool
 	quirks  quirks
 	cloud   *sim.Cloud
+	// maxCalls bounds the call log (WithCallLogLimit).
+	maxCalls int
 }
 
 // quirks are behaviours the API reference could not confirm; each has an option.
@@ -98,8 +107,9 @@ func WithUnknownAccessKeyStatus(status int) Option {
 	return func(c *config) { c.quirks.unknownKeyStatus = status }
 }
 
-// WithCurrency sets the DescribePrice currency: "CNY" (the default, China
-// site) or "USD" (international site, inferred, not confirmed).
+// WithCurrency sets the simulated cloud's currency, which DescribePrice
+// answers in: "CNY" (the default, China site) or "USD" (international
+// site, inferred, not confirmed).
 func WithCurrency(currency string) Option {
 	return func(c *config) { c.quirks.currency = currency }
 }
@@ -135,6 +145,14 @@ func WithRegions(regions ...Region) Option {
 // WithTransitionDelay and WithCurrency are ignored.
 func WithCloud(c *sim.Cloud) Option {
 	return func(cf *config) { cf.cloud = c }
+}
+
+// WithCallLogLimit keeps only the last n calls in the call log (Calls),
+// for a server that runs long; CallCount still counts every call. The
+// default keeps every call. It is ignored WithCloud (sim.Options.MaxCalls
+// holds).
+func WithCallLogLimit(n int) Option {
+	return func(c *config) { c.maxCalls = n }
 }
 
 // WithLatency delays every call by d (see also Server.SetLatency).
@@ -206,6 +224,8 @@ func New(opts ...Option) *Server {
 			o.Seed = seed
 			o.TransitionDelay = c.delay
 			o.Currency = c.quirks.currency
+			o.IDs = CloudIDs
+			o.MaxCalls = c.maxCalls
 			o.Quotas = map[sim.Quota]int{sim.QuotaVPCs: defaultVPCQuota, sim.QuotaAddresses: defaultEIPQuota}
 		})
 	} else {
