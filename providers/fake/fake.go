@@ -138,6 +138,13 @@ type Options struct {
 	// Seed seeds the random draws of faults with a Rate and the hashes of
 	// sold-out episodes and wrong stock answers; default 1.
 	Seed uint64
+	// Cloud, when set, is the simulated cloud the fake presents, for
+	// instance one the Aliyun emulator serves too (aliyuntest.WithCloud):
+	// the cloud's regions, clock, seed, transition delay, default stock,
+	// quotas and currency hold, and Regions, Clock, Seed, TransitionDelay,
+	// DefaultStock, Quotas and Prices.Currency are ignored; Prices.Types
+	// are set on it. Default a new cloud of its own.
+	Cloud *sim.Cloud
 	// Network edits the options of the provider's network.Provisioner,
 	// after the fake's own: a PollInterval of DefaultPollInterval and the
 	// Clock's Now.
@@ -253,23 +260,28 @@ func New(opts ...func(*Options)) *Provider {
 		o.SettleTimeout = DefaultSettleTimeout
 	}
 	prices := o.Prices.withDefaults()
-	regions := make([]sim.Region, 0, len(o.Regions))
-	for _, r := range o.Regions {
-		regions = append(regions, sim.Region{ID: r.ID, Zones: simZones(r.Zones)})
-	}
-	cloud := sim.New(func(so *sim.Options) {
-		so.Regions = regions
-		so.Clock = o.Clock
-		so.Seed = o.Seed
-		so.TransitionDelay = o.TransitionDelay
-		so.DefaultStock = o.DefaultStock
-		if o.DefaultStock < 0 {
-			so.DefaultStock = -1
+	cloud := o.Cloud
+	if cloud == nil {
+		regions := make([]sim.Region, 0, len(o.Regions))
+		for _, r := range o.Regions {
+			regions = append(regions, sim.Region{ID: r.ID, Zones: simZones(r.Zones)})
 		}
-		so.Quotas = o.Quotas
-		so.Currency = prices.Currency
-		so.IDs = fakeIDs
-	})
+		cloud = sim.New(func(so *sim.Options) {
+			so.Regions = regions
+			so.Clock = o.Clock
+			so.Seed = o.Seed
+			so.TransitionDelay = o.TransitionDelay
+			so.DefaultStock = o.DefaultStock
+			if o.DefaultStock < 0 {
+				so.DefaultStock = -1
+			}
+			so.Quotas = o.Quotas
+			so.Currency = prices.Currency
+			so.IDs = fakeIDs
+		})
+	} else {
+		prices.Currency = cloud.Currency()
+	}
 	for typ, price := range prices.Types {
 		cloud.SetPrice(typ, price)
 	}

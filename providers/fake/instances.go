@@ -419,11 +419,24 @@ func idSeq(id string) int64 {
 	return n
 }
 
-// List returns one page of the instances of q.Region, oldest first, that
-// carry every tag of q.Tags and, when q.Status is set, are in that state;
-// deleted instances are left out. Pages hold q.PageSize instances
-// (default 50, at most 100); NextToken is an opaque token, empty on the
-// last page. An unknown region or a bad token is ErrInvalidArgument.
+// compareIDs orders IDs: the fake's by creation, others (those of a cloud
+// another face made) by their text.
+func compareIDs(a, b string) int {
+	if x, y := idSeq(a), idSeq(b); x >= 0 && y >= 0 && x != y {
+		return cmp.Compare(x, y)
+	}
+	return strings.Compare(a, b)
+}
+
+// pageTokenPrefix starts every page token of List.
+const pageTokenPrefix = "after:"
+
+// List returns one page of the instances of q.Region, oldest first (by
+// ID for IDs the fake did not make), that carry every tag of q.Tags and,
+// when q.Status is set, are in that state; deleted instances are left
+// out. Pages hold q.PageSize instances (default 50, at most 100);
+// NextToken is an opaque token, empty on the last page. An unknown region
+// or a bad token is ErrInvalidArgument.
 func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (_ *multicloud.InstancePage, err error) {
 	const op = "List"
 	defer p.track(op, q.Region, "", p.now(), &err)
@@ -431,12 +444,9 @@ func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (_ *multicl
 	if err := p.enter(ctx, op, q.Region); err != nil {
 		return nil, err
 	}
-	var after int64
-	if q.PageToken != "" {
-		after, err = strconv.ParseInt(q.PageToken, 10, 64)
-		if err != nil || after < 0 {
-			return nil, p.errorf(op, q.Region, multicloud.CodeInvalidArgument, "InvalidNextToken", "bad page token %q", q.PageToken)
-		}
+	after, ok := strings.CutPrefix(q.PageToken, pageTokenPrefix)
+	if q.PageToken != "" && (!ok || after == "") {
+		return nil, p.errorf(op, q.Region, multicloud.CodeInvalidArgument, "InvalidNextToken", "bad page token %q", q.PageToken)
 	}
 	size := q.PageSize
 	if size <= 0 {
@@ -448,7 +458,7 @@ func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (_ *multicl
 	}
 	var match []sim.Instance
 	for _, in := range p.cloud.Instances(q.Region) {
-		if deleted(in.State) || idSeq(in.ID) <= after || (q.Status != "" && in.State != simState(q.Status)) {
+		if deleted(in.State) || (after != "" && compareIDs(in.ID, after) <= 0) || (q.Status != "" && in.State != simState(q.Status)) {
 			continue
 		}
 		ok := true
@@ -462,11 +472,11 @@ func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (_ *multicl
 			match = append(match, in)
 		}
 	}
-	slices.SortFunc(match, func(a, b sim.Instance) int { return cmp.Compare(idSeq(a.ID), idSeq(b.ID)) })
+	slices.SortFunc(match, func(a, b sim.Instance) int { return compareIDs(a.ID, b.ID) })
 	page := &multicloud.InstancePage{}
 	if len(match) > size {
 		match = match[:size]
-		page.NextToken = strconv.FormatInt(idSeq(match[size-1].ID), 10)
+		page.NextToken = pageTokenPrefix + match[size-1].ID
 	}
 	for _, in := range match {
 		page.Instances = append(page.Instances, p.view(in))

@@ -1,7 +1,6 @@
 package fake
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
@@ -79,7 +78,7 @@ func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (_ network.
 		if !owned(v.Tags, scope) {
 			continue
 		}
-		if best == nil || v.Created.Before(best.Created) || v.Created.Equal(best.Created) && idSeq(v.ID) < idSeq(best.ID) {
+		if best == nil || v.Created.Before(best.Created) || v.Created.Equal(best.Created) && compareIDs(v.ID, best.ID) < 0 {
 			best = &v
 		}
 	}
@@ -182,7 +181,7 @@ func (p *Provider) ListSwitches(ctx context.Context, scope network.Scope, vpcID 
 	for _, s := range p.cloud.Subnets(scope.Region, vpcID) {
 		out = append(out, switchView(s))
 	}
-	slices.SortFunc(out, func(a, b network.Switch) int { return cmp.Compare(idSeq(a.ID), idSeq(b.ID)) })
+	slices.SortFunc(out, func(a, b network.Switch) int { return compareIDs(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -265,7 +264,7 @@ func (p *Provider) FindSecurityGroup(ctx context.Context, scope network.Scope, v
 	}
 	var best *sim.SecurityGroup
 	for _, g := range p.cloud.SecurityGroups(scope.Region, vpcID) {
-		if vpcID != "" && owned(g.Tags, scope) && (best == nil || idSeq(g.ID) < idSeq(best.ID)) {
+		if vpcID != "" && owned(g.Tags, scope) && (best == nil || compareIDs(g.ID, best.ID) < 0) {
 			best = &g
 		}
 	}
