@@ -601,9 +601,9 @@ func TestSeeding(t *testing.T) {
 		specs = append(specs, sim.InstanceSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Type: fmt.Sprint("t", i%3), SubnetID: s.ID,
 			State: sim.StateRunning, Created: past, Disks: []sim.Disk{{ID: fmt.Sprint("d-", i), System: true}}})
 	}
-	ins, err := c.SeedInstances(specs)
-	if err != nil || len(ins) != 50 {
-		t.Fatalf("seeded %d, %v", len(ins), err)
+	ids, err := c.SeedInstances(specs)
+	if err != nil || len(ids) != 50 {
+		t.Fatalf("seeded %d, %v", len(ids), err)
 	}
 	all := c.Instances("cn-hangzhou")
 	for i, in := range all {
