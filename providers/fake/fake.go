@@ -19,6 +19,7 @@ package fake
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -176,6 +177,10 @@ type Provider struct {
 	prices  Prices
 	prov    *network.Provisioner
 	cloud   *sim.Cloud
+	// regions are the cloud's regions, which never change, by ID, and
+	// their IDs in order.
+	regions map[string]sim.Region
+	order   []string
 
 	// addrMu makes an address's token claim, allocation and store one
 	// step.
@@ -213,14 +218,22 @@ var idPrefixes = map[sim.Kind]string{
 	sim.KindAddress: "eip", sim.KindDisk: "d", sim.KindRule: "sgr",
 }
 
-// fakeIDs makes the fake's IDs: a prefix of the kind and a six-digit
-// sequence number, so that IDs sort in creation order.
+// fakeIDs makes the fake's IDs: a prefix of the kind and a sequence
+// number of at least six digits, so that IDs sort in creation order.
 func fakeIDs(kind sim.Kind, _ string, seq uint64) string {
 	prefix, ok := idPrefixes[kind]
 	if !ok {
 		prefix = string(kind)
 	}
-	return fmt.Sprintf("%s-%06d", prefix, seq)
+	var b [32]byte
+	var d [20]byte
+	digits := strconv.AppendUint(d[:0], seq, 10)
+	out := append(b[:0], prefix...)
+	out = append(out, '-')
+	for i := len(digits); i < 6; i++ {
+		out = append(out, '0')
+	}
+	return string(append(out, digits...))
 }
 
 // New returns a fake cloud configured by opts, over a new simulated
@@ -295,6 +308,11 @@ func New(opts ...func(*Options)) *Provider {
 		sold:    make(map[soldKey]bool),
 		bw:      make(map[string]bandwidth),
 		plans:   make(map[string]multicloud.Plan),
+		regions: make(map[string]sim.Region),
+	}
+	for _, r := range cloud.Regions() {
+		p.regions[r.ID] = r
+		p.order = append(p.order, r.ID)
 	}
 	nopts := append([]func(*network.Options){func(no *network.Options) {
 		no.PollInterval = DefaultPollInterval
@@ -364,14 +382,10 @@ func (p *Provider) now() time.Time { return p.cloud.Now() }
 // region returns the region id or an ErrInvalidArgument naming the known
 // regions.
 func (p *Provider) region(op, id string) (sim.Region, error) {
-	r, err := p.cloud.Region(id)
-	if err != nil {
-		var ids []string
-		for _, r := range p.cloud.Regions() {
-			ids = append(ids, r.ID)
-		}
+	r, ok := p.regions[id]
+	if !ok {
 		return sim.Region{}, p.errorf(op, id, multicloud.CodeInvalidArgument, "InvalidRegionId.NotFound",
-			"unknown region %q; known regions: %s", id, joinComma(ids))
+			"unknown region %q; known regions: %s", id, joinComma(p.order))
 	}
 	return r, nil
 }

@@ -600,12 +600,7 @@ func (p *Provider) Regions(ctx context.Context) (_ []string, err error) {
 	if err := p.enter(ctx, op, ""); err != nil {
 		return nil, err
 	}
-	regions := p.cloud.Regions()
-	out := make([]string, len(regions))
-	for i, r := range regions {
-		out[i] = r.ID
-	}
-	return out, nil
+	return slices.Clone(p.order), nil
 }
 
 // CheckHealth succeeds unless a fault is injected for "CheckHealth" (or
