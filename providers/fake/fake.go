@@ -366,9 +366,11 @@ func (p *Provider) SetStock(region, zone, instanceType string, n int) {
 	p.cloud.SetStock(region, zone, instanceType, max(n, 0))
 }
 
-// Stock returns how many instances of instanceType zone can still take.
+// Stock returns how many instances of instanceType zone can still take
+// (sim.Unlimited for no bound, which only a cloud shared with another
+// face can have).
 func (p *Provider) Stock(region, zone, instanceType string) int {
-	return max(p.cloud.Stock(region, zone, instanceType), 0)
+	return p.cloud.Stock(region, zone, instanceType)
 }
 
 // SetQuota sets quota q of region to n (sim.Unlimited for no bound);

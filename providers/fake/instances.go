@@ -166,7 +166,7 @@ func (p *Provider) create(ctx, hold context.Context, spec *multicloud.CreateSpec
 		ids := make([]string, 0, len(results))
 		for _, l := range results {
 			in, err := p.cloud.Instance(region, l.ID)
-			if err != nil {
+			if err != nil || deleted(in.State) {
 				continue // deleted meanwhile
 			}
 			s := p.view(in)
