@@ -91,6 +91,7 @@ type result struct {
 	NoStock         multicloud.Code // a create where the zone is sold out
 	NoStockCount    int             // the user's instances after it
 	VPCQuota        multicloud.Code // a new user's create with the VPC quota reached
+	InstanceQuota   multicloud.Code // a create with the instance quota reached
 	// A create with an elastic address, the address quota reached: the
 	// instance is created without one, with a warning.
 	AddressQuota        multicloud.Code
@@ -117,6 +118,7 @@ var want = result{
 	NoStock:            multicloud.CodeNoStock,
 	NoStockCount:       0,
 	VPCQuota:           multicloud.CodeQuotaExceeded,
+	InstanceQuota:      multicloud.CodeQuotaExceeded,
 	AddressQuota:       "",
 	AddressQuotaWarned: true,
 	Deleted:            multicloud.CodeNotFound,
@@ -232,6 +234,10 @@ func scenario(t *testing.T, f face, delay time.Duration) result {
 	_, err = c.CreateInstance(ctx, request("bob"))
 	r.VPCQuota = multicloud.CodeOf(err)
 	cloud.SetQuota(region, sim.QuotaVPCs, sim.DefaultVPCQuota)
+	cloud.SetQuota(region, sim.QuotaInstances, cloud.Usage(region, sim.QuotaInstances))
+	_, err = c.CreateInstance(ctx, request("alice"))
+	r.InstanceQuota = multicloud.CodeOf(err)
+	cloud.SetQuota(region, sim.QuotaInstances, sim.Unlimited)
 	cloud.SetQuota(region, sim.QuotaAddresses, 0)
 	withIP, err := c.CreateInstance(ctx, request("alice", multicloud.WithPublicIP(5, multicloud.Traffic)))
 	r.AddressQuota = multicloud.CodeOf(err)
