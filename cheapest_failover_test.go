@@ -112,7 +112,7 @@ func failoverRun(t testing.TB, sched func(clock *fake.ManualClock) multicloud.Sc
 	}
 	failed := 0
 	for _, c := range cloud.Calls() {
-		if (c.Op == "Resolve" || c.Op == "RunInstances") && errors.Is(c.Err, multicloud.ErrNoStock) {
+		if (c.Action == "Resolve" || c.Action == "RunInstances") && errors.Is(c.Err, multicloud.ErrNoStock) {
 			failed++
 		}
 	}

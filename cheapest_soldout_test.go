@@ -56,7 +56,7 @@ func TestCheapestAllSoldOutNoStorm(t *testing.T) {
 	}
 	attempts := 0
 	for _, c := range a.Calls() {
-		if (c.Op == "Resolve" || c.Op == "RunInstances") && c.Err != nil {
+		if (c.Action == "Resolve" || c.Action == "RunInstances") && c.Err != nil {
 			attempts++
 		}
 	}

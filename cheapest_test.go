@@ -150,7 +150,7 @@ func TestCheapestMaxPriceAndHealth(t *testing.T) {
 	ctx := context.Background()
 	clock := fake.NewManualClock(t0)
 	_, b, reg := twoClouds(t, clock)
-	b.InjectFault(fake.Fault{Op: "CheckHealth", Code: multicloud.CodePermissionDenied, Message: "bad access key"})
+	b.InjectFault(fake.Fault{Action: "CheckHealth", Code: string(multicloud.CodePermissionDenied), Message: "bad access key"})
 	req := a100Anywhere("cn-hangzhou", "us-east-1")
 	req.Constraints.MaxHourlyPrice, req.Constraints.MaxPriceCurrency = 32, "CNY"
 	e, err := newCheapest(clock, nil).Explain(ctx, req, reg)
@@ -248,7 +248,7 @@ func TestCheapestObserveFailsOverAndRemembers(t *testing.T) {
 	// RunInstances: both count as a failed create attempt.
 	failed := 0
 	for _, c := range a.Calls() {
-		if (c.Op == "RunInstances" || c.Op == "Resolve") && errors.Is(c.Err, multicloud.ErrNoStock) {
+		if (c.Action == "RunInstances" || c.Action == "Resolve") && errors.Is(c.Err, multicloud.ErrNoStock) {
 			failed++
 		}
 	}
@@ -264,7 +264,7 @@ func TestCheapestObserveFailsOverAndRemembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range a.Calls() {
-		if (c.Op == "RunInstances" || c.Op == "Resolve") && c.Err != nil {
+		if (c.Action == "RunInstances" || c.Action == "Resolve") && c.Err != nil {
 			t.Errorf("a request after the block reached the sold-out zone: %v", c.Err)
 		}
 	}

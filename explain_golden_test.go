@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata")
@@ -62,7 +63,7 @@ func TestExplainGolden(t *testing.T) {
 					}
 				}
 			}
-			b.InjectFault(fake.Fault{Op: "CheckHealth", Code: multicloud.CodeUnavailable, Message: "endpoint down"})
+			b.InjectFault(fake.Fault{Action: "CheckHealth", Class: sim.ClassUnavailable, Message: "endpoint down"})
 		}},
 	}
 	for _, tt := range tests {

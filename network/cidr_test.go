@@ -1,4 +1,4 @@
-package network
+package network_test
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/network"
 )
 
 func TestPlanVPC(t *testing.T) {
@@ -35,7 +36,7 @@ func TestPlanVPC(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := PlanVPC(tt.base, tt.prefix, "user-1")
+			got, err := network.PlanVPC(tt.base, tt.prefix, "user-1")
 			if tt.code != "" {
 				if multicloud.CodeOf(err) != tt.code {
 					t.Fatalf("PlanVPC(%q, %d) = %q, %v; want code %s", tt.base, tt.prefix, got, err, tt.code)
@@ -51,7 +52,7 @@ func TestPlanVPC(t *testing.T) {
 			if tt.want != "" && got != tt.want {
 				t.Errorf("PlanVPC(%q, %d) = %s, want %s", tt.base, tt.prefix, got, tt.want)
 			}
-			again, _ := PlanVPC(tt.base, tt.prefix, "user-1")
+			again, _ := network.PlanVPC(tt.base, tt.prefix, "user-1")
 			if again != got {
 				t.Errorf("PlanVPC is not deterministic: %s then %s", got, again)
 			}
@@ -63,7 +64,7 @@ func TestPlanVPCSpreadsOwners(t *testing.T) {
 	t.Parallel()
 	seen := make(map[string]bool)
 	for _, owner := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
-		got, err := PlanVPC("172.16.0.0/12", 16, owner)
+		got, err := network.PlanVPC("172.16.0.0/12", 16, owner)
 		must(t, err)
 		seen[got] = true
 	}
@@ -103,7 +104,7 @@ func TestPlanSwitch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := PlanSwitch(tt.vpc, tt.prefix, tt.used, tt.zone)
+			got, err := network.PlanSwitch(tt.vpc, tt.prefix, tt.used, tt.zone)
 			if tt.code != "" {
 				if multicloud.CodeOf(err) != tt.code {
 					t.Fatalf("PlanSwitch = %q, %v; want code %s", got, err, tt.code)
@@ -128,7 +129,7 @@ func TestPlanSwitchFillsVPC(t *testing.T) {
 	zones := []string{"cn-a", "cn-b", "cn-c"}
 	var used []string
 	for i := 0; ; i++ {
-		got, err := PlanSwitch(vpc.String(), 24, used, zones[i%len(zones)])
+		got, err := network.PlanSwitch(vpc.String(), 24, used, zones[i%len(zones)])
 		if err != nil {
 			if !errors.Is(err, multicloud.ErrQuotaExceeded) {
 				t.Fatalf("after %d blocks: %v, want a quota error", i, err)
@@ -155,7 +156,7 @@ func TestPlanSwitchZonesDiffer(t *testing.T) {
 	t.Parallel()
 	seen := make(map[string]bool)
 	for _, z := range []string{"cn-hangzhou-a", "cn-hangzhou-b", "cn-hangzhou-c", "cn-hangzhou-d", "cn-hangzhou-e"} {
-		got, err := PlanSwitch("172.16.0.0/16", 24, nil, z)
+		got, err := network.PlanSwitch("172.16.0.0/16", 24, nil, z)
 		must(t, err)
 		seen[got] = true
 	}
@@ -166,22 +167,22 @@ func TestPlanSwitchZonesDiffer(t *testing.T) {
 
 func TestToken(t *testing.T) {
 	t.Parallel()
-	a := Token("aliyun", "acct", "vpc")
+	a := network.Token("aliyun", "acct", "vpc")
 	if len(a) > 64 || len(a) == 0 {
-		t.Fatalf("len(Token) = %d, want 1..64", len(a))
+		t.Fatalf("len(network.Token) = %d, want 1..64", len(a))
 	}
 	for _, r := range a {
 		if r > 127 {
 			t.Fatalf("Token %q is not ASCII", a)
 		}
 	}
-	if b := Token("aliyun", "acct", "vpc"); b != a {
+	if b := network.Token("aliyun", "acct", "vpc"); b != a {
 		t.Errorf("Token is not deterministic: %s then %s", a, b)
 	}
-	if Token("ab", "c") == Token("a", "bc") {
-		t.Error(`Token("ab", "c") == Token("a", "bc"), want them apart`)
+	if network.Token("ab", "c") == network.Token("a", "bc") {
+		t.Error(`network.Token("ab", "c") == network.Token("a", "bc"), want them apart`)
 	}
-	if Token("a", "") == Token("a") {
-		t.Error(`Token("a", "") == Token("a"), want them apart`)
+	if network.Token("a", "") == network.Token("a") {
+		t.Error(`network.Token("a", "") == network.Token("a"), want them apart`)
 	}
 }

@@ -1,4 +1,4 @@
-package network
+package network_test
 
 import (
 	"context"
@@ -9,37 +9,31 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/network"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // gatewayPrims adds a VPCPreparer step (an internet gateway, as AWS needs)
-// to the in-memory primitives and logs when it ran.
+// to the fake cloud's primitives and logs when it ran.
 type gatewayPrims struct {
-	*memPrims
+	network.Primitives
+	cloud    *sim.Cloud
 	mu       sync.Mutex
 	prepared []string // VPC IDs, in call order
 	tokens   map[string]string
 	err      error
 }
 
-func (g *gatewayPrims) PrepareVPC(ctx context.Context, scope Scope, vpc VPC, token string) error {
+func (g *gatewayPrims) PrepareVPC(ctx context.Context, scope network.Scope, vpc network.VPC, token string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.err != nil {
 		return g.err
 	}
-	if vpc.Status != StatusAvailable {
+	if vpc.Status != network.StatusAvailable {
 		return multicloud.Errorf(multicloud.CodeInvalidArgument, "vpc %s prepared while %s", vpc.ID, vpc.Status)
 	}
-	g.memPrims.mu.Lock()
-	built := false
-	for _, s := range g.memPrims.switches {
-		built = built || s.VPCID == vpc.ID
-	}
-	for _, sg := range g.memPrims.groups {
-		built = built || sg.VPCID == vpc.ID
-	}
-	g.memPrims.mu.Unlock()
-	if built {
+	if len(g.cloud.Subnets(scope.Region, vpc.ID)) > 0 || len(g.cloud.SecurityGroups(scope.Region, vpc.ID)) > 0 {
 		return multicloud.Errorf(multicloud.CodeInvalidArgument, "vpc %s prepared after its switch or group", vpc.ID)
 	}
 	if prev, ok := g.tokens[vpc.ID]; ok && prev != token {
@@ -51,10 +45,9 @@ func (g *gatewayPrims) PrepareVPC(ctx context.Context, scope Scope, vpc VPC, tok
 }
 
 func TestVPCPreparerRunsOncePerVPCBeforeItsSwitches(t *testing.T) {
-	m := newMem()
-	m.pendingPolls = 1
-	g := &gatewayPrims{memPrims: m, tokens: make(map[string]string)}
-	p := NewProvisioner(g, fastOptions)
+	c := pendingCloud(t, 1)
+	g := &gatewayPrims{Primitives: c, cloud: c.Cloud(), tokens: make(map[string]string)}
+	p := network.NewProvisioner(g, fastOptions)
 	ctx := context.Background()
 	n1, err := p.Ensure(ctx, testScope("u1"), "z1")
 	if err != nil {

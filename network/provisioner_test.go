@@ -1,4 +1,4 @@
-package network
+package network_test
 
 import (
 	"context"
@@ -12,64 +12,69 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/network"
+	"github.com/multicloud-ecs/multicloud/providers/fake"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 func TestEnsureColdThenWarm(t *testing.T) {
 	t.Parallel()
-	m := newMem()
-	m.pendingPolls = 2
-	p := NewProvisioner(m, fastOptions)
+	c := pendingCloud(t, 2)
+	p := network.NewProvisioner(c, fastOptions)
 	scope := testScope("u1")
 
 	n, err := p.Ensure(context.Background(), scope, "z1")
 	must(t, err)
-	if n.VPC.Status != StatusAvailable || n.Switch.VPCID != n.VPC.ID || n.SecurityGroup.VPCID != n.VPC.ID || n.Switch.Zone != "z1" {
+	if n.VPC.Status != network.StatusAvailable || n.Switch.VPCID != n.VPC.ID || n.SecurityGroup.VPCID != n.VPC.ID || n.Switch.Zone != "z1" {
 		t.Errorf("Ensure = %+v, want an available VPC holding the z1 switch and the group", n)
 	}
 	want := map[string]int{
 		"FindVPC": 1, "CreateVPC": 1, "GetVPC": 3,
 		"CreateSwitch": 1, "CreateSecurityGroup": 1,
 	} // a VPC just created has no switch or group to look up
-	if diff := cmp.Diff(want, m.counts()); diff != "" {
+	if diff := cmp.Diff(want, c.Cloud().CallCounts()); diff != "" {
 		t.Errorf("cold Ensure calls (-want +got):\n%s", diff)
 	}
 
-	before := len(m.calls())
+	before := c.CallCount("")
 	again, err := p.Ensure(context.Background(), scope, "z1")
 	must(t, err)
 	if diff := cmp.Diff(n, again); diff != "" {
 		t.Errorf("warm Ensure returned another network (-cold +warm):\n%s", diff)
 	}
-	if got := len(m.calls()) - before; got != 0 {
+	if got := c.CallCount("") - before; got != 0 {
 		t.Errorf("warm Ensure made %d calls, want 0", got)
 	}
 }
 
 func TestEnsureFindsExisting(t *testing.T) {
 	t.Parallel()
-	m := newMem()
+	c := newCloud(t)
 	scope := testScope("u1")
-	first, err := NewProvisioner(m, fastOptions).Ensure(context.Background(), scope, "z1")
+	first, err := network.NewProvisioner(c, fastOptions).Ensure(context.Background(), scope, "z1")
 	must(t, err)
 
 	// A second process (a new Provisioner) finds everything and creates nothing.
-	creates := m.count("CreateVPC") + m.count("CreateSwitch") + m.count("CreateSecurityGroup")
-	got, err := NewProvisioner(m, fastOptions).Ensure(context.Background(), scope, "z1")
+	creates := func() int {
+		return c.CallCount("CreateVPC") + c.CallCount("CreateSwitch") + c.CallCount("CreateSecurityGroup")
+	}
+	before := creates()
+	got, err := network.NewProvisioner(c, fastOptions).Ensure(context.Background(), scope, "z1")
 	must(t, err)
 	if diff := cmp.Diff(first, got); diff != "" {
 		t.Errorf("second process got another network (-first +second):\n%s", diff)
 	}
-	if n := m.count("CreateVPC") + m.count("CreateSwitch") + m.count("CreateSecurityGroup"); n != creates {
-		t.Errorf("second process made %d creates, want 0", n-creates)
+	if n := creates(); n != before {
+		t.Errorf("second process made %d creates, want 0", n-before)
 	}
 }
 
 func TestEnsureCacheExpires(t *testing.T) {
 	t.Parallel()
-	m := newMem()
+	c := newCloud(t)
 	var mu sync.Mutex
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	p := NewProvisioner(m, fastOptions, func(o *Options) {
+	p := network.NewProvisioner(c, fastOptions, func(o *network.Options) {
 		o.CacheTTL = time.Minute
 		o.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	})
@@ -81,7 +86,7 @@ func TestEnsureCacheExpires(t *testing.T) {
 	mu.Unlock()
 	_, err = p.Ensure(context.Background(), scope, "z1")
 	must(t, err)
-	if got := m.count("FindVPC"); got != 1 {
+	if got := c.CallCount("FindVPC"); got != 1 {
 		t.Fatalf("FindVPC calls within the TTL = %d, want 1", got)
 	}
 	mu.Lock()
@@ -89,22 +94,22 @@ func TestEnsureCacheExpires(t *testing.T) {
 	mu.Unlock()
 	_, err = p.Ensure(context.Background(), scope, "z1")
 	must(t, err)
-	if got := m.count("FindVPC"); got != 2 {
+	if got := c.CallCount("FindVPC"); got != 2 {
 		t.Errorf("FindVPC calls after the TTL = %d, want 2", got)
 	}
-	if got := m.count("CreateVPC"); got != 1 {
+	if got := c.CallCount("CreateVPC"); got != 1 {
 		t.Errorf("CreateVPC calls = %d, want 1", got)
 	}
 }
 
 func TestEnsureTwoZones(t *testing.T) {
 	t.Parallel()
-	m := newMem()
-	m.latency = 2 * time.Millisecond
-	p := NewProvisioner(m, fastOptions)
+	c := newCloud(t)
+	c.SetLatency("", 2*time.Millisecond)
+	p := network.NewProvisioner(c, fastOptions)
 	scope := testScope("u1")
 	zones := []string{"z1", "z2"}
-	nets := make([]Network, len(zones))
+	nets := make([]network.Network, len(zones))
 	var wg sync.WaitGroup
 	for i, z := range zones {
 		wg.Go(func() {
@@ -127,25 +132,24 @@ func TestEnsureTwoZones(t *testing.T) {
 		t.Errorf("switches %s and %s overlap", a, b)
 	}
 	want := map[string]int{"CreateVPC": 1, "CreateSwitch": 2, "CreateSecurityGroup": 1}
-	got := m.counts()
 	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("%s calls = %d, want %d", k, got[k], w)
+		if got := c.CallCount(k); got != w {
+			t.Errorf("%s calls = %d, want %d", k, got, w)
 		}
 	}
 }
 
 func TestEnsureSecondZoneReusesCachedVPC(t *testing.T) {
 	t.Parallel()
-	m := newMem()
-	p := NewProvisioner(m, fastOptions)
+	c := newCloud(t)
+	p := network.NewProvisioner(c, fastOptions)
 	scope := testScope("u1")
 	_, err := p.Ensure(context.Background(), scope, "z1")
 	must(t, err)
-	before := m.counts()
+	before := c.Cloud().CallCounts()
 	_, err = p.Ensure(context.Background(), scope, "z2")
 	must(t, err)
-	after := m.counts()
+	after := c.Cloud().CallCounts()
 	for _, k := range []string{"FindVPC", "CreateVPC", "GetVPC", "FindSecurityGroup", "CreateSecurityGroup"} {
 		if after[k] != before[k] {
 			t.Errorf("second zone called %s %d times, want 0", k, after[k]-before[k])
@@ -158,12 +162,12 @@ func TestEnsureSecondZoneReusesCachedVPC(t *testing.T) {
 
 func TestEnsureDeletedVPC(t *testing.T) {
 	t.Parallel()
-	m := newMem()
-	p := NewProvisioner(m, fastOptions)
+	c := newCloud(t)
+	p := network.NewProvisioner(c, fastOptions)
 	scope := testScope("u1")
 	old, err := p.Ensure(context.Background(), scope, "z1")
 	must(t, err)
-	m.deleteVPC(old.VPC.ID)
+	deleteVPC(t, c, old.VPC.ID)
 
 	// The cached VPC is gone: creating the z2 switch in it fails with not
 	// found, the entry is dropped and the flow runs again uncached.
@@ -172,7 +176,7 @@ func TestEnsureDeletedVPC(t *testing.T) {
 	if n.VPC.ID == old.VPC.ID {
 		t.Errorf("Ensure after deletion returned the deleted VPC %s", old.VPC.ID)
 	}
-	if got := m.count("CreateVPC"); got != 2 {
+	if got := c.CallCount("CreateVPC"); got != 2 {
 		t.Errorf("CreateVPC calls = %d, want 2", got)
 	}
 
@@ -187,8 +191,8 @@ func TestEnsureDeletedVPC(t *testing.T) {
 
 func TestEnsureOwnersNeverShare(t *testing.T) {
 	t.Parallel()
-	m := newMem()
-	p := NewProvisioner(m, fastOptions)
+	c := newCloud(t)
+	p := network.NewProvisioner(c, fastOptions)
 	a, err := p.Ensure(context.Background(), testScope("alice"), "z1")
 	must(t, err)
 	b, err := p.Ensure(context.Background(), testScope("bob"), "z1")
@@ -200,12 +204,12 @@ func TestEnsureOwnersNeverShare(t *testing.T) {
 
 func TestEnsureErrors(t *testing.T) {
 	t.Parallel()
-	denied := multicloud.Errorf(multicloud.CodePermissionDenied, "ram denies CreateVpc")
-	quota := multicloud.Errorf(multicloud.CodeQuotaExceeded, "vpc quota reached")
+	denied := sim.Fault{Code: string(multicloud.CodePermissionDenied), Message: "ram denies the call"}
+	quota := sim.Fault{Class: sim.ClassQuotaExceeded, Message: "vpc quota reached"}
 	tests := []struct {
 		name   string
-		method string
-		err    error
+		action string
+		fault  sim.Fault
 		code   multicloud.Code
 		is     error
 	}{
@@ -223,26 +227,30 @@ func TestEnsureErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m := newMem()
-			if tt.method == "ListSwitches" || tt.method == "FindSecurityGroup" {
-				_, err := NewProvisioner(m, fastOptions).Ensure(context.Background(), testScope("u1"), "z0")
+			c := pendingCloud(t, 1) // a new VPC is polled once
+			if tt.action == "ListSwitches" || tt.action == "FindSecurityGroup" {
+				_, err := network.NewProvisioner(c, fastOptions).Ensure(context.Background(), testScope("u1"), "z0")
 				must(t, err)
 			}
-			m.fail(tt.method, -1, tt.err)
-			p := NewProvisioner(m, fastOptions)
+			f := tt.fault
+			f.Action = tt.action
+			c.InjectFault(f)
+			p := network.NewProvisioner(c, fastOptions)
 			_, err := p.Ensure(context.Background(), testScope("u1"), "z1")
 			if got := multicloud.CodeOf(err); got != tt.code {
 				t.Fatalf("Ensure error %v has code %s, want %s", err, got, tt.code)
 			}
-			if !errors.Is(err, tt.is) || !errors.Is(err, tt.err) {
+			// The cloud's own error is kept: the call it failed and its message.
+			var cause *multicloud.Error
+			if !errors.Is(err, tt.is) || !errors.As(err, &cause) || !strings.Contains(err.Error(), tt.fault.Message) {
 				t.Errorf("Ensure error %v does not reach the primitive's error", err)
 			}
 			var e *multicloud.Error
-			if !errors.As(err, &e) || e.Provider != "mem" || e.Region != "r1" {
-				t.Errorf("Ensure error %#v, want an *Error for mem/r1", err)
+			if !errors.As(err, &e) || e.Provider != fake.DefaultCode || e.Region != testRegion {
+				t.Errorf("Ensure error %#v, want an *Error for %s/%s", err, fake.DefaultCode, testRegion)
 			}
 			// A failure is not cached: the next Ensure tries again.
-			m.fail(tt.method, 0, nil)
+			c.ClearFaults()
 			_, err = p.Ensure(context.Background(), testScope("u1"), "z1")
 			must(t, err)
 		})
@@ -251,26 +259,25 @@ func TestEnsureErrors(t *testing.T) {
 
 func TestEnsureRetriesTransientFailures(t *testing.T) {
 	t.Parallel()
-	m := newMem()
-	m.fail("CreateSwitch", 2, multicloud.Errorf(multicloud.CodeConflict, "vpc busy"))
-	m.fail("FindVPC", 1, multicloud.Errorf(multicloud.CodeThrottled, "slow down"))
-	p := NewProvisioner(m, fastOptions)
+	c := newCloud(t)
+	c.InjectFault(sim.Fault{Action: "CreateSwitch", Class: sim.ClassIncorrectState, Message: "vpc busy", Count: 2})
+	c.InjectFault(sim.Fault{Action: "FindVPC", Class: sim.ClassThrottled, Message: "slow down", Count: 1})
+	p := network.NewProvisioner(c, fastOptions)
 	// Throttling is the Client's to retry: it surfaces at once, with its code.
-	if _, err := p.Ensure(context.Background(), testScope("u1"), "z1"); multicloud.CodeOf(err) != multicloud.CodeThrottled || m.count("FindVPC") != 1 {
-		t.Fatalf("throttled Ensure: got %v after %d FindVPC calls, want THROTTLED after 1", err, m.count("FindVPC"))
+	if _, err := p.Ensure(context.Background(), testScope("u1"), "z1"); multicloud.CodeOf(err) != multicloud.CodeThrottled || c.CallCount("FindVPC") != 1 {
+		t.Fatalf("throttled Ensure: got %v after %d FindVPC calls, want THROTTLED after 1", err, c.CallCount("FindVPC"))
 	}
 	_, err := p.Ensure(context.Background(), testScope("u1"), "z1")
 	must(t, err)
-	if got := m.count("CreateSwitch"); got != 3 {
+	if got := c.CallCount("CreateSwitch"); got != 3 {
 		t.Errorf("CreateSwitch calls = %d, want 3", got)
 	}
 }
 
 func TestEnsureWaitTimeout(t *testing.T) {
 	t.Parallel()
-	m := newMem()
-	m.pendingPolls = 1 << 30
-	p := NewProvisioner(m, func(o *Options) {
+	c := pendingCloud(t, -1)
+	p := network.NewProvisioner(c, func(o *network.Options) {
 		o.PollInterval = time.Millisecond
 		o.WaitTimeout = 20 * time.Millisecond
 	})
@@ -284,24 +291,23 @@ func TestEnsureCanceled(t *testing.T) {
 	t.Parallel()
 	t.Run("before", func(t *testing.T) {
 		t.Parallel()
-		m := newMem()
+		c := newCloud(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := NewProvisioner(m, fastOptions).Ensure(ctx, testScope("u1"), "z1")
+		_, err := network.NewProvisioner(c, fastOptions).Ensure(ctx, testScope("u1"), "z1")
 		if !errors.Is(err, context.Canceled) || !errors.Is(err, multicloud.ErrCanceled) {
 			t.Errorf("Ensure = %v, want context.Canceled", err)
 		}
-		if n := len(m.calls()); n != 0 {
+		if n := c.CallCount(""); n != 0 {
 			t.Errorf("cancelled Ensure made %d calls, want 0", n)
 		}
 	})
 	t.Run("while waiting for the vpc", func(t *testing.T) {
 		t.Parallel()
-		m := newMem()
-		m.pendingPolls = 1 << 30
+		c := pendingCloud(t, -1)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 		defer cancel()
-		_, err := NewProvisioner(m, fastOptions).Ensure(ctx, testScope("u1"), "z1")
+		_, err := network.NewProvisioner(c, fastOptions).Ensure(ctx, testScope("u1"), "z1")
 		if !errors.Is(err, context.DeadlineExceeded) || multicloud.CodeOf(err) != multicloud.CodeCanceled {
 			t.Errorf("Ensure = %v, want context.DeadlineExceeded", err)
 		}
@@ -312,10 +318,9 @@ func TestEnsureCanceled(t *testing.T) {
 // starter cancelled runs the flow itself and succeeds.
 func TestEnsureStarterLeaves(t *testing.T) {
 	t.Parallel()
-	m := newMem()
-	m.latency = 10 * time.Millisecond
-	m.pendingPolls = 2
-	p := NewProvisioner(m, fastOptions)
+	c := newCloud(t, func(o *fake.Options) { o.TransitionDelay = 15 * time.Millisecond })
+	c.SetLatency("", 10*time.Millisecond)
+	p := network.NewProvisioner(c, fastOptions)
 	scope := testScope("u1")
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -342,10 +347,9 @@ func TestEnsureStarterLeaves(t *testing.T) {
 
 func TestEnsureConcurrentOwners(t *testing.T) {
 	t.Parallel()
-	m := newMem()
-	m.latency = time.Millisecond
-	m.pendingPolls = 1
-	p := NewProvisioner(m, fastOptions)
+	c := newCloud(t, func(o *fake.Options) { o.TransitionDelay = time.Millisecond })
+	c.SetLatency("", time.Millisecond)
+	p := network.NewProvisioner(c, fastOptions)
 	var wg sync.WaitGroup
 	for i := range 100 {
 		wg.Go(func() {
@@ -355,20 +359,16 @@ func TestEnsureConcurrentOwners(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			m.mu.Lock()
-			owner := m.vpcs[n.VPC.ID].scope.Owner
-			m.mu.Unlock()
-			if owner != scope.Owner {
+			if owner := vpcOwner(t, c, n.VPC.ID); owner != scope.Owner {
 				t.Errorf("owner %s got the VPC of %s", scope.Owner, owner)
 			}
 		})
 	}
 	wg.Wait()
 	want := map[string]int{"CreateVPC": 10, "CreateSwitch": 10, "CreateSecurityGroup": 10, "FindVPC": 10}
-	got := m.counts()
 	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("%s calls = %d, want %d", k, got[k], w)
+		if got := c.CallCount(k); got != w {
+			t.Errorf("%s calls = %d, want %d", k, got, w)
 		}
 	}
 }
@@ -379,23 +379,23 @@ func TestEnsureConcurrentOwners(t *testing.T) {
 // VPC's switches and plans again.
 func TestEnsureStaleSwitchListFallsBack(t *testing.T) {
 	t.Parallel()
-	m := newMem()
-	tiny := func(o *Options) { fastOptions(o); o.VPCPrefixLen, o.SwitchPrefixLen = 16, 17 } // two blocks per VPC
+	c := newCloud(t)
+	tiny := func(o *network.Options) { fastOptions(o); o.VPCPrefixLen, o.SwitchPrefixLen = 16, 17 } // two blocks per VPC
 	scope := testScope("u1")
-	p1 := NewProvisioner(m, tiny)
+	p1 := network.NewProvisioner(c, tiny)
 	a, err := p1.Ensure(context.Background(), scope, "z1")
 	must(t, err)
-	b, err := NewProvisioner(m, tiny).Ensure(context.Background(), scope, "z2") // the other process
+	b, err := network.NewProvisioner(c, tiny).Ensure(context.Background(), scope, "z2") // the other process
 	must(t, err)
 	if a.VPC.ID != b.VPC.ID || a.Switch.CIDR == b.Switch.CIDR {
 		t.Fatalf("setup: got %+v and %+v, want one VPC with two blocks", a, b)
 	}
-	lists := m.count("ListSwitches")
+	lists := c.CallCount("ListSwitches")
 	_, err = p1.Ensure(context.Background(), scope, "z3")
 	if !errors.Is(err, multicloud.ErrQuotaExceeded) {
 		t.Errorf("Ensure in a full VPC = %v, want ErrQuotaExceeded after listing the switches", err)
 	}
-	if got := m.count("ListSwitches"); got != lists+1 {
+	if got := c.CallCount("ListSwitches"); got != lists+1 {
 		t.Errorf("ListSwitches called %d more times, want 1 (the fallback)", got-lists)
 	}
 }

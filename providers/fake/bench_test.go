@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // BenchmarkCreateInstance measures the portable create path: the Client
@@ -23,7 +25,12 @@ func BenchmarkCreateInstance(b *testing.B) {
 }
 
 func benchCreate(b *testing.B, req *multicloud.CreateInstanceRequest) {
-	p := fake.New(func(o *fake.Options) { o.DefaultStock, o.AddressQuota = 1<<40, 1<<40 })
+	// The instances pile up: a switch as wide as the VPC holds them all, as
+	// a /24 would not past 250.
+	p := fake.New(func(o *fake.Options) {
+		o.DefaultStock, o.Quotas = 1<<40, map[sim.Quota]int{sim.QuotaAddresses: sim.Unlimited}
+		o.Network = append(o.Network, func(no *network.Options) { no.SwitchPrefixLen = network.DefaultVPCPrefixLen })
+	})
 	c := newClient(b, p, multicloud.UseWaitForRunning(true, 0))
 	ctx := context.Background()
 	createOne(b, c, req.Clone()) // warm: network provisioned and cached, quote cached

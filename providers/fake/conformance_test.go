@@ -7,6 +7,7 @@ import (
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
 	"github.com/multicloud-ecs/multicloud/providers/providertest"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 func TestConformance(t *testing.T) {
@@ -16,7 +17,7 @@ func TestConformance(t *testing.T) {
 		ImageKey:    "ubuntu-22.04",
 		GPUModel:    "A10",
 		SetVPCQuota: func(t *testing.T, p multicloud.Provider, n int) {
-			p.(*fake.Provider).SetVPCQuota("cn-hangzhou", n)
+			p.(*fake.Provider).SetQuota("cn-hangzhou", sim.QuotaVPCs, n)
 		},
 		Networks: func(t *testing.T, p multicloud.Provider, owner string) (int, int) {
 			a := p.(*fake.Provider).Audit()
@@ -46,7 +47,7 @@ func TestConformanceWithTransitions(t *testing.T) {
 		ImageKey:     "ubuntu-22.04",
 		InstanceType: "ecs.g7.large",
 		SetVPCQuota: func(t *testing.T, p multicloud.Provider, n int) {
-			p.(*fake.Provider).SetVPCQuota("cn-shanghai", n)
+			p.(*fake.Provider).SetQuota("cn-shanghai", sim.QuotaVPCs, n)
 		},
 		Networks: func(t *testing.T, p multicloud.Provider, owner string) (int, int) {
 			a := p.(*fake.Provider).Audit()

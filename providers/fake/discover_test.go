@@ -8,6 +8,7 @@ import (
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/inventory"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 func TestDiscovererSyncsIntoInventory(t *testing.T) {
@@ -69,7 +70,7 @@ func TestDiscovererFaultsAndTypes(t *testing.T) {
 	if !errors.Is(err, multicloud.ErrInvalidArgument) {
 		t.Errorf("Discover(disk) = %v, want ErrInvalidArgument", err)
 	}
-	cloud.InjectFault(fake.Fault{Op: "List", Code: multicloud.CodeUnavailable, Count: 1})
+	cloud.InjectFault(fake.Fault{Action: "List", Class: sim.ClassUnavailable, Count: 1})
 	err = d.Discover(ctx, "cn-hangzhou", inventory.AssetTypeECS, direct, func(context.Context, []inventory.Asset) error { return nil })
 	if !errors.Is(err, multicloud.ErrUnavailable) {
 		t.Errorf("Discover with a List fault = %v, want ErrUnavailable", err)

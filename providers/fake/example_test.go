@@ -7,6 +7,7 @@ import (
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // A service's unit test: create GPU instances through the Client against
@@ -58,7 +59,7 @@ func Example() {
 // here the first two creates are throttled and the Client retries.
 func ExampleProvider_InjectFault() {
 	cloud := fake.New()
-	cloud.InjectFault(fake.Fault{Op: "Create", Code: multicloud.CodeThrottled, Count: 2})
+	cloud.InjectFault(fake.Fault{Action: "Create", Class: sim.ClassThrottled, Count: 2})
 	reg, _ := multicloud.NewRegistry(cloud)
 	client, _ := multicloud.New(reg, multicloud.UseRetryPolicy(multicloud.RetryPolicy{BaseDelay: 1}))
 
@@ -69,8 +70,8 @@ func ExampleProvider_InjectFault() {
 	))
 	fmt.Println(len(insts), err, cloud.CallCount("Create"))
 	for _, c := range cloud.Calls() {
-		if c.Op == "Create" {
-			fmt.Println(c.Op, multicloud.CodeOf(c.Err))
+		if c.Action == "Create" {
+			fmt.Println(c.Action, multicloud.CodeOf(c.Err))
 		}
 	}
 	// Output:

@@ -1,27 +1,32 @@
 // Package fake is an in-memory cloud with real semantics, for unit tests of
-// services built on multicloud: regions and zones, stock, quotas, prices,
-// VPCs, switches, security groups, elastic addresses and the instance state
-// machine, with injectable faults (error responses, and connection resets
-// and lost, slow or unreadable responses as a network fails: see Fault)
-// and latency, and a log of every call.
+// services built on multicloud: the in-process face of the simulated cloud
+// of package sim, which holds regions and zones, stock, quotas, prices,
+// VPCs, switches, security groups, elastic addresses, the instance state
+// machine, client tokens, injectable faults (error responses, and
+// connection resets and lost, slow or unreadable responses as a network
+// fails: see Fault), latency and the call log. The Aliyun emulator
+// (providers/aliyun/aliyuntest) serves the same model over the wire, so
+// the fake and the emulator behave alike.
 //
 // A *Provider implements multicloud.Provider (and its optional RegionLister,
 // HealthChecker and Candidater) as well as network.Primitives, so that the
 // network flow of package network runs against it exactly as it runs
 // against a real cloud. Each New returns an independent cloud; there is no
-// shared state.
+// shared state. Cloud returns the simulated cloud for knobs the fake does
+// not wrap.
 package fake
 
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/mapping"
 	"github.com/multicloud-ecs/multicloud/network"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // Region is a region of the fake cloud and its zones, in order of
@@ -41,10 +46,8 @@ var DefaultRegions = []Region{
 
 // The defaults of Options.
 const (
-	DefaultCode         = "fake"
-	DefaultStock        = 1000
-	DefaultVPCQuota     = 10
-	DefaultAddressQuota = 100
+	DefaultCode  = "fake"
+	DefaultStock = 1000
 	// DefaultPollInterval is the provisioner's poll interval in the fake:
 	// nothing in the fake needs a real wait, so polls are tight.
 	DefaultPollInterval = time.Millisecond
@@ -110,16 +113,17 @@ type Options struct {
 	// that SetStock did not set; default 1000, negative for none.
 	// Creating instances takes from it, deleting gives back.
 	DefaultStock int
-	// VPCQuota is the number of VPCs a region holds; default 10.
-	VPCQuota int
-	// AddressQuota is the number of elastic addresses a region holds;
-	// default 100.
-	AddressQuota int
+	// Quotas are the per-region quotas of every region (sim.QuotaVPCs,
+	// sim.QuotaAddresses, sim.QuotaInstances, sim.QuotaVCPUs); missing
+	// ones take sim's defaults: 10 VPCs, 100 addresses, no bound on
+	// instances and vCPUs. SetQuota changes them later.
+	Quotas map[sim.Quota]int
 	// Prices is the price table Quote uses.
 	Prices Prices
 	// TransitionDelay is how long each transient state (an instance's
-	// Pending, Starting, Stopping; a VPC's Pending; an address's Busy)
-	// lasts on Clock. Default 0: the next read shows the stable state.
+	// Pending, Starting, Stopping and Deleting; a VPC's and switch's
+	// Pending; an address's Busy) lasts on Clock. Default 0: the next
+	// read shows the stable state.
 	TransitionDelay time.Duration
 	// Clock tells the time of transitions, quotes and the call log;
 	// default the real clock. With a ManualClock and a TransitionDelay,
@@ -132,87 +136,64 @@ type Options struct {
 	// network fault left unknown (see Fault); default
 	// DefaultSettleTimeout.
 	SettleTimeout time.Duration
-	// Seed seeds the random source of probabilistic faults; default 1.
+	// Seed seeds the random draws of faults with a Rate and the hashes of
+	// sold-out episodes and wrong stock answers; default 1.
 	Seed uint64
+	// Cloud, when set, is the simulated cloud the fake presents, for
+	// instance one the Aliyun emulator serves too (aliyuntest.WithCloud):
+	// the cloud's regions, clock, seed, transition delay, default stock,
+	// quotas and currency hold, and Regions, Clock, Seed, TransitionDelay,
+	// DefaultStock, Quotas and Prices.Currency are ignored; Prices.Types
+	// are set on it. Default a new cloud of its own.
+	Cloud *sim.Cloud
 	// Network edits the options of the provider's network.Provisioner,
 	// after the fake's own: a PollInterval of DefaultPollInterval and the
 	// Clock's Now.
 	Network []func(*network.Options)
 }
 
-// Clock tells the time.
-type Clock interface{ Now() time.Time }
+// Clock tells the time; it is sim's Clock.
+type Clock = sim.Clock
 
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-// ManualClock is a Clock that moves only when told to. It is safe for
-// concurrent use.
-type ManualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// ManualClock is a Clock that moves only when told to (sim's ManualClock).
+// It is safe for concurrent use.
+type ManualClock = sim.ManualClock
 
 // NewManualClock returns a clock showing t.
-func NewManualClock(t time.Time) *ManualClock { return &ManualClock{t: t} }
+func NewManualClock(t time.Time) *ManualClock { return sim.NewManualClock(t) }
 
-// Now returns the clock's time.
-func (c *ManualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d (backward for a negative d).
-func (c *ManualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// Set sets the clock to t.
-func (c *ManualClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-// Provider is the fake cloud. It implements multicloud.Provider,
+// Provider is the fake cloud: the in-process face of a simulated cloud
+// (package sim), which holds its state. It implements multicloud.Provider,
 // multicloud.RegionLister, multicloud.HealthChecker, multicloud.Candidater
 // and network.Primitives; the Set*, InjectFault, Calls and Audit methods
-// are knobs and probes for tests. Every method is safe for concurrent use.
-// Build one with New; the zero Provider is not usable.
+// are knobs and probes for tests, and Cloud gives the simulated cloud
+// itself. Every method is safe for concurrent use. Build one with New;
+// the zero Provider is not usable.
 type Provider struct {
 	code    string
 	account string
 	opts    Options
 	catalog *mapping.Catalog
-	clock   Clock
 	prices  Prices
 	prov    *network.Provisioner
+	cloud   *sim.Cloud
+	// regions are the cloud's regions, which never change, by ID, and
+	// their IDs in order.
+	regions map[string]sim.Region
+	order   []string
 
-	ctl controls
+	// addrMu makes an address's token claim, allocation and store one
+	// step.
+	addrMu sync.Mutex
 
-	mu      sync.Mutex
-	regions map[string]*region
-	order   []string // region IDs in order
-	stock   map[stockKey]int
-	closed  map[stockKey]bool
-	// modeStock is the stock category per charge mode (SetStockCategory).
-	modeStock map[modeStockKey]multicloud.StockStatus
-	// wrongStock is the fraction of sold-out pairs Offerings calls in stock.
-	wrongStock float64
-	episodes   episodes
-	seq        int64
-	instances  map[string]*instance
-	vpcs       map[string]*vpc
-	switches   map[string]*vswitch
-	groups     map[string]*group
-	addresses  map[string]*address
-	tokens     map[string]*tokenRecord
-	plans      map[string]multicloud.Plan // by planKey
-	publicIPs  uint32
+	mu sync.Mutex
+	// sold are the types SetStock named per region, sold even when the
+	// catalog lacks them.
+	sold map[soldKey]bool
+	// bw is each instance's bandwidth setting, a fact the portable model
+	// does not keep.
+	bw    map[string]bandwidth
+	plans map[string]multicloud.Plan // by planKey
 }
 
 var (
@@ -224,28 +205,40 @@ var (
 	_ network.Primitives       = (*Provider)(nil)
 )
 
-type region struct {
-	id        string
-	zones     []string
-	vpcQuota  int
-	addrQuota int
-	nvpcs     int // VPCs held, against vpcQuota
-	naddrs    int // addresses held, against addrQuota
+type soldKey struct{ region, typ string }
+
+type bandwidth struct {
+	mode multicloud.BandwidthMode
+	mbps int
 }
 
-func (r *region) hasZone(z string) bool {
-	for _, x := range r.zones {
-		if x == z {
-			return true
-		}
+// idPrefixes are the prefixes of the fake's resource IDs, by kind.
+var idPrefixes = map[sim.Kind]string{
+	sim.KindInstance: "i", sim.KindVPC: "vpc", sim.KindSubnet: "vsw", sim.KindSecurityGroup: "sg",
+	sim.KindAddress: "eip", sim.KindDisk: "d", sim.KindRule: "sgr",
+}
+
+// fakeIDs makes the fake's IDs: a prefix of the kind and a sequence
+// number of at least six digits, so that IDs sort in creation order.
+func fakeIDs(kind sim.Kind, _ string, seq uint64) string {
+	prefix, ok := idPrefixes[kind]
+	if !ok {
+		prefix = string(kind)
 	}
-	return false
+	var b [32]byte
+	var d [20]byte
+	digits := strconv.AppendUint(d[:0], seq, 10)
+	out := append(b[:0], prefix...)
+	out = append(out, '-')
+	for i := len(digits); i < 6; i++ {
+		out = append(out, '0')
+	}
+	return string(append(out, digits...))
 }
 
-type stockKey struct{ region, zone, typ string }
-
-// New returns a fake cloud configured by opts. It panics only when the
-// embedded aliyun catalog cannot be loaded, which is a build defect.
+// New returns a fake cloud configured by opts, over a new simulated
+// cloud. It panics only when the embedded aliyun catalog cannot be
+// loaded, which is a build defect.
 func New(opts ...func(*Options)) *Provider {
 	var o Options
 	for _, f := range opts {
@@ -270,14 +263,8 @@ func New(opts ...func(*Options)) *Provider {
 	if o.DefaultStock == 0 {
 		o.DefaultStock = DefaultStock
 	}
-	if o.VPCQuota == 0 {
-		o.VPCQuota = DefaultVPCQuota
-	}
-	if o.AddressQuota == 0 {
-		o.AddressQuota = DefaultAddressQuota
-	}
 	if o.Clock == nil {
-		o.Clock = realClock{}
+		o.Clock = sim.RealClock()
 	}
 	if o.Seed == 0 {
 		o.Seed = 1
@@ -285,40 +272,70 @@ func New(opts ...func(*Options)) *Provider {
 	if o.SettleTimeout <= 0 {
 		o.SettleTimeout = DefaultSettleTimeout
 	}
-	p := &Provider{
-		code:      o.Code,
-		account:   o.Account,
-		opts:      o,
-		catalog:   o.Catalog,
-		clock:     o.Clock,
-		prices:    o.Prices.withDefaults(),
-		regions:   make(map[string]*region, len(o.Regions)),
-		stock:     make(map[stockKey]int),
-		closed:    make(map[stockKey]bool),
-		modeStock: make(map[modeStockKey]multicloud.StockStatus),
-		instances: make(map[string]*instance),
-		vpcs:      make(map[string]*vpc),
-		switches:  make(map[string]*vswitch),
-		groups:    make(map[string]*group),
-		addresses: make(map[string]*address),
-		tokens:    make(map[string]*tokenRecord),
-		plans:     make(map[string]multicloud.Plan),
-	}
-	p.ctl.init(o.Seed)
-	for _, r := range o.Regions {
-		if _, dup := p.regions[r.ID]; dup {
-			continue
+	prices := o.Prices.withDefaults()
+	cloud := o.Cloud
+	if cloud == nil {
+		regions := make([]sim.Region, 0, len(o.Regions))
+		for _, r := range o.Regions {
+			regions = append(regions, sim.Region{ID: r.ID, Zones: simZones(r.Zones)})
 		}
-		p.regions[r.ID] = &region{id: r.ID, zones: append([]string(nil), r.Zones...), vpcQuota: o.VPCQuota, addrQuota: o.AddressQuota}
+		cloud = sim.New(func(so *sim.Options) {
+			so.Regions = regions
+			so.Clock = o.Clock
+			so.Seed = o.Seed
+			so.TransitionDelay = o.TransitionDelay
+			so.DefaultStock = o.DefaultStock
+			if o.DefaultStock < 0 {
+				so.DefaultStock = -1
+			}
+			so.Quotas = o.Quotas
+			so.Currency = prices.Currency
+			so.IDs = fakeIDs
+		})
+	} else {
+		prices.Currency = cloud.Currency()
+	}
+	for typ, price := range prices.Types {
+		cloud.SetPrice(typ, price)
+	}
+	p := &Provider{
+		code:    o.Code,
+		account: o.Account,
+		opts:    o,
+		catalog: o.Catalog,
+		prices:  prices,
+		cloud:   cloud,
+		sold:    make(map[soldKey]bool),
+		bw:      make(map[string]bandwidth),
+		plans:   make(map[string]multicloud.Plan),
+		regions: make(map[string]sim.Region),
+	}
+	for _, r := range cloud.Regions() {
+		p.regions[r.ID] = r
 		p.order = append(p.order, r.ID)
 	}
 	nopts := append([]func(*network.Options){func(no *network.Options) {
 		no.PollInterval = DefaultPollInterval
-		no.Now = p.clock.Now
+		no.Now = cloud.Now
 	}}, o.Network...)
 	p.prov = network.NewProvisioner(p, nopts...)
 	return p
 }
+
+// simZones names zones by themselves: the fake's zone IDs are its zone
+// names, as its Offerings have always said.
+func simZones(names []string) []sim.Zone {
+	out := make([]sim.Zone, len(names))
+	for i, z := range names {
+		out[i] = sim.Zone{Name: z, ID: z}
+	}
+	return out
+}
+
+// Cloud returns the simulated cloud that holds the provider's state, for
+// the knobs and probes the provider does not wrap (sold-out episodes,
+// instance states forced from outside, the change events).
+func (p *Provider) Cloud() *sim.Cloud { return p.cloud }
 
 // Code returns the provider code, "fake" unless Options.Code says otherwise.
 func (p *Provider) Code() string { return p.code }
@@ -338,68 +355,41 @@ func (p *Provider) Scope(region, tenant, owner string) network.Scope {
 	return network.Scope{Provider: p.code, Account: p.account, Region: region, Tenant: tenant, Owner: owner}
 }
 
-// SetStock sets how many instances of instanceType zone can still take.
-// A region or zone the provider does not serve is accepted and never used.
+// SetStock sets how many instances of instanceType zone can still take
+// (a negative n is 0). A region or zone the provider does not serve is
+// accepted and never used; a type the catalog lacks is sold in the region
+// from then on.
 func (p *Provider) SetStock(region, zone, instanceType string, n int) {
 	p.mu.Lock()
-	p.stock[stockKey{region, zone, instanceType}] = max(n, 0)
+	p.sold[soldKey{region, instanceType}] = true
 	p.mu.Unlock()
+	p.cloud.SetStock(region, zone, instanceType, max(n, 0))
 }
 
-// Stock returns how many instances of instanceType zone can still take.
+// Stock returns how many instances of instanceType zone can still take
+// (sim.Unlimited for no bound, which only a cloud shared with another
+// face can have).
 func (p *Provider) Stock(region, zone, instanceType string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stockLocked(stockKey{region, zone, instanceType})
+	return p.cloud.Stock(region, zone, instanceType)
 }
 
-func (p *Provider) stockLocked(k stockKey) int {
-	if p.soldOutEpisodeLocked(k) {
-		return 0
-	}
-	if n, ok := p.stock[k]; ok {
-		return n
-	}
-	return max(p.opts.DefaultStock, 0)
-}
-
-// SetVPCQuota sets how many VPCs region may hold; creating one more is
-// ErrQuotaExceeded. An unknown region is ignored.
-func (p *Provider) SetVPCQuota(region string, n int) {
-	p.mu.Lock()
-	if r, ok := p.regions[region]; ok {
-		r.vpcQuota = n
-	}
-	p.mu.Unlock()
-}
-
-// SetAddressQuota sets how many elastic addresses region may hold;
-// allocating one more is ErrQuotaExceeded. An unknown region is ignored.
-func (p *Provider) SetAddressQuota(region string, n int) {
-	p.mu.Lock()
-	if r, ok := p.regions[region]; ok {
-		r.addrQuota = n
-	}
-	p.mu.Unlock()
-}
+// SetQuota sets quota q of region to n (sim.Unlimited for no bound);
+// region "" sets it in every region. Creating past it is
+// ErrQuotaExceeded; a quota below the usage keeps what exists.
+func (p *Provider) SetQuota(region string, q sim.Quota, n int) { p.cloud.SetQuota(region, q, n) }
 
 // now returns the provider clock's time.
-func (p *Provider) now() time.Time { return p.clock.Now() }
+func (p *Provider) now() time.Time { return p.cloud.Now() }
 
-// regionLocked returns the region id or an ErrInvalidArgument naming the
-// known regions. p.mu must be held.
-func (p *Provider) regionLocked(op, id string) (*region, error) {
-	if r, ok := p.regions[id]; ok {
-		return r, nil
+// region returns the region id or an ErrInvalidArgument naming the known
+// regions.
+func (p *Provider) region(op, id string) (sim.Region, error) {
+	r, ok := p.regions[id]
+	if !ok {
+		return sim.Region{}, p.errorf(op, id, multicloud.CodeInvalidArgument, "InvalidRegionId.NotFound",
+			"unknown region %q; known regions: %s", id, joinComma(p.order))
 	}
-	return nil, p.errorf(op, id, multicloud.CodeInvalidArgument, "InvalidRegionId.NotFound",
-		"unknown region %q; known regions: %s", id, joinComma(p.order))
-}
-
-// newID returns a fresh ID of prefix; p.mu must be held.
-func (p *Provider) newID(prefix string) string {
-	p.seq++
-	return fmt.Sprintf("%s-%06d", prefix, p.seq)
+	return r, nil
 }
 
 // errorf returns a classified error of the fake cloud.
@@ -407,37 +397,30 @@ func (p *Provider) errorf(op, region string, code multicloud.Code, providerCode,
 	return &multicloud.Error{Op: op, Provider: p.code, Region: region, Code: code, ProviderCode: providerCode, Message: fmt.Sprintf(format, args...)}
 }
 
-// newRand returns the seeded random source of probabilistic faults.
-func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }
-
-// enter runs the call-entry steps of op shared by every method: a
-// cancelled context fails at once, then configured latency is waited out
-// (returning early when ctx ends) and an injected fault fires.
+// enter runs the call-entry steps of op shared by every method through
+// the simulated cloud: a cancelled context fails at once, then the
+// latency is waited out (returning early when ctx ends) and an injected
+// fault fires.
 func (p *Provider) enter(ctx context.Context, op, region string) error {
-	if err := ctx.Err(); err != nil {
+	f, err := p.cloud.Enter(ctx, op, region)
+	if err != nil {
 		return p.canceled(op, region, err)
 	}
-	delay, fault := p.ctl.match(op)
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return p.canceled(op, region, ctx.Err())
-		}
-	}
-	if fault != nil && fault.Kind == FaultReset {
+	switch {
+	case f == nil:
+		return nil
+	case f.Kind == FaultReset:
 		return p.netError(op, region, ProviderCodeReset, "connection reset by peer")
 	}
-	if fault != nil {
-		msg := fault.Message
-		if msg == "" {
-			msg = "injected " + string(fault.Code) + " fault"
-		}
-		return &multicloud.Error{Op: op, Provider: p.code, Region: region, Code: fault.Code, ProviderCode: "Fake.InjectedFault", Message: msg}
+	code := multicloud.Code(f.Code)
+	if code == "" {
+		code = classCode(f.Err().Class)
 	}
-	return nil
+	msg := f.Message
+	if msg == "" {
+		msg = "injected " + string(code) + " fault"
+	}
+	return &multicloud.Error{Op: op, Provider: p.code, Region: region, Code: code, ProviderCode: "Fake.InjectedFault", Message: msg}
 }
 
 func (p *Provider) canceled(op, region string, err error) error {

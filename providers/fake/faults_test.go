@@ -12,6 +12,7 @@ import (
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 func TestFaults(t *testing.T) {
@@ -23,35 +24,35 @@ func TestFaults(t *testing.T) {
 	}{
 		{
 			name:      "throttled twice then retried",
-			fault:     fake.Fault{Op: "Create", Code: multicloud.CodeThrottled, Count: 2},
+			fault:     fake.Fault{Action: "Create", Class: sim.ClassThrottled, Count: 2},
 			wantCalls: map[string]int{"Create": 3, "RunInstances": 1},
 		},
 		{
 			name:      "permission denied is final",
-			fault:     fake.Fault{Op: "Create", Code: multicloud.CodePermissionDenied},
+			fault:     fake.Fault{Action: "Create", Code: string(multicloud.CodePermissionDenied)},
 			wantErr:   multicloud.ErrPermissionDenied,
 			wantCalls: map[string]int{"Create": 1, "RunInstances": 0},
 		},
 		{
 			name:      "unavailable on every call exhausts the retries",
-			fault:     fake.Fault{Op: "Resolve", Code: multicloud.CodeUnavailable},
+			fault:     fake.Fault{Action: "Resolve", Class: sim.ClassUnavailable},
 			wantErr:   multicloud.ErrUnavailable,
 			wantCalls: map[string]int{"Resolve": 4, "Create": 0},
 		},
 		{
 			name:      "launch out of stock",
-			fault:     fake.Fault{Op: "RunInstances", Code: multicloud.CodeNoStock, Message: "sold out"},
+			fault:     fake.Fault{Action: "RunInstances", Class: sim.ClassNoStock, Message: "sold out"},
 			wantErr:   multicloud.ErrNoStock,
 			wantCalls: map[string]int{"Create": 1, "RunInstances": 1},
 		},
 		{
 			name:      "latency alone",
-			fault:     fake.Fault{Op: "Get", Latency: 5 * time.Millisecond},
+			fault:     fake.Fault{Action: "Get", Latency: 5 * time.Millisecond},
 			wantCalls: map[string]int{"Create": 1},
 		},
 		{
 			name:      "any op",
-			fault:     fake.Fault{Code: multicloud.CodeInvalidArgument, Count: 1},
+			fault:     fake.Fault{Class: sim.ClassInvalidParameter, Count: 1},
 			wantErr:   multicloud.ErrInvalidArgument,
 			wantCalls: map[string]int{"Resolve": 1, "Create": 0},
 		},
@@ -82,7 +83,7 @@ func TestFaults(t *testing.T) {
 func TestFaultProbabilityIsSeeded(t *testing.T) {
 	run := func() []bool {
 		p := fake.New(func(o *fake.Options) { o.Seed = 7 })
-		p.InjectFault(fake.Fault{Op: "CheckHealth", Code: multicloud.CodeUnavailable, Probability: 0.5})
+		p.InjectFault(fake.Fault{Action: "CheckHealth", Class: sim.ClassUnavailable, Rate: 0.5})
 		var out []bool
 		for range 40 {
 			out = append(out, p.CheckHealth(context.Background()) != nil)
@@ -107,7 +108,7 @@ func TestFaultProbabilityIsSeeded(t *testing.T) {
 func TestCallLogAndClear(t *testing.T) {
 	p := fake.New()
 	ctx := context.Background()
-	p.InjectFault(fake.Fault{Op: "Get", Code: multicloud.CodeNotFound, Message: "gone"})
+	p.InjectFault(fake.Fault{Action: "Get", Class: sim.ClassNotFound, Message: "gone"})
 	_, err := p.Get(ctx, "cn-hangzhou", "i-1")
 	p.ClearFaults()
 	_, err2 := p.Get(ctx, "cn-hangzhou", "i-1")
@@ -116,7 +117,7 @@ func TestCallLogAndClear(t *testing.T) {
 	}
 	var got []string
 	for _, c := range p.Calls() {
-		got = append(got, c.Op+" "+c.Region+" "+c.Target+" "+string(multicloud.CodeOf(c.Err)))
+		got = append(got, c.Action+" "+c.Region+" "+c.Target+" "+string(multicloud.CodeOf(c.Err)))
 	}
 	want := []string{"Get cn-hangzhou i-1 NOT_FOUND", "Get cn-hangzhou i-1 NOT_FOUND"}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -153,7 +154,7 @@ func TestCheckHealth(t *testing.T) {
 	if err := c.Registry().Check(testCtx(t), "fake"); err != nil {
 		t.Errorf("Check: %v", err)
 	}
-	p.InjectFault(fake.Fault{Op: "CheckHealth", Code: multicloud.CodePermissionDenied})
+	p.InjectFault(fake.Fault{Action: "CheckHealth", Code: string(multicloud.CodePermissionDenied)})
 	if err := c.Registry().Check(testCtx(t), "fake"); !errors.Is(err, multicloud.ErrProviderUnavailable) {
 		t.Errorf("Check with a fault: got %v, want ErrProviderUnavailable", err)
 	}
@@ -163,7 +164,7 @@ func TestAssociateAlwaysFails(t *testing.T) {
 	p := fake.New(func(o *fake.Options) {
 		o.Network = append(o.Network, func(no *network.Options) { no.WaitTimeout = 50 * time.Millisecond })
 	})
-	p.InjectFault(fake.Fault{Op: "AssociateAddress", Code: multicloud.CodeUnavailable, Message: "eip service down"})
+	p.InjectFault(fake.Fault{Action: "AssociateAddress", Class: sim.ClassUnavailable, Message: "eip service down"})
 	c := newClient(t, p)
 	insts, err := c.CreateInstance(testCtx(t), gpuRequest("hank", multicloud.WithQuantity(3), multicloud.WithPublicIP(5, multicloud.Traffic)))
 	if err != nil || len(insts) != 3 {
@@ -217,7 +218,7 @@ func TestDeleteReleasesAddress(t *testing.T) {
 func TestQuotas(t *testing.T) {
 	t.Run("vpc", func(t *testing.T) {
 		p := fake.New()
-		p.SetVPCQuota("cn-hangzhou", 1)
+		p.SetQuota("cn-hangzhou", sim.QuotaVPCs, 1)
 		c := newClient(t, p)
 		createOne(t, c, gpuRequest("jack"))
 		insts, err := c.CreateInstance(testCtx(t), gpuRequest("kate"))
@@ -229,7 +230,7 @@ func TestQuotas(t *testing.T) {
 	})
 	t.Run("address", func(t *testing.T) {
 		p := fake.New()
-		p.SetAddressQuota("cn-hangzhou", 1)
+		p.SetQuota("cn-hangzhou", sim.QuotaAddresses, 1)
 		c := newClient(t, p)
 		insts, err := c.CreateInstance(testCtx(t), gpuRequest("liam", multicloud.WithQuantity(2), multicloud.WithPublicIP(5, multicloud.Traffic)))
 		if err != nil || len(insts) != 2 {

@@ -3,7 +3,6 @@ package fake
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -14,78 +13,55 @@ import (
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/network"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
-// instance is the fake's record of a VM. Its state is computed lazily:
-// phases are the transient states ahead, each until a time on the Clock,
-// and stable is the state after the last of them.
-type instance struct {
-	seq                            int64
-	id, name, region, zone, typ    string
-	imageID                        string
-	vpcID, switchID, groupID       string
-	privateIP, publicIP, addressID string
-	tags                           map[string]string
-	charge                         multicloud.ChargeMode
-	bwMode                         multicloud.BandwidthMode
-	bwMbps                         int
-	created                        time.Time
-	phases                         [2]phase
-	nphases                        int
-	stable                         multicloud.Status
-}
-
-type phase struct {
-	status multicloud.Status
-	until  time.Time
-}
-
-func (in *instance) status(now time.Time) multicloud.Status {
-	for _, ph := range in.phases[:in.nphases] {
-		if now.Before(ph.until) {
-			return ph.status
+// view returns the portable view of a simulated instance.
+func (p *Provider) view(in sim.Instance) *multicloud.Instance {
+	out := &multicloud.Instance{
+		ID: in.ID, Name: in.Name, Provider: p.code, Region: in.Region, Zone: in.Zone,
+		Status: instanceStatus(in.State), InstanceType: in.Type, ImageID: in.ImageID,
+		PrivateIP: addrString(in.PrivateIP), PublicIP: addrString(in.PublicIP),
+		TenantID: in.Tags[multicloud.TagTenant], UserID: in.Tags[multicloud.TagOwner], Tags: in.Tags,
+		Network:    multicloud.NetworkInfo{VPCID: in.VPCID, SwitchID: in.SubnetID, AddressID: in.AddressID},
+		ChargeMode: chargeMode(in.ChargeMode), CreatedAt: in.Created,
+	}
+	if len(in.SecurityGroupIDs) > 0 {
+		out.Network.SecurityGroupID = in.SecurityGroupIDs[0]
+	}
+	p.mu.Lock()
+	bw, ok := p.bw[in.ID]
+	p.mu.Unlock()
+	if ok {
+		out.BandwidthMode, out.BandwidthMbps = bw.mode, bw.mbps
+	}
+	if in.AddressID != "" {
+		if a, err := p.cloud.GetAddress(in.Region, in.AddressID); err == nil {
+			out.PublicIP = a.IP.String()
 		}
 	}
-	return in.stable
+	return out
 }
 
-// transition moves in through the transient states, each lasting d, to
-// stable.
-func (in *instance) transition(now time.Time, d time.Duration, stable multicloud.Status, transient ...multicloud.Status) {
-	in.nphases = len(transient)
-	t := now
-	for i, s := range transient {
-		t = t.Add(d)
-		in.phases[i] = phase{status: s, until: t}
+// addrString is a's text, "" for the zero Addr.
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
 	}
-	in.stable = stable
+	return a.String()
 }
 
-// instanceLocked returns the instance id in region or ErrNotFound; p.mu
-// must be held.
-func (p *Provider) instanceLocked(op, region, id string) (*instance, error) {
-	in, ok := p.instances[id]
-	if !ok || in.region != region {
-		return nil, p.errorf(op, region, multicloud.CodeNotFound, "InvalidInstanceId.NotFound", "instance %s not found in %s", id, region)
+// instance returns the instance id of region, not deleted, or
+// ErrNotFound.
+func (p *Provider) instance(op, region, id string) (sim.Instance, error) {
+	in, err := p.cloud.Instance(region, id)
+	if err == nil && deleted(in.State) {
+		err = &sim.Error{Class: sim.ClassNotFound, Resource: sim.KindInstance, ID: id, Message: "the instance is deleted"}
+	}
+	if err != nil {
+		return sim.Instance{}, p.simError(op, region, err)
 	}
 	return in, nil
-}
-
-// snapshotLocked returns the portable view of in; p.mu must be held.
-func (p *Provider) snapshotLocked(in *instance, now time.Time) *multicloud.Instance {
-	out := &multicloud.Instance{
-		ID: in.id, Name: in.name, Provider: p.code, Region: in.region, Zone: in.zone,
-		Status: in.status(now), InstanceType: in.typ, ImageID: in.imageID,
-		PublicIP: in.publicIP, PrivateIP: in.privateIP,
-		TenantID: in.tags[multicloud.TagTenant], UserID: in.tags[multicloud.TagOwner], Tags: cloneTags(in.tags),
-		Network:    multicloud.NetworkInfo{VPCID: in.vpcID, SwitchID: in.switchID, SecurityGroupID: in.groupID, AddressID: in.addressID},
-		ChargeMode: in.charge, BandwidthMode: in.bwMode, BandwidthMbps: in.bwMbps,
-		CreatedAt: in.created,
-	}
-	if a, ok := p.addresses[in.addressID]; ok && in.addressID != "" {
-		out.PublicIP = a.ip
-	}
-	return out
 }
 
 // classify returns err as an *multicloud.Error of op in region, keeping
@@ -187,15 +163,13 @@ func (p *Provider) create(ctx, hold context.Context, spec *multicloud.CreateSpec
 		}
 	}
 	if len(results) > 0 {
-		p.mu.Lock()
-		now := p.now()
 		ids := make([]string, 0, len(results))
 		for _, l := range results {
-			in, ok := p.instances[l.ID]
-			if !ok {
+			in, err := p.cloud.Instance(region, l.ID)
+			if err != nil || deleted(in.State) {
 				continue // deleted meanwhile
 			}
-			s := p.snapshotLocked(in, now)
+			s := p.view(in)
 			s.Warnings = slices.Clone(l.Warnings)
 			if l.Address != nil && s.Network.AddressID == "" {
 				s.PublicIP, s.Network.AddressID = l.Address.IP, l.Address.ID
@@ -206,7 +180,6 @@ func (p *Provider) create(ctx, hold context.Context, spec *multicloud.CreateSpec
 			out = append(out, s)
 			ids = append(ids, l.ID)
 		}
-		p.mu.Unlock()
 		target = strings.Join(ids, ",")
 	}
 	if lerr == nil && len(out) == 0 {
@@ -247,9 +220,7 @@ func (p *Provider) checkSpec(op string, spec *multicloud.CreateSpec) error {
 	case spec.Plan.Zone == "" || spec.Plan.InstanceType == "" || spec.Plan.ImageID == "":
 		return p.errorf(op, spec.Plan.Region, multicloud.CodeInvalidArgument, "InvalidParameter", "plan %s is not resolved", spec.Plan.Placement)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	_, err := p.regionLocked(op, spec.Plan.Region)
+	_, err := p.region(op, spec.Plan.Region)
 	return err
 }
 
@@ -299,6 +270,13 @@ func (p *Provider) runInstances(ctx context.Context, spec *multicloud.CreateSpec
 	return ids, err
 }
 
+// runResult is what a RunInstances token answers: the instances created
+// and the error of a partial create, returned again on a repeat.
+type runResult struct {
+	ids []string
+	err error
+}
+
 // runInstancesOnce is one RunInstances call.
 func (p *Provider) runInstancesOnce(ctx context.Context, spec *multicloud.CreateSpec, net network.Network) (ids []string, err error) {
 	const op = "RunInstances"
@@ -308,78 +286,77 @@ func (p *Provider) runInstancesOnce(ctx context.Context, spec *multicloud.Create
 	if err := p.enter(ctx, op, region); err != nil {
 		return nil, err
 	}
-	fp := fingerprint(spec)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if rec, err := p.claimLocked(op, region, "instances", spec.Token, fp); err != nil || rec != nil {
-		if err != nil {
-			return nil, err
-		}
-		return slices.Clone(rec.ids), rec.err
+	res, _, err := p.cloud.Idempotent(sim.TokenKey{Action: op, Region: region, Token: spec.Token}, fingerprint(spec), func() (any, error) {
+		return p.runInstances1(spec, net)
+	})
+	if err != nil {
+		return nil, p.simError(op, region, err)
 	}
-	plan, req := spec.Plan, spec.Request
-	sw, ok := p.switches[net.Switch.ID]
-	if !ok || sw.vpcID != net.VPC.ID || sw.region != region {
+	r := res.(runResult)
+	return slices.Clone(r.ids), r.err
+}
+
+// runInstances1 creates the instances of spec into net: as many as the
+// zone has stock for, with an ErrNoStock error naming the missing ones
+// when that is fewer than asked.
+func (p *Provider) runInstances1(spec *multicloud.CreateSpec, net network.Network) (any, error) {
+	const op = "RunInstances"
+	plan, req, region := spec.Plan, spec.Request, spec.Plan.Region
+	sw, err := p.cloud.GetSubnet(region, net.Switch.ID)
+	if err != nil || sw.VPCID != net.VPC.ID {
 		return nil, p.errorf(op, region, multicloud.CodeNotFound, "InvalidVSwitchId.NotFound", "switch %s not found in vpc %s", net.Switch.ID, net.VPC.ID)
 	}
-	if sw.zone != plan.Zone {
+	if sw.Zone != plan.Zone {
 		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "InvalidVSwitchId.ZoneMismatch",
-			"switch %s is in %s, the instances in %s", sw.id, sw.zone, plan.Zone)
+			"switch %s is in %s, the instances in %s", sw.ID, sw.Zone, plan.Zone)
 	}
-	if g, ok := p.groups[net.SecurityGroup.ID]; !ok || g.vpcID != net.VPC.ID {
+	if g, err := p.cloud.GetSecurityGroup(region, net.SecurityGroup.ID); err != nil || g.VPCID != net.VPC.ID {
 		return nil, p.errorf(op, region, multicloud.CodeNotFound, "InvalidSecurityGroupId.NotFound", "security group %s not found in vpc %s", net.SecurityGroup.ID, net.VPC.ID)
 	}
-	if !p.soldLocked(region, plan.InstanceType) {
+	if !p.sells(region, plan.InstanceType) {
 		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "InvalidInstanceType.ValueNotSupported",
 			"instance type %q is not sold in %s", plan.InstanceType, region)
 	}
-	k := stockKey{region, plan.Zone, plan.InstanceType}
-	avail := p.availLocked(k, req.InstanceChargeMode)
-	n := min(avail, req.Quantity)
-	if n == 0 {
+	mode := simMode(req.InstanceChargeMode)
+	n := req.Quantity
+	if avail := p.cloud.Available(region, plan.Zone, plan.InstanceType, mode); avail != sim.Unlimited {
+		n = min(n, avail)
+	}
+	if n <= 0 {
 		return nil, p.errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock",
 			"zone %s has no stock of %s", plan.Zone, plan.InstanceType)
 	}
-	now := p.now()
-	ids = make([]string, 0, n)
-	for range n {
-		in := &instance{
-			id: p.newID("i"), name: req.InstanceName, region: region, zone: plan.Zone, typ: plan.InstanceType, imageID: plan.ImageID,
-			vpcID: net.VPC.ID, switchID: sw.id, groupID: net.SecurityGroup.ID, privateIP: sw.nextHost(),
-			tags: cloneTags(spec.Tags), charge: req.InstanceChargeMode, created: now,
-		}
-		in.seq = p.seq
-		if req.AllocatePublicIP {
-			in.bwMode, in.bwMbps = cmp.Or(req.BandwidthMode, multicloud.Traffic), req.PublicIPBandwidth
-			if req.PublicIPMode == multicloud.PublicIPInstance {
-				in.publicIP = p.publicIPLocked()
-			}
-		}
-		in.transition(now, p.opts.TransitionDelay, multicloud.StatusRunning, multicloud.StatusPending, multicloud.StatusStarting)
-		p.instances[in.id] = in
-		ids = append(ids, in.id)
+	vcpu := 0
+	if t, ok := p.catalog.Type(plan.InstanceType); ok {
+		vcpu = t.VCPU
 	}
-	p.stock[k] = avail - n
+	created, err := p.cloud.CreateInstances(sim.InstanceSpec{
+		Region: region, Zone: plan.Zone, Type: plan.InstanceType, VCPU: vcpu, ChargeMode: mode, ImageID: plan.ImageID,
+		Name: req.InstanceName, SubnetID: sw.ID, SecurityGroupIDs: []string{net.SecurityGroup.ID},
+		PublicIP: req.AllocatePublicIP && req.PublicIPMode == multicloud.PublicIPInstance,
+		Tags:     cloneTags(spec.Tags), Token: spec.Token, Count: n,
+	})
+	if err != nil {
+		return nil, p.simError(op, region, err)
+	}
+	r := runResult{ids: make([]string, 0, n)}
+	p.mu.Lock()
+	for _, in := range created {
+		r.ids = append(r.ids, in.ID)
+		if req.AllocatePublicIP {
+			p.bw[in.ID] = bandwidth{mode: cmp.Or(req.BandwidthMode, multicloud.Traffic), mbps: req.PublicIPBandwidth}
+		}
+	}
+	p.mu.Unlock()
 	if n < req.Quantity {
-		err = p.errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock",
+		r.err = p.errorf(op, region, multicloud.CodeNoStock, "OperationDenied.NoStock",
 			"%d of %d instances not created: zone %s has no more stock of %s", req.Quantity-n, req.Quantity, plan.Zone, plan.InstanceType)
 	}
-	p.storeTokenLocked(region, "instances", spec.Token, &tokenRecord{fingerprint: fp, ids: slices.Clone(ids), err: err})
-	return ids, err
-}
-
-// nextHost returns the next private address of the switch, skipping the
-// network address and the gateways of the first hosts.
-func (s *vswitch) nextHost() string {
-	s.hosts++
-	a := s.cidr.Addr().As4()
-	v := binary.BigEndian.Uint32(a[:]) + 2 + s.hosts
-	binary.BigEndian.PutUint32(a[:], v)
-	return netip.AddrFrom4(a).String()
+	return r, nil
 }
 
 // Get returns the current state of an instance; a missing one is
-// ErrNotFound.
+// ErrNotFound, as is a deleted one.
 func (p *Provider) Get(ctx context.Context, region, id string) (_ *multicloud.Instance, err error) {
 	const op = "Get"
 	defer p.track(op, region, id, p.now(), &err)
@@ -387,13 +364,11 @@ func (p *Provider) Get(ctx context.Context, region, id string) (_ *multicloud.In
 	if err := p.enter(ctx, op, region); err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	in, err := p.instanceLocked(op, region, id)
+	in, err := p.instance(op, region, id)
 	if err != nil {
 		return nil, err
 	}
-	return p.snapshotLocked(in, p.now()), nil
+	return p.view(in), nil
 }
 
 // GetBatch returns the instances among ids that exist in region, keyed
@@ -409,16 +384,13 @@ func (p *Provider) GetBatch(ctx context.Context, region string, ids []string) (_
 	if len(ids) > MaxPageSize {
 		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "InvalidParameter", "at most %d ids, got %d", MaxPageSize, len(ids))
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, err := p.regionLocked(op, region); err != nil {
+	if _, err := p.region(op, region); err != nil {
 		return nil, err
 	}
-	now := p.now()
 	out := make(map[string]*multicloud.Instance, len(ids))
 	for _, id := range ids {
-		if in, ok := p.instances[id]; ok && in.region == region {
-			out[id] = p.snapshotLocked(in, now)
+		if in, err := p.cloud.Instance(region, id); err == nil && !deleted(in.State) {
+			out[id] = p.view(in)
 		}
 	}
 	return out, nil
@@ -433,11 +405,38 @@ const (
 	MaxPageSize     = 100
 )
 
-// List returns one page of the instances of q.Region, oldest first, that
-// carry every tag of q.Tags and, when q.Status is set, are in that state.
-// Pages hold q.PageSize instances (default 50, at most 100); NextToken is
-// an opaque token, empty on the last page. An unknown region or a bad
-// token is ErrInvalidArgument.
+// idSeq is the sequence number of a fake ID ("i-000042" is 42), its
+// creation order; -1 for an ID the fake did not make.
+func idSeq(id string) int64 {
+	_, num, ok := strings.Cut(id, "-")
+	if !ok {
+		return -1
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// compareIDs orders IDs: the fake's by creation, others (those of a cloud
+// another face made) by their text.
+func compareIDs(a, b string) int {
+	if x, y := idSeq(a), idSeq(b); x >= 0 && y >= 0 && x != y {
+		return cmp.Compare(x, y)
+	}
+	return strings.Compare(a, b)
+}
+
+// pageTokenPrefix starts every page token of List.
+const pageTokenPrefix = "after:"
+
+// List returns one page of the instances of q.Region, oldest first (by
+// ID for IDs the fake did not make), that carry every tag of q.Tags and,
+// when q.Status is set, are in that state; deleted instances are left
+// out. Pages hold q.PageSize instances (default 50, at most 100);
+// NextToken is an opaque token, empty on the last page. An unknown region
+// or a bad token is ErrInvalidArgument.
 func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (_ *multicloud.InstancePage, err error) {
 	const op = "List"
 	defer p.track(op, q.Region, "", p.now(), &err)
@@ -445,32 +444,26 @@ func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (_ *multicl
 	if err := p.enter(ctx, op, q.Region); err != nil {
 		return nil, err
 	}
-	var after int64
-	if q.PageToken != "" {
-		after, err = strconv.ParseInt(q.PageToken, 10, 64)
-		if err != nil || after < 0 {
-			return nil, p.errorf(op, q.Region, multicloud.CodeInvalidArgument, "InvalidNextToken", "bad page token %q", q.PageToken)
-		}
+	after, ok := strings.CutPrefix(q.PageToken, pageTokenPrefix)
+	if q.PageToken != "" && (!ok || after == "") {
+		return nil, p.errorf(op, q.Region, multicloud.CodeInvalidArgument, "InvalidNextToken", "bad page token %q", q.PageToken)
 	}
 	size := q.PageSize
 	if size <= 0 {
 		size = DefaultPageSize
 	}
 	size = min(size, MaxPageSize)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, err := p.regionLocked(op, q.Region); err != nil {
+	if _, err := p.region(op, q.Region); err != nil {
 		return nil, err
 	}
-	now := p.now()
-	var match []*instance
-	for _, in := range p.instances {
-		if in.region != q.Region || in.seq <= after || (q.Status != "" && in.status(now) != q.Status) {
+	var match []sim.Instance
+	for _, in := range p.cloud.Instances(q.Region) {
+		if deleted(in.State) || (after != "" && compareIDs(in.ID, after) <= 0) || (q.Status != "" && in.State != simState(q.Status)) {
 			continue
 		}
 		ok := true
 		for k, v := range q.Tags {
-			if got, has := in.tags[k]; !has || got != v {
+			if got, has := in.Tags[k]; !has || got != v {
 				ok = false
 				break
 			}
@@ -479,92 +472,79 @@ func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (_ *multicl
 			match = append(match, in)
 		}
 	}
-	slices.SortFunc(match, func(a, b *instance) int { return int(a.seq - b.seq) })
+	slices.SortFunc(match, func(a, b sim.Instance) int { return compareIDs(a.ID, b.ID) })
 	page := &multicloud.InstancePage{}
 	if len(match) > size {
 		match = match[:size]
-		page.NextToken = strconv.FormatInt(match[size-1].seq, 10)
+		page.NextToken = pageTokenPrefix + match[size-1].ID
 	}
 	for _, in := range match {
-		page.Instances = append(page.Instances, p.snapshotLocked(in, now))
+		page.Instances = append(page.Instances, p.view(in))
 	}
 	return page, nil
 }
 
-// act runs a state change of op on an instance under the lock.
-func (p *Provider) act(ctx context.Context, op, region, id string, fn func(in *instance, st multicloud.Status, now time.Time) error) (err error) {
+// act runs a state change of op on an instance through the simulated
+// cloud; needs says which states op needs, for the error of another.
+func (p *Provider) act(ctx context.Context, op, needs, region, id string, fn func(region, id string) (sim.Instance, error)) (err error) {
 	defer p.track(op, region, id, p.now(), &err)
 	defer p.leave(ctx, op, region, &err)
 	if err := p.enter(ctx, op, region); err != nil {
 		return err
 	}
-	return p.change(op, region, id, fn)
-}
-
-// change runs fn on an instance under the lock.
-func (p *Provider) change(op, region, id string, fn func(in *instance, st multicloud.Status, now time.Time) error) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	in, err := p.instanceLocked(op, region, id)
-	if err != nil {
+	if _, err := p.instance(op, region, id); err != nil {
 		return err
 	}
-	now := p.now()
-	return fn(in, in.status(now), now)
+	_, err = fn(region, id)
+	return p.stateError(op, needs, region, id, err)
 }
 
-func (p *Provider) conflict(op string, in *instance, st multicloud.Status, needs string) error {
-	return p.errorf(op, in.region, multicloud.CodeConflict, "IncorrectInstanceStatus",
-		"instance %s is %s, %s needs %s", in.id, st, strings.ToLower(op), needs)
+// stateError is simError, saying for an incorrect state what op needs.
+func (p *Provider) stateError(op, needs, region, id string, err error) error {
+	out := p.simError(op, region, err)
+	if e, ok := err.(*sim.Error); ok && e.Class == sim.ClassIncorrectState && e.Resource == sim.KindInstance && e.Reason == "" {
+		st := multicloud.StatusUnknown
+		if in, gerr := p.cloud.Instance(region, id); gerr == nil {
+			st = instanceStatus(in.State)
+		}
+		me := out.(*multicloud.Error)
+		me.Message = fmt.Sprintf("instance %s is %s, %s needs %s", id, st, strings.ToLower(op), needs)
+	}
+	return out
 }
 
 // Start starts a Stopped instance: Starting for TransitionDelay, then
 // Running. Any other state is ErrConflict; a missing instance ErrNotFound.
 func (p *Provider) Start(ctx context.Context, region, id string) error {
-	return p.act(ctx, "Start", region, id, func(in *instance, st multicloud.Status, now time.Time) error {
-		if st != multicloud.StatusStopped {
-			return p.conflict("Start", in, st, "Stopped")
-		}
-		in.transition(now, p.opts.TransitionDelay, multicloud.StatusRunning, multicloud.StatusStarting)
-		return nil
-	})
+	return p.act(ctx, "Start", "Stopped", region, id, p.cloud.StartInstance)
 }
 
 // Stop stops a Running instance: Stopping for TransitionDelay, then
 // Stopped. Any other state is ErrConflict; a missing instance ErrNotFound.
 // force makes no difference in the fake.
 func (p *Provider) Stop(ctx context.Context, region, id string, force bool) error {
-	return p.act(ctx, "Stop", region, id, func(in *instance, st multicloud.Status, now time.Time) error {
-		if st != multicloud.StatusRunning {
-			return p.conflict("Stop", in, st, "Running")
-		}
-		in.transition(now, p.opts.TransitionDelay, multicloud.StatusStopped, multicloud.StatusStopping)
-		return nil
-	})
+	return p.act(ctx, "Stop", "Running", region, id, p.cloud.StopInstance)
 }
 
-// Reboot restarts a Running instance: Stopping, then Starting, each for
-// TransitionDelay, then Running. Any other state is ErrConflict; a missing
-// instance ErrNotFound. force makes no difference in the fake.
+// Reboot restarts a Running instance: Starting for TransitionDelay, then
+// Running. Any other state is ErrConflict; a missing instance ErrNotFound.
+// force makes no difference in the fake.
 func (p *Provider) Reboot(ctx context.Context, region, id string, force bool) error {
-	return p.act(ctx, "Reboot", region, id, func(in *instance, st multicloud.Status, now time.Time) error {
-		if st != multicloud.StatusRunning {
-			return p.conflict("Reboot", in, st, "Running")
-		}
-		in.transition(now, p.opts.TransitionDelay, multicloud.StatusRunning, multicloud.StatusStopping, multicloud.StatusStarting)
-		return nil
-	})
+	return p.act(ctx, "Reboot", "Running", region, id, p.cloud.RebootInstance)
 }
 
-// Delete removes an instance and gives its stock back. Without force only
-// a Stopped instance may be deleted (ErrConflict otherwise); with force
-// any. A missing instance is ErrNotFound. The elastic address bound to it
+// Delete deletes an instance and gives its stock back: Deleted for
+// TransitionDelay, then gone. Without force only a Stopped instance may
+// be deleted; with force a Running, Starting or Stopping one too; a
+// Pending one never (ErrConflict, IncorrectInstanceStatus.Initializing),
+// as the cloud refuses to delete an instance being initialized. A
+// missing instance is ErrNotFound. The elastic address bound to it
 // becomes Available and, when this module allocated it (createdBy tag),
 // is released through the provisioner, detached from ctx's cancellation
-// and bounded by a minute, as the Aliyun provider does; an address that could not be
-// released makes Delete return an ErrConflict naming it after the instance
-// is gone (not retryable: a retried Delete would find no instance and
-// forget the address).
+// and bounded by a minute, as the Aliyun provider does; an address that
+// could not be released makes Delete return an ErrConflict naming it
+// after the instance is gone (not retryable: a retried Delete would find
+// no instance and forget the address).
 //
 // A response fault on "Delete" (see Fault) applies once the address was
 // released too: the instance and its address are gone, and a retried
@@ -576,28 +556,32 @@ func (p *Provider) Delete(ctx context.Context, region, id string, force bool) (e
 	if err := p.enter(ctx, op, region); err != nil {
 		return err
 	}
+	in, err := p.instance(op, region, id)
+	if err != nil {
+		return err
+	}
 	var (
 		addrID string
 		scope  network.Scope
 	)
-	err = p.change(op, region, id, func(in *instance, st multicloud.Status, now time.Time) error {
-		if !force && st != multicloud.StatusStopped {
-			return p.conflict("Delete", in, st, "Stopped (or force)")
+	if in.AddressID != "" {
+		if a, err := p.cloud.GetAddress(region, in.AddressID); err == nil && a.Tags[network.TagCreatedBy] == network.CreatedByValue {
+			addrID = a.ID
+			scope = p.Scope(in.Region, in.Tags[multicloud.TagTenant], in.Tags[multicloud.TagOwner])
 		}
-		if a, ok := p.addresses[in.addressID]; ok && in.addressID != "" && a.instanceID == in.id {
-			a.instanceID, a.busyUntil = "", time.Time{}
-			if a.tags[network.TagCreatedBy] == network.CreatedByValue {
-				addrID = a.id
-				scope = p.Scope(in.region, in.tags[multicloud.TagTenant], in.tags[multicloud.TagOwner])
-			}
+	}
+	if _, err := p.cloud.DeleteInstance(region, id, sim.DeleteOptions{Force: force}); err != nil {
+		needs := "Stopped (or force)"
+		if force {
+			needs = "Running, Starting, Stopping or Stopped"
 		}
-		k := stockKey{in.region, in.zone, in.typ}
-		p.stock[k] = p.stockLocked(k) + 1
-		delete(p.instances, in.id)
+		return p.stateError(op, needs, region, id, err)
+	}
+	p.mu.Lock()
+	delete(p.bw, id)
+	p.mu.Unlock()
+	if addrID == "" {
 		return nil
-	})
-	if err != nil || addrID == "" {
-		return err
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
@@ -616,8 +600,6 @@ func (p *Provider) Regions(ctx context.Context) (_ []string, err error) {
 	if err := p.enter(ctx, op, ""); err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	return slices.Clone(p.order), nil
 }
 

@@ -5,34 +5,7 @@ import (
 	"time"
 
 	"github.com/multicloud-ecs/multicloud"
-)
-
-// FaultKind is how a Fault fails a call: with an error response (the
-// zero FaultError), or as a network fails, the way the Aliyun emulator's
-// network faults do (aliyuntest.NetFault).
-type FaultKind int
-
-// The kinds of fault.
-const (
-	// FaultError fails the call with Fault.Code before it is processed:
-	// nothing happens. A Fault without a Code only adds its Latency.
-	FaultError FaultKind = iota
-	// FaultReset resets the connection before the call is processed:
-	// nothing happens, and the caller gets an ErrUnavailable error that
-	// does not say so (as a client seeing a reset cannot know).
-	FaultReset
-	// FaultLost processes the call, then loses its response: the call
-	// takes effect and the caller gets an ErrUnavailable error instead of
-	// the result.
-	FaultLost
-	// FaultSlow processes the call, then holds its response for
-	// Fault.Latency (default 1s): a caller whose context ends meanwhile
-	// gets ErrCanceled, and the call takes effect all the same.
-	FaultSlow
-	// FaultGarbled processes the call and answers with a response that
-	// cannot be read: the call takes effect and the caller gets an
-	// ErrUnavailable error.
-	FaultGarbled
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // The provider codes of the network faults' errors (multicloud.Error
@@ -78,7 +51,7 @@ func (p *Provider) netError(op, region, providerCode, msg string) error {
 // that the call log shows what the caller got. A slow response is held
 // under ctx.
 func (p *Provider) leave(ctx context.Context, op, region string, errp *error) {
-	f := p.ctl.matchResponse(op)
+	f := p.cloud.DrawFault(op, region, FaultLost, FaultSlow, FaultGarbled)
 	if f == nil {
 		return
 	}
@@ -88,16 +61,8 @@ func (p *Provider) leave(ctx context.Context, op, region string, errp *error) {
 	case FaultGarbled:
 		*errp = p.netError(op, region, ProviderCodeGarbled, "the response could not be read")
 	case FaultSlow:
-		d := f.Latency
-		if d <= 0 {
-			d = time.Second
-		}
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			*errp = p.canceled(op, region, ctx.Err())
+		if err := sim.Sleep(ctx, f.Latency); err != nil {
+			*errp = p.canceled(op, region, err)
 		}
 	}
 }

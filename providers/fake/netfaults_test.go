@@ -11,6 +11,7 @@ import (
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // providerCode returns the ProviderCode of err's *multicloud.Error.
@@ -35,14 +36,14 @@ func TestNetworkFaultKinds(t *testing.T) {
 		wantCode string        // ProviderCode of the error
 		wantGone bool          // the instance was deleted
 	}{
-		{name: "reset", fault: fake.Fault{Op: "Delete", Kind: fake.FaultReset}, wantErr: multicloud.ErrUnavailable, wantCode: fake.ProviderCodeReset},
-		{name: "lost", fault: fake.Fault{Op: "Delete", Kind: fake.FaultLost}, wantErr: multicloud.ErrUnavailable, wantCode: fake.ProviderCodeLost, wantGone: true},
-		{name: "garbled", fault: fake.Fault{Op: "Delete", Kind: fake.FaultGarbled}, wantErr: multicloud.ErrUnavailable, wantCode: fake.ProviderCodeGarbled, wantGone: true},
-		{name: "slow", fault: fake.Fault{Op: "Delete", Kind: fake.FaultSlow, Latency: 5 * time.Millisecond}, wantGone: true},
-		{name: "slow past the deadline", fault: fake.Fault{Op: "Delete", Kind: fake.FaultSlow, Latency: time.Hour},
+		{name: "reset", fault: fake.Fault{Action: "Delete", Kind: fake.FaultReset}, wantErr: multicloud.ErrUnavailable, wantCode: fake.ProviderCodeReset},
+		{name: "lost", fault: fake.Fault{Action: "Delete", Kind: fake.FaultLost}, wantErr: multicloud.ErrUnavailable, wantCode: fake.ProviderCodeLost, wantGone: true},
+		{name: "garbled", fault: fake.Fault{Action: "Delete", Kind: fake.FaultGarbled}, wantErr: multicloud.ErrUnavailable, wantCode: fake.ProviderCodeGarbled, wantGone: true},
+		{name: "slow", fault: fake.Fault{Action: "Delete", Kind: fake.FaultSlow, Latency: 5 * time.Millisecond}, wantGone: true},
+		{name: "slow past the deadline", fault: fake.Fault{Action: "Delete", Kind: fake.FaultSlow, Latency: time.Hour},
 			deadline: 10 * time.Millisecond, wantErr: multicloud.ErrCanceled, wantGone: true},
-		{name: "other op", fault: fake.Fault{Op: "Start", Kind: fake.FaultLost}, wantGone: true},
-		{name: "count used up", fault: fake.Fault{Op: "Delete", Kind: fake.FaultLost, Count: 1}, wantErr: multicloud.ErrUnavailable, wantCode: fake.ProviderCodeLost, wantGone: true},
+		{name: "other op", fault: fake.Fault{Action: "Start", Kind: fake.FaultLost}, wantGone: true},
+		{name: "count used up", fault: fake.Fault{Action: "Delete", Kind: fake.FaultLost, Count: 1}, wantErr: multicloud.ErrUnavailable, wantCode: fake.ProviderCodeLost, wantGone: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,7 +86,7 @@ func TestCreateSettlesLostResponses(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%d", op, kind), func(t *testing.T) {
 				p := fake.New()
 				c := newClient(t, p, multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 1}))
-				p.InjectFault(fake.Fault{Op: op, Kind: kind, Count: 1})
+				p.InjectFault(fake.Fault{Action: op, Kind: kind, Count: 1})
 				insts, err := c.CreateInstance(testCtx(t), gpuRequest("olga", multicloud.WithQuantity(2), multicloud.WithPublicIP(5, multicloud.Traffic)))
 				if err != nil || len(insts) != 2 {
 					t.Fatalf("got %d instances, %v; want 2, nil (one try: the provider settles)", len(insts), err)
@@ -114,7 +115,7 @@ func TestCreateSettlesLostResponses(t *testing.T) {
 func TestCanceledDuringSlowLaunch(t *testing.T) {
 	p := fake.New()
 	c := newClient(t, p)
-	p.InjectFault(fake.Fault{Op: "RunInstances", Kind: fake.FaultSlow, Latency: 50 * time.Millisecond})
+	p.InjectFault(fake.Fault{Action: "RunInstances", Kind: fake.FaultSlow, Latency: 50 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(testCtx(t), 10*time.Millisecond)
 	defer cancel()
 	insts, err := c.CreateInstance(ctx, gpuRequest("pia", multicloud.WithQuantity(2), multicloud.WithPublicIP(5, multicloud.Traffic)))
@@ -142,11 +143,11 @@ func TestFakeFaultSuite(t *testing.T) {
 	c := newClient(t, p, multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}),
 		multicloud.UseSettleTimeout(10*time.Second), multicloud.UseWaitForRunning(true, 5*time.Second))
 	p.SetLatency("", 200*time.Microsecond)
-	p.InjectFault(fake.Fault{Kind: fake.FaultReset, Probability: 0.02})
-	p.InjectFault(fake.Fault{Kind: fake.FaultLost, Probability: 0.03})
-	p.InjectFault(fake.Fault{Kind: fake.FaultGarbled, Probability: 0.01})
-	p.InjectFault(fake.Fault{Kind: fake.FaultSlow, Probability: 0.02, Latency: 20 * time.Millisecond})
-	p.InjectFault(fake.Fault{Code: multicloud.CodeThrottled, Probability: 0.1})
+	p.InjectFault(fake.Fault{Kind: fake.FaultReset, Rate: 0.02})
+	p.InjectFault(fake.Fault{Kind: fake.FaultLost, Rate: 0.03})
+	p.InjectFault(fake.Fault{Kind: fake.FaultGarbled, Rate: 0.01})
+	p.InjectFault(fake.Fault{Kind: fake.FaultSlow, Rate: 0.02, Latency: 20 * time.Millisecond})
+	p.InjectFault(fake.Fault{Class: sim.ClassThrottled, Rate: 0.1})
 
 	rnd := rand.New(rand.NewPCG(seed, 2))
 	type job struct {

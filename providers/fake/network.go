@@ -2,17 +2,15 @@ package fake
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
-	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/network"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // This file implements network.Primitives on *Provider. Every create is
@@ -21,103 +19,18 @@ import (
 // ErrIdempotencyMismatch) and tags the resource with scope.Tags() (an
 // address with its AddressSpec.Tags too). The exported creates settle an
 // unknown outcome (see Fault and settled); the unexported ones are one
-// call each.
+// call each. The resources live in the simulated cloud.
 
-type vpc struct {
-	id, region, cidr string
-	tags             map[string]string
-	created          time.Time
-	availableAt      time.Time
+func vpcView(v sim.VPC) network.VPC {
+	return network.VPC{ID: v.ID, CIDR: v.CIDR.String(), Status: netStatus(v.State)}
 }
 
-func (v *vpc) status(now time.Time) network.Status {
-	if now.Before(v.availableAt) {
-		return network.StatusPending
-	}
-	return network.StatusAvailable
+func switchView(s sim.Subnet) network.Switch {
+	return network.Switch{ID: s.ID, VPCID: s.VPCID, Zone: s.Zone, CIDR: s.CIDR.String(), Tags: s.Tags}
 }
 
-func (v *vpc) view(now time.Time) network.VPC {
-	return network.VPC{ID: v.id, CIDR: v.cidr, Status: v.status(now)}
-}
-
-type vswitch struct {
-	id, region, vpcID, zone string
-	cidr                    netip.Prefix
-	tags                    map[string]string
-	hosts                   uint32 // private addresses handed out
-}
-
-func (s *vswitch) view() network.Switch {
-	return network.Switch{ID: s.id, VPCID: s.vpcID, Zone: s.zone, CIDR: s.cidr.String(), Tags: maps.Clone(s.tags)}
-}
-
-type group struct {
-	id, region, vpcID string
-	tags              map[string]string
-	rules             []network.PortRule
-}
-
-type address struct {
-	id, region, ip string
-	spec           network.AddressSpec
-	tags           map[string]string
-	instanceID     string
-	busyUntil      time.Time // associating or unassociating until then
-	created        time.Time
-}
-
-func (a *address) status(now time.Time) network.Status {
-	switch {
-	case now.Before(a.busyUntil):
-		return network.StatusBusy
-	case a.instanceID != "":
-		return network.StatusInUse
-	}
-	return network.StatusAvailable
-}
-
-func (a *address) view(now time.Time) network.Address {
-	return network.Address{ID: a.id, IP: a.ip, Status: a.status(now), InstanceID: a.instanceID}
-}
-
-// tokenRecord remembers what a token created.
-type tokenRecord struct {
-	fingerprint string
-	id          string   // network resources
-	ids         []string // instances
-	err         error    // a partial create's error, returned again on a repeat
-}
-
-// claimLocked looks token up for kind: ok with the first resource's ID,
-// an ErrIdempotencyMismatch when fingerprint differs, or nothing when the
-// token is new. p.mu must be held.
-func (p *Provider) claimLocked(op, region, kind, token, fingerprint string) (*tokenRecord, error) {
-	if token == "" {
-		return nil, nil
-	}
-	rec, ok := p.tokens[kind+"/"+region+"/"+token]
-	if !ok {
-		return nil, nil
-	}
-	if rec.fingerprint != fingerprint {
-		return nil, p.errorf(op, region, multicloud.CodeIdempotency, "IdempotentParameterMismatch",
-			"token %s was used with other parameters", shortToken(token))
-	}
-	return rec, nil
-}
-
-func (r *tokenRecord) getID() string {
-	if r == nil {
-		return ""
-	}
-	return r.id
-}
-
-func (p *Provider) storeTokenLocked(region, kind, token string, rec *tokenRecord) {
-	if token != "" {
-		p.tokens[kind+"/"+region+"/"+token] = rec
-	}
+func addressView(a sim.Address) network.Address {
+	return network.Address{ID: a.ID, IP: a.IP.String(), Status: addressStatus(a.State), InstanceID: a.InstanceID}
 }
 
 func shortToken(t string) string {
@@ -125,6 +38,18 @@ func shortToken(t string) string {
 		return t[:12] + "..."
 	}
 	return t
+}
+
+// createOnce runs fn once per token of op in region (see sim.Cloud.Idempotent)
+// and returns the ID it created, or the one the token created first.
+func (p *Provider) createOnce(op, region, token, fingerprint string, fn func() (string, error)) (string, error) {
+	id, _, err := p.cloud.Idempotent(sim.TokenKey{Action: op, Region: region, Token: token}, fingerprint, func() (any, error) {
+		return fn()
+	})
+	if err != nil {
+		return "", p.simError(op, region, err)
+	}
+	return id.(string), nil
 }
 
 // owned reports whether tags mark a resource of scope: every tag of
@@ -145,24 +70,22 @@ func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (_ network.
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.VPC{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, err := p.regionLocked(op, scope.Region); err != nil {
+	if _, err := p.region(op, scope.Region); err != nil {
 		return network.VPC{}, err
 	}
-	var best *vpc
-	for _, v := range p.vpcs {
-		if v.region != scope.Region || !owned(v.tags, scope) {
+	var best *sim.VPC
+	for _, v := range p.cloud.VPCs(scope.Region) {
+		if !owned(v.Tags, scope) {
 			continue
 		}
-		if best == nil || v.created.Before(best.created) || v.created.Equal(best.created) && v.id < best.id {
-			best = v
+		if best == nil || v.Created.Before(best.Created) || v.Created.Equal(best.Created) && compareIDs(v.ID, best.ID) < 0 {
+			best = &v
 		}
 	}
 	if best == nil {
 		return network.VPC{}, p.errorf(op, scope.Region, multicloud.CodeNotFound, "", "no vpc of owner %q", scope.Owner)
 	}
-	return best.view(p.now()), nil
+	return vpcView(*best), nil
 }
 
 // CreateVPC creates a VPC with cidr, a private IPv4 block of mask /8 to
@@ -185,44 +108,35 @@ func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, tok
 func (p *Provider) createVPC(ctx context.Context, scope network.Scope, cidr, token string) (_ network.VPC, err error) {
 	const op = "CreateVPC"
 	target := ""
-	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer func(at time.Time) { p.track(op, scope.Region, target, at, &err) }(p.now())
 	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.VPC{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.regionLocked(op, scope.Region)
+	if _, err := p.region(op, scope.Region); err != nil {
+		return network.VPC{}, err
+	}
+	id, err := p.createOnce(op, scope.Region, token, "vpc|"+cidr+"|"+scopeKey(scope), func() (string, error) {
+		pfx, err := netip.ParsePrefix(cidr)
+		if err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx || pfx.Bits() < 8 || pfx.Bits() > 28 || !pfx.Addr().IsPrivate() {
+			return "", p.errorf(op, scope.Region, multicloud.CodeInvalidArgument, "InvalidCidrBlock.Malformed",
+				"vpc cidr %q must be a canonical private ipv4 block of mask /8 to /28", cidr)
+		}
+		v, err := p.cloud.CreateVPC(sim.VPCSpec{Region: scope.Region, CIDR: pfx, Tags: scope.Tags()})
+		if err != nil {
+			return "", p.simError(op, scope.Region, err)
+		}
+		return v.ID, nil
+	})
 	if err != nil {
 		return network.VPC{}, err
 	}
-	now := p.now()
-	fp := "vpc|" + cidr + "|" + scopeKey(scope)
-	if rec, err := p.claimLocked(op, r.id, "vpc", token, fp); err != nil || rec != nil {
-		if err != nil {
-			return network.VPC{}, err
-		}
-		target = rec.id
-		if v, ok := p.vpcs[rec.id]; ok {
-			return v.view(now), nil
-		}
-		return network.VPC{}, p.errorf(op, r.id, multicloud.CodeNotFound, "InvalidVpcId.NotFound", "vpc %s of token %s was deleted", rec.id, shortToken(token))
+	target = id
+	v, err := p.cloud.GetVPC(scope.Region, id)
+	if err != nil {
+		return network.VPC{}, p.errorf(op, scope.Region, multicloud.CodeNotFound, "InvalidVpcId.NotFound", "vpc %s of token %s was deleted", id, shortToken(token))
 	}
-	pfx, err := netip.ParsePrefix(cidr)
-	if err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx || pfx.Bits() < 8 || pfx.Bits() > 28 || !pfx.Addr().IsPrivate() {
-		return network.VPC{}, p.errorf(op, r.id, multicloud.CodeInvalidArgument, "InvalidCidrBlock.Malformed",
-			"vpc cidr %q must be a canonical private ipv4 block of mask /8 to /28", cidr)
-	}
-	if r.nvpcs >= r.vpcQuota {
-		return network.VPC{}, p.errorf(op, r.id, multicloud.CodeQuotaExceeded, "QuotaExceeded.Vpc",
-			"region %s holds %d vpcs, its quota", r.id, r.vpcQuota)
-	}
-	v := &vpc{id: p.newID("vpc"), region: r.id, cidr: cidr, tags: scope.Tags(), created: now, availableAt: now.Add(p.opts.TransitionDelay)}
-	p.vpcs[v.id] = v
-	r.nvpcs++
-	p.storeTokenLocked(r.id, "vpc", token, &tokenRecord{fingerprint: fp, id: v.id})
-	target = v.id
-	return v.view(now), nil
+	return vpcView(v), nil
 }
 
 // scopeKey is the part of a token's fingerprint that says whose the
@@ -244,21 +158,11 @@ func (p *Provider) GetVPC(ctx context.Context, scope network.Scope, vpcID string
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.VPC{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	v, err := p.vpcLocked(op, scope.Region, vpcID)
+	v, err := p.cloud.GetVPC(scope.Region, vpcID)
 	if err != nil {
-		return network.VPC{}, err
+		return network.VPC{}, p.simError(op, scope.Region, err)
 	}
-	return v.view(p.now()), nil
-}
-
-func (p *Provider) vpcLocked(op, region, id string) (*vpc, error) {
-	v, ok := p.vpcs[id]
-	if !ok || v.region != region {
-		return nil, p.errorf(op, region, multicloud.CodeNotFound, "InvalidVpcId.NotFound", "vpc %s not found", id)
-	}
-	return v, nil
+	return vpcView(v), nil
 }
 
 // ListSwitches returns the switches of a VPC, sorted by ID; a missing VPC
@@ -270,25 +174,22 @@ func (p *Provider) ListSwitches(ctx context.Context, scope network.Scope, vpcID 
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, err := p.vpcLocked(op, scope.Region, vpcID); err != nil {
-		return nil, err
+	if _, err := p.cloud.GetVPC(scope.Region, vpcID); err != nil {
+		return nil, p.simError(op, scope.Region, err)
 	}
 	var out []network.Switch
-	for _, s := range p.switches {
-		if s.vpcID == vpcID {
-			out = append(out, s.view())
-		}
+	for _, s := range p.cloud.Subnets(scope.Region, vpcID) {
+		out = append(out, switchView(s))
 	}
-	slices.SortFunc(out, func(a, b network.Switch) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b network.Switch) int { return compareIDs(a.ID, b.ID) })
 	return out, nil
 }
 
 // CreateSwitch creates a switch in zone with cidr, a block of mask /16 to
 // /29 inside the VPC's block that overlaps no other switch of the VPC
-// (else ErrInvalidArgument). A VPC still Pending is ErrConflict; a missing
-// one ErrNotFound; an unknown zone ErrInvalidArgument.
+// (else ErrInvalidArgument). It is Pending for TransitionDelay, then
+// Available. A VPC still Pending is ErrConflict; a missing one
+// ErrNotFound; an unknown zone ErrInvalidArgument.
 func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID, zone, cidr, token string) (network.Switch, error) {
 	var out network.Switch
 	err := p.settled(ctx, "CreateSwitch", scope.Region, token, func(_, sctx context.Context) error {
@@ -306,58 +207,50 @@ func (p *Provider) CreateSwitch(ctx context.Context, scope network.Scope, vpcID,
 func (p *Provider) createSwitch(ctx context.Context, scope network.Scope, vpcID, zone, cidr, token string) (_ network.Switch, err error) {
 	const op = "CreateSwitch"
 	target := ""
-	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer func(at time.Time) { p.track(op, scope.Region, target, at, &err) }(p.now())
 	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Switch{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.regionLocked(op, scope.Region)
+	r, err := p.region(op, scope.Region)
 	if err != nil {
 		return network.Switch{}, err
 	}
 	fp := "switch|" + vpcID + "|" + zone + "|" + cidr + "|" + scopeKey(scope)
-	if rec, err := p.claimLocked(op, r.id, "switch", token, fp); err != nil || rec != nil {
+	id, err := p.createOnce(op, r.ID, token, fp, func() (string, error) {
+		v, err := p.cloud.GetVPC(r.ID, vpcID)
 		if err != nil {
-			return network.Switch{}, err
+			return "", p.simError(op, r.ID, err)
 		}
-		target = rec.id
-		if s, ok := p.switches[rec.id]; ok {
-			return s.view(), nil
+		if v.State != sim.NetAvailable {
+			return "", p.errorf(op, r.ID, multicloud.CodeConflict, "IncorrectVpcStatus",
+				"vpc %s is %s, a switch needs it Available", vpcID, netStatus(v.State))
 		}
-		return network.Switch{}, p.errorf(op, r.id, multicloud.CodeNotFound, "InvalidVSwitchId.NotFound", "switch %s of token %s was deleted", rec.id, shortToken(token))
-	}
-	v, err := p.vpcLocked(op, r.id, vpcID)
+		if _, ok := r.Zone(zone); !ok {
+			return "", p.errorf(op, r.ID, multicloud.CodeInvalidArgument, "InvalidZoneId.NotFound",
+				"unknown zone %q in %s; known zones: %s", zone, r.ID, joinComma(r.ZoneNames()))
+		}
+		sp, err := netip.ParsePrefix(cidr)
+		if err != nil || !sp.Addr().Is4() || sp.Masked() != sp || sp.Bits() < 16 || sp.Bits() > 29 ||
+			sp.Bits() < v.CIDR.Bits() || !v.CIDR.Contains(sp.Addr()) {
+			return "", p.errorf(op, r.ID, multicloud.CodeInvalidArgument, "InvalidCidrBlock.Malformed",
+				"switch cidr %q must be a canonical block of mask /16 to /29 inside vpc block %s", cidr, v.CIDR)
+		}
+		s, err := p.cloud.CreateSubnet(sim.SubnetSpec{Region: r.ID, VPCID: vpcID, Zone: zone, CIDR: sp, Tags: scope.Tags()})
+		if err != nil {
+			return "", p.simError(op, r.ID, err)
+		}
+		return s.ID, nil
+	})
 	if err != nil {
 		return network.Switch{}, err
 	}
-	if st := v.status(p.now()); st != network.StatusAvailable {
-		return network.Switch{}, p.errorf(op, r.id, multicloud.CodeConflict, "IncorrectVpcStatus",
-			"vpc %s is %s, a switch needs it Available", vpcID, st)
+	target = id
+	s, err := p.cloud.GetSubnet(r.ID, id)
+	if err != nil {
+		return network.Switch{}, p.errorf(op, r.ID, multicloud.CodeNotFound, "InvalidVSwitchId.NotFound", "switch %s of token %s was deleted", id, shortToken(token))
 	}
-	if !r.hasZone(zone) {
-		return network.Switch{}, p.errorf(op, r.id, multicloud.CodeInvalidArgument, "InvalidZoneId.NotFound",
-			"unknown zone %q in %s; known zones: %s", zone, r.id, joinComma(r.zones))
-	}
-	vp := netip.MustParsePrefix(v.cidr)
-	sp, err := netip.ParsePrefix(cidr)
-	if err != nil || !sp.Addr().Is4() || sp.Masked() != sp || sp.Bits() < 16 || sp.Bits() > 29 ||
-		sp.Bits() < vp.Bits() || !vp.Contains(sp.Addr()) {
-		return network.Switch{}, p.errorf(op, r.id, multicloud.CodeInvalidArgument, "InvalidCidrBlock.Malformed",
-			"switch cidr %q must be a canonical block of mask /16 to /29 inside vpc block %s", cidr, v.cidr)
-	}
-	for _, s := range p.switches {
-		if s.vpcID == vpcID && s.cidr.Overlaps(sp) {
-			return network.Switch{}, p.errorf(op, r.id, multicloud.CodeInvalidArgument, "InvalidCidrBlock.Overlapped",
-				"switch cidr %s overlaps %s of switch %s", cidr, s.cidr, s.id)
-		}
-	}
-	s := &vswitch{id: p.newID("vsw"), region: r.id, vpcID: vpcID, zone: zone, cidr: sp, tags: scope.Tags()}
-	p.switches[s.id] = s
-	p.storeTokenLocked(r.id, "switch", token, &tokenRecord{fingerprint: fp, id: s.id})
-	target = s.id
-	return s.view(), nil
+	return switchView(s), nil
 }
 
 // FindSecurityGroup returns the security group in the VPC that carries
@@ -369,18 +262,16 @@ func (p *Provider) FindSecurityGroup(ctx context.Context, scope network.Scope, v
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.SecurityGroup{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var best *group
-	for _, g := range p.groups {
-		if g.vpcID == vpcID && g.region == scope.Region && owned(g.tags, scope) && (best == nil || g.id < best.id) {
-			best = g
+	var best *sim.SecurityGroup
+	for _, g := range p.cloud.SecurityGroups(scope.Region, vpcID) {
+		if vpcID != "" && owned(g.Tags, scope) && (best == nil || compareIDs(g.ID, best.ID) < 0) {
+			best = &g
 		}
 	}
 	if best == nil {
 		return network.SecurityGroup{}, p.errorf(op, scope.Region, multicloud.CodeNotFound, "", "no security group of owner %q in vpc %s", scope.Owner, vpcID)
 	}
-	return network.SecurityGroup{ID: best.id, VPCID: best.vpcID}, nil
+	return network.SecurityGroup{ID: best.ID, VPCID: best.VPCID}, nil
 }
 
 // CreateSecurityGroup creates a security group in the VPC; a missing VPC
@@ -402,32 +293,30 @@ func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope,
 func (p *Provider) createSecurityGroup(ctx context.Context, scope network.Scope, vpcID, token string) (_ network.SecurityGroup, err error) {
 	const op = "CreateSecurityGroup"
 	target := ""
-	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer func(at time.Time) { p.track(op, scope.Region, target, at, &err) }(p.now())
 	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.SecurityGroup{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fp := "group|" + vpcID + "|" + scopeKey(scope)
-	if rec, err := p.claimLocked(op, scope.Region, "group", token, fp); err != nil || rec != nil {
+	id, err := p.createOnce(op, scope.Region, token, "group|"+vpcID+"|"+scopeKey(scope), func() (string, error) {
+		if vpcID == "" {
+			return "", p.errorf(op, scope.Region, multicloud.CodeNotFound, "InvalidVpcId.NotFound", "vpc %q not found", vpcID)
+		}
+		g, err := p.cloud.CreateSecurityGroup(sim.SecurityGroupSpec{Region: scope.Region, VPCID: vpcID, Tags: scope.Tags()})
 		if err != nil {
-			return network.SecurityGroup{}, err
+			return "", p.simError(op, scope.Region, err)
 		}
-		target = rec.id
-		if g, ok := p.groups[rec.id]; ok {
-			return network.SecurityGroup{ID: g.id, VPCID: g.vpcID}, nil
-		}
-		return network.SecurityGroup{}, p.errorf(op, scope.Region, multicloud.CodeNotFound, "InvalidSecurityGroupId.NotFound", "security group %s of token %s was deleted", rec.id, shortToken(token))
-	}
-	if _, err := p.vpcLocked(op, scope.Region, vpcID); err != nil {
+		return g.ID, nil
+	})
+	if err != nil {
 		return network.SecurityGroup{}, err
 	}
-	g := &group{id: p.newID("sg"), region: scope.Region, vpcID: vpcID, tags: scope.Tags()}
-	p.groups[g.id] = g
-	p.storeTokenLocked(scope.Region, "group", token, &tokenRecord{fingerprint: fp, id: g.id})
-	target = g.id
-	return network.SecurityGroup{ID: g.id, VPCID: vpcID}, nil
+	target = id
+	g, err := p.cloud.GetSecurityGroup(scope.Region, id)
+	if err != nil {
+		return network.SecurityGroup{}, p.errorf(op, scope.Region, multicloud.CodeNotFound, "InvalidSecurityGroupId.NotFound", "security group %s of token %s was deleted", id, shortToken(token))
+	}
+	return network.SecurityGroup{ID: g.ID, VPCID: g.VPCID}, nil
 }
 
 // AuthorizePorts adds every rule to the group in one call; rules already
@@ -441,25 +330,17 @@ func (p *Provider) AuthorizePorts(ctx context.Context, scope network.Scope, grou
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}
+	srules := make([]sim.Rule, 0, len(rules))
 	for _, r := range rules {
 		if _, perr := netip.ParsePrefix(r.SourceCIDR); perr != nil || (r.Protocol != "tcp" && r.Protocol != "udp") ||
 			r.FromPort < 1 || r.ToPort > 65535 || r.FromPort > r.ToPort {
 			return p.errorf(op, scope.Region, multicloud.CodeInvalidArgument, "InvalidParameter",
 				"bad rule %s %d-%d from %q", r.Protocol, r.FromPort, r.ToPort, r.SourceCIDR)
 		}
+		srules = append(srules, simRule(r))
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	g, ok := p.groups[groupID]
-	if !ok || g.region != scope.Region {
-		return p.errorf(op, scope.Region, multicloud.CodeNotFound, "InvalidSecurityGroupId.NotFound", "security group %s not found", groupID)
-	}
-	for _, r := range rules {
-		if !slices.Contains(g.rules, r) {
-			g.rules = append(g.rules, r)
-		}
-	}
-	return nil
+	_, err = p.cloud.AuthorizeIngress(scope.Region, groupID, srules...)
+	return p.simError(op, scope.Region, err)
 }
 
 // AllocateAddress allocates an elastic address of 1-500 Mbit/s billed
@@ -483,35 +364,34 @@ func (p *Provider) AllocateAddress(ctx context.Context, scope network.Scope, spe
 func (p *Provider) allocateAddress(ctx context.Context, scope network.Scope, spec network.AddressSpec, token string) (_ network.Address, err error) {
 	const op = "AllocateAddress"
 	target := ""
-	defer func() { p.track(op, scope.Region, target, p.now(), &err) }()
+	defer func(at time.Time) { p.track(op, scope.Region, target, at, &err) }(p.now())
 	defer p.leave(ctx, op, scope.Region, &err)
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Address{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.regionLocked(op, scope.Region)
-	if err != nil {
+	if _, err := p.region(op, scope.Region); err != nil {
 		return network.Address{}, err
 	}
-	now := p.now()
+	key := sim.TokenKey{Action: op, Region: scope.Region, Token: token}
 	fp := fmt.Sprintf("address|%d|%s|%s", spec.BandwidthMbps, spec.ChargeMode, scopeKey(scope))
-	rec, err := p.claimLocked(op, r.id, "address", token, fp)
+	// The claim, the allocation and the store are one step: a token whose
+	// address was released since allocates anew, which the ledger's
+	// Idempotent would not.
+	p.addrMu.Lock()
+	defer p.addrMu.Unlock()
+	prev, ok, err := p.cloud.ClaimToken(key, fp)
 	if err != nil {
-		return network.Address{}, err
+		return network.Address{}, p.simError(op, scope.Region, err)
 	}
-	if a, ok := p.addresses[rec.getID()]; ok && rec != nil {
-		target = a.id
-		return a.view(now), nil
+	if ok {
+		if a, err := p.cloud.GetAddress(scope.Region, prev.(string)); err == nil {
+			target = a.ID
+			return addressView(a), nil
+		}
 	}
-	// A new token, or one whose address was released since: allocate.
 	if spec.BandwidthMbps < 1 || spec.BandwidthMbps > 500 || (spec.ChargeMode != "TRAFFIC" && spec.ChargeMode != "FIXED") {
-		return network.Address{}, p.errorf(op, r.id, multicloud.CodeInvalidArgument, "InvalidParameter",
+		return network.Address{}, p.errorf(op, scope.Region, multicloud.CodeInvalidArgument, "InvalidParameter",
 			"address of %d Mbit/s billed %q: need 1-500 Mbit/s, TRAFFIC or FIXED", spec.BandwidthMbps, spec.ChargeMode)
-	}
-	if r.naddrs >= r.addrQuota {
-		return network.Address{}, p.errorf(op, r.id, multicloud.CodeQuotaExceeded, "QuotaExceeded.Eip",
-			"region %s holds %d addresses, its quota", r.id, r.addrQuota)
 	}
 	tags := scope.Tags()
 	for k, v := range spec.Tags {
@@ -519,29 +399,13 @@ func (p *Provider) allocateAddress(ctx context.Context, scope network.Scope, spe
 			tags[k] = v
 		}
 	}
-	a := &address{id: p.newID("eip"), region: r.id, ip: p.publicIPLocked(), spec: spec, tags: tags, created: now}
-	p.addresses[a.id] = a
-	r.naddrs++
-	p.storeTokenLocked(r.id, "address", token, &tokenRecord{fingerprint: fp, id: a.id})
-	target = a.id
-	return a.view(now), nil
-}
-
-// publicIPLocked hands out the next public IP of the fake, from
-// 47.96.0.0/11; p.mu must be held.
-func (p *Provider) publicIPLocked() string {
-	p.publicIPs++
-	var b [4]byte
-	binary.BigEndian.PutUint32(b[:], 47<<24|96<<16+p.publicIPs)
-	return netip.AddrFrom4(b).String()
-}
-
-func (p *Provider) addressLocked(op, region, id string) (*address, error) {
-	a, ok := p.addresses[id]
-	if !ok || a.region != region {
-		return nil, p.errorf(op, region, multicloud.CodeNotFound, "InvalidAllocationId.NotFound", "address %s not found", id)
+	a, err := p.cloud.AllocateAddress(sim.AddressSpec{Region: scope.Region, Bandwidth: spec.BandwidthMbps, Tags: tags})
+	if err != nil {
+		return network.Address{}, p.simError(op, scope.Region, err)
 	}
-	return a, nil
+	p.cloud.StoreToken(key, fp, a.ID)
+	target = a.ID
+	return addressView(a), nil
 }
 
 // AssociateAddress binds an address to an instance; the address is Busy
@@ -556,35 +420,27 @@ func (p *Provider) AssociateAddress(ctx context.Context, scope network.Scope, ad
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.now()
-	a, err := p.addressLocked(op, scope.Region, addressID)
+	a, err := p.cloud.GetAddress(scope.Region, addressID)
+	if err != nil {
+		return p.simError(op, scope.Region, err)
+	}
+	in, err := p.instance(op, scope.Region, instanceID)
 	if err != nil {
 		return err
 	}
-	in, err := p.instanceLocked(op, scope.Region, instanceID)
-	if err != nil {
-		return err
-	}
-	if a.instanceID == instanceID && in.addressID == addressID {
+	if a.InstanceID == instanceID && in.AddressID == addressID {
 		return nil
 	}
-	if st := a.status(now); st != network.StatusAvailable {
-		return p.errorf(op, scope.Region, multicloud.CodeConflict, "IncorrectEipStatus",
-			"address %s is %s, binding needs Available", addressID, st)
-	}
-	if st := in.status(now); st == multicloud.StatusPending {
+	if in.State == sim.StatePending {
 		return p.errorf(op, scope.Region, multicloud.CodeConflict, "IncorrectInstanceStatus",
-			"instance %s is %s, binding an address needs it started", instanceID, st)
+			"instance %s is %s, binding an address needs it started", instanceID, instanceStatus(in.State))
 	}
-	if in.addressID != "" || in.publicIP != "" {
+	if in.PublicIP.IsValid() {
 		return p.errorf(op, scope.Region, multicloud.CodeConflict, "InvalidAssociation.Duplicated",
 			"instance %s already has a public address", instanceID)
 	}
-	a.instanceID, a.busyUntil = instanceID, now.Add(p.opts.TransitionDelay)
-	in.addressID = addressID
-	return nil
+	_, err = p.cloud.AssociateAddress(scope.Region, addressID, instanceID)
+	return p.simError(op, scope.Region, err)
 }
 
 // GetAddress returns an address's current state; a missing one is
@@ -596,13 +452,11 @@ func (p *Provider) GetAddress(ctx context.Context, scope network.Scope, addressI
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return network.Address{}, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	a, err := p.addressLocked(op, scope.Region, addressID)
+	a, err := p.cloud.GetAddress(scope.Region, addressID)
 	if err != nil {
-		return network.Address{}, err
+		return network.Address{}, p.simError(op, scope.Region, err)
 	}
-	return a.view(p.now()), nil
+	return addressView(a), nil
 }
 
 // UnassociateAddress unbinds an address from instanceID; it is Busy for
@@ -616,27 +470,21 @@ func (p *Provider) UnassociateAddress(ctx context.Context, scope network.Scope, 
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.now()
-	a, err := p.addressLocked(op, scope.Region, addressID)
+	a, err := p.cloud.GetAddress(scope.Region, addressID)
 	if err != nil {
-		return err
+		return p.simError(op, scope.Region, err)
 	}
 	switch {
-	case a.status(now) == network.StatusBusy:
+	case addressStatus(a.State) == network.StatusBusy:
 		return p.errorf(op, scope.Region, multicloud.CodeConflict, "IncorrectEipStatus", "address %s is Busy", addressID)
-	case a.instanceID == "":
+	case a.InstanceID == "":
 		return nil
-	case a.instanceID != instanceID:
+	case a.InstanceID != instanceID:
 		return p.errorf(op, scope.Region, multicloud.CodeConflict, "IncorrectEipStatus",
-			"address %s is bound to %s, not %s", addressID, a.instanceID, instanceID)
+			"address %s is bound to %s, not %s", addressID, a.InstanceID, instanceID)
 	}
-	if in, ok := p.instances[a.instanceID]; ok && in.addressID == addressID {
-		in.addressID = ""
-	}
-	a.instanceID, a.busyUntil = "", now.Add(p.opts.TransitionDelay)
-	return nil
+	_, err = p.cloud.UnassociateAddress(scope.Region, addressID)
+	return p.simError(op, scope.Region, err)
 }
 
 // ReleaseAddress gives an address back. One still bound or busy is
@@ -648,19 +496,5 @@ func (p *Provider) ReleaseAddress(ctx context.Context, scope network.Scope, addr
 	if err := p.enter(ctx, op, scope.Region); err != nil {
 		return err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	a, err := p.addressLocked(op, scope.Region, addressID)
-	if err != nil {
-		return err
-	}
-	if st := a.status(p.now()); st != network.StatusAvailable {
-		return p.errorf(op, scope.Region, multicloud.CodeConflict, "IncorrectEipStatus",
-			"address %s is %s, release needs Available", addressID, st)
-	}
-	delete(p.addresses, addressID)
-	if r, ok := p.regions[a.region]; ok {
-		r.naddrs--
-	}
-	return nil
+	return p.simError(op, scope.Region, p.cloud.ReleaseAddress(scope.Region, addressID))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 func TestPrimitives(t *testing.T) {
@@ -166,7 +167,7 @@ func TestAddressStates(t *testing.T) {
 	if _, err := p.GetAddress(ctx, scope, addr.ID); !errors.Is(err, multicloud.ErrNotFound) {
 		t.Errorf("GetAddress after release: got %v, want ErrNotFound", err)
 	}
-	p.SetAddressQuota("cn-hangzhou", 0)
+	p.SetQuota("cn-hangzhou", sim.QuotaAddresses, 0)
 	if _, err := p.AllocateAddress(ctx, scope, network.AddressSpec{BandwidthMbps: 5, ChargeMode: "TRAFFIC"}, "tok-b"); !errors.Is(err, multicloud.ErrQuotaExceeded) {
 		t.Errorf("AllocateAddress over quota: got %v, want ErrQuotaExceeded", err)
 	}

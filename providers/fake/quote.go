@@ -26,13 +26,10 @@ func (p *Provider) Quote(ctx context.Context, req pricing.Request) (_ *pricing.Q
 	if err := p.enter(ctx, op, req.Region); err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	_, err = p.regionLocked(op, req.Region)
-	sold := err == nil && p.soldLocked(req.Region, req.InstanceType)
-	p.mu.Unlock()
-	if err != nil {
+	if _, err := p.region(op, req.Region); err != nil {
 		return nil, err
 	}
+	sold := p.sells(req.Region, req.InstanceType)
 	price, ok := p.typePrice(req.InstanceType)
 	if !ok || !sold {
 		return nil, p.errorf(op, req.Region, multicloud.CodeInvalidArgument, "InvalidInstanceType.ValueNotSupported",
@@ -72,11 +69,12 @@ func (p *Provider) Quote(ctx context.Context, req pricing.Request) (_ *pricing.Q
 	return q, nil
 }
 
-// typePrice returns the hourly price of an instance type: the table's,
-// else the catalog's reference price, else an estimate from its specs.
+// typePrice returns the hourly price of an instance type: the simulated
+// cloud's (Prices.Types, or sim.Cloud.SetPrice), else the catalog's
+// reference price, else an estimate from its specs.
 func (p *Provider) typePrice(typ string) (float64, bool) {
-	if v, ok := p.prices.Types[typ]; ok {
-		return v, true
+	if v, ok := p.cloud.Price(typ); ok {
+		return v.Amount, true
 	}
 	t, ok := p.catalog.Type(typ)
 	if !ok {

@@ -35,15 +35,13 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "", "nil request")
 	}
 	zone, typ := cmp.Or(pl.Zone, req.Zone), cmp.Or(pl.InstanceType, req.InstanceType)
-	p.mu.Lock()
-	r, err := p.regionLocked(op, region)
-	p.mu.Unlock()
+	r, err := p.region(op, region)
 	if err != nil {
 		return nil, err
 	}
-	if zone != "" && !r.hasZone(zone) {
+	if _, ok := r.Zone(zone); zone != "" && !ok {
 		return nil, p.errorf(op, region, multicloud.CodeInvalidArgument, "InvalidZoneId.NotFound",
-			"unknown zone %q in %s; known zones: %s", zone, region, joinComma(r.zones))
+			"unknown zone %q in %s; known zones: %s", zone, region, joinComma(r.ZoneNames()))
 	}
 	cands, err := p.catalog.Select(requirements(req, typ))
 	if err != nil {
@@ -53,23 +51,30 @@ func (p *Provider) Resolve(ctx context.Context, req *multicloud.CreateInstanceRe
 	if err != nil {
 		return nil, p.classify(op, region, err)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	memo := planKey(req, region, zone, typ)
-	if plan, ok := p.plans[memo]; ok && memo != "" {
+	p.mu.Lock()
+	plan, ok := p.plans[memo]
+	p.mu.Unlock()
+	if ok && memo != "" {
 		return &plan, nil
 	}
 	var sold []string
 	for _, c := range cands {
-		if !p.soldLocked(region, c.ID) {
+		if !p.sells(region, c.ID) {
 			continue
 		}
 		sold = append(sold, c.ID)
-		for _, z := range r.zones {
-			if (zone == "" || z == zone) && p.availLocked(stockKey{region, z, c.ID}, req.InstanceChargeMode) > 0 {
+		for _, z := range r.ZoneNames() {
+			if (zone == "" || z == zone) && p.available(region, z, c.ID, req.InstanceChargeMode) {
 				plan := multicloud.Plan{Placement: multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: c.ID}, ImageID: image}
 				if memo != "" {
-					p.plans[memo] = plan
+					p.mu.Lock()
+					if first, ok := p.plans[memo]; ok {
+						plan = first
+					} else {
+						p.plans[memo] = plan
+					}
+					p.mu.Unlock()
 				}
 				return &plan, nil
 			}
@@ -105,18 +110,15 @@ func requirements(req *multicloud.CreateInstanceRequest, typ string) mapping.Req
 	return mapping.Requirements{InstanceType: typ, GPUModel: req.GPUModel, GPUCount: req.GPUCount, VCPU: req.CPU, MemoryGiB: float64(req.Memory)}
 }
 
-// soldLocked reports whether region sells typ: a type of the catalog, or
-// one SetStock gave stock to in the region. p.mu must be held.
-func (p *Provider) soldLocked(region, typ string) bool {
+// sells reports whether region sells typ: a type of the catalog, or one
+// SetStock gave stock to in the region.
+func (p *Provider) sells(region, typ string) bool {
 	if _, ok := p.catalog.Type(typ); ok {
 		return true
 	}
-	for k := range p.stock {
-		if k.region == region && k.typ == typ {
-			return true
-		}
-	}
-	return false
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sold[soldKey{region, typ}]
 }
 
 // Candidates returns every placement of region that can take req: each
@@ -137,19 +139,17 @@ func (p *Provider) Candidates(ctx context.Context, req *multicloud.CreateInstanc
 	if err != nil {
 		return nil, p.classify(op, region, err)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.regionLocked(op, region)
+	r, err := p.region(op, region)
 	if err != nil {
 		return nil, err
 	}
 	var out []multicloud.Placement
 	for _, c := range cands {
-		if !p.soldLocked(region, c.ID) {
+		if !p.sells(region, c.ID) {
 			continue
 		}
-		for _, z := range r.zones {
-			if (req.Zone == "" || z == req.Zone) && p.availLocked(stockKey{region, z, c.ID}, req.InstanceChargeMode) > 0 {
+		for _, z := range r.ZoneNames() {
+			if (req.Zone == "" || z == req.Zone) && p.available(region, z, c.ID, req.InstanceChargeMode) {
 				out = append(out, multicloud.Placement{Provider: p.code, Region: region, Zone: z, InstanceType: c.ID})
 			}
 		}

@@ -1,12 +1,9 @@
 package fake
 
-import "github.com/multicloud-ecs/multicloud"
-
-// modeStockKey is one cell of the stock matrix per charge mode.
-type modeStockKey struct {
-	stockKey
-	mode multicloud.ChargeMode
-}
+import (
+	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
+)
 
 // SetStockCategory sets the stock category Offerings reports for
 // instanceType in zone in charge mode (OnDemand when empty), as a cloud
@@ -21,34 +18,11 @@ type modeStockKey struct {
 // again. A region or zone the provider does not serve is accepted and
 // never used.
 func (p *Provider) SetStockCategory(region, zone, instanceType string, mode multicloud.ChargeMode, category multicloud.StockStatus) {
-	k := modeStockKey{stockKey{region, zone, instanceType}, chargeModeOrDefault(mode)}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if category == multicloud.StockUnknown {
-		delete(p.modeStock, k)
-		return
-	}
-	p.modeStock[k] = category
+	p.cloud.SetStockCategory(region, zone, instanceType, simMode(mode), sim.StockCategory(category))
 }
 
-func chargeModeOrDefault(mode multicloud.ChargeMode) multicloud.ChargeMode {
-	if mode == "" {
-		return multicloud.OnDemand
-	}
-	return mode
-}
-
-// modeCategoryLocked returns the SetStockCategory setting of k in mode.
-func (p *Provider) modeCategoryLocked(k stockKey, mode multicloud.ChargeMode) (multicloud.StockStatus, bool) {
-	c, ok := p.modeStock[modeStockKey{k, chargeModeOrDefault(mode)}]
-	return c, ok
-}
-
-// availLocked is how many instances of k a create in mode can take: 0
-// where SetStockCategory says the mode has no stock, else the count.
-func (p *Provider) availLocked(k stockKey, mode multicloud.ChargeMode) int {
-	if c, ok := p.modeCategoryLocked(k, mode); ok && (c == multicloud.WithoutStock || c == multicloud.ClosedWithoutStock) {
-		return 0
-	}
-	return p.stockLocked(k)
+// available reports whether a create of instanceType in zone and mode can
+// take at least one instance now.
+func (p *Provider) available(region, zone, instanceType string, mode multicloud.ChargeMode) bool {
+	return p.cloud.Available(region, zone, instanceType, simMode(mode)) != 0
 }

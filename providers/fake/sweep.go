@@ -5,7 +5,7 @@ import (
 	"sort"
 
 	"github.com/multicloud-ecs/multicloud"
-	"github.com/multicloud-ecs/multicloud/network"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 var _ multicloud.Sweeper = (*Provider)(nil)
@@ -21,12 +21,9 @@ func (p *Provider) Orphans(ctx context.Context, q multicloud.SweepQuery) (_ []mu
 	if err := p.enter(ctx, op, q.Region); err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, err := p.regionLocked(op, q.Region); err != nil {
+	if _, err := p.region(op, q.Region); err != nil {
 		return nil, err
 	}
-	now := p.now()
 	ours := func(tags map[string]string) bool { return tags[multicloud.TagCreatedBy] == multicloud.CreatedByValue }
 	orphan := func(kind multicloud.OrphanKind, id string, tags map[string]string, reason string) multicloud.Orphan {
 		return multicloud.Orphan{Kind: kind, ID: id, Provider: p.code, Region: q.Region,
@@ -34,38 +31,38 @@ func (p *Provider) Orphans(ctx context.Context, q multicloud.SweepQuery) (_ []mu
 	}
 	var out []multicloud.Orphan
 	used := map[string]bool{} // VPCs with an instance
-	for _, in := range p.instances {
-		if in.region != q.Region {
+	for _, in := range p.cloud.Instances(q.Region) {
+		if deleted(in.State) {
 			continue
 		}
-		used[in.vpcID] = true
-		if ours(in.tags) {
-			o := orphan(multicloud.OrphanInstance, in.id, in.tags, "")
-			o.CreatedAt, o.Instance = in.created, p.snapshotLocked(in, now)
+		used[in.VPCID] = true
+		if ours(in.Tags) {
+			o := orphan(multicloud.OrphanInstance, in.ID, in.Tags, "")
+			o.CreatedAt, o.Instance = in.Created, p.view(in)
 			out = append(out, o)
 		}
 	}
-	for _, a := range p.addresses {
-		if a.region == q.Region && ours(a.tags) && a.instanceID == "" && a.status(now) == network.StatusAvailable {
+	for _, a := range p.cloud.Addresses(q.Region) {
+		if ours(a.Tags) && a.InstanceID == "" && a.State == sim.AddressAvailable {
 			reason := "elastic ip bound to nothing"
-			if tok := a.tags[multicloud.TagToken]; tok != "" {
+			if tok := a.Tags[multicloud.TagToken]; tok != "" {
 				reason += ", allocated by the create of idempotency token " + tok
 			}
-			o := orphan(multicloud.OrphanAddress, a.id, a.tags, reason)
-			o.CreatedAt = a.created
+			o := orphan(multicloud.OrphanAddress, a.ID, a.Tags, reason)
+			o.CreatedAt = a.Allocated
 			out = append(out, o)
 		}
 	}
 	if q.Networks {
-		for _, g := range p.groups {
-			if g.region == q.Region && ours(g.tags) && !used[g.vpcID] {
-				out = append(out, orphan(multicloud.OrphanSecurityGroup, g.id, g.tags, "security group of a user with no instance"))
+		for _, g := range p.cloud.SecurityGroups(q.Region, "") {
+			if ours(g.Tags) && !used[g.VPCID] {
+				out = append(out, orphan(multicloud.OrphanSecurityGroup, g.ID, g.Tags, "security group of a user with no instance"))
 			}
 		}
-		for _, v := range p.vpcs {
-			if v.region == q.Region && ours(v.tags) && !used[v.id] {
-				o := orphan(multicloud.OrphanVPC, v.id, v.tags, "vpc of a user with no instance")
-				o.CreatedAt = v.created
+		for _, v := range p.cloud.VPCs(q.Region) {
+			if ours(v.Tags) && !used[v.ID] {
+				o := orphan(multicloud.OrphanVPC, v.ID, v.Tags, "vpc of a user with no instance")
+				o.CreatedAt = v.Created
 				out = append(out, o)
 			}
 		}
@@ -98,11 +95,9 @@ func (p *Provider) Release(ctx context.Context, o multicloud.Orphan) (err error)
 		}
 		return nil
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	inUse := func(vpcID string) bool {
-		for _, in := range p.instances {
-			if in.vpcID == vpcID {
+		for _, in := range p.cloud.Instances(o.Region) {
+			if in.VPCID == vpcID && !deleted(in.State) {
 				return true
 			}
 		}
@@ -110,35 +105,34 @@ func (p *Provider) Release(ctx context.Context, o multicloud.Orphan) (err error)
 	}
 	switch o.Kind {
 	case multicloud.OrphanSecurityGroup:
-		g, ok := p.groups[o.ID]
-		if !ok {
+		g, err := p.cloud.GetSecurityGroup(o.Region, o.ID)
+		if err != nil {
 			return nil
 		}
-		if inUse(g.vpcID) {
+		if inUse(g.VPCID) {
 			return p.errorf(op, o.Region, multicloud.CodeConflict, "DependencyViolation", "group %s is in use", o.ID)
 		}
-		delete(p.groups, o.ID)
+		if err := p.cloud.DeleteSecurityGroup(o.Region, o.ID); err != nil && sim.ClassOf(err) != sim.ClassNotFound {
+			return p.simError(op, o.Region, err)
+		}
 	case multicloud.OrphanVPC:
-		v, ok := p.vpcs[o.ID]
-		if !ok {
+		v, err := p.cloud.GetVPC(o.Region, o.ID)
+		if err != nil {
 			return nil
 		}
-		if inUse(v.id) {
+		if inUse(v.ID) {
 			return p.errorf(op, o.Region, multicloud.CodeConflict, "DependencyViolation", "vpc %s is in use", o.ID)
 		}
-		for id, g := range p.groups {
-			if g.vpcID == v.id {
-				return p.errorf(op, o.Region, multicloud.CodeConflict, "DependencyViolation", "vpc %s still holds group %s", o.ID, id)
+		if gs := p.cloud.SecurityGroups(o.Region, v.ID); len(gs) > 0 {
+			return p.errorf(op, o.Region, multicloud.CodeConflict, "DependencyViolation", "vpc %s still holds group %s", o.ID, gs[0].ID)
+		}
+		for _, sw := range p.cloud.Subnets(o.Region, v.ID) {
+			if err := p.cloud.DeleteSubnet(o.Region, sw.ID); err != nil && sim.ClassOf(err) != sim.ClassNotFound {
+				return p.simError(op, o.Region, err)
 			}
 		}
-		for id, sw := range p.switches {
-			if sw.vpcID == v.id {
-				delete(p.switches, id)
-			}
-		}
-		delete(p.vpcs, v.id)
-		if r, ok := p.regions[v.region]; ok {
-			r.nvpcs--
+		if err := p.cloud.DeleteVPC(o.Region, v.ID); err != nil && sim.ClassOf(err) != sim.ClassNotFound {
+			return p.simError(op, o.Region, err)
 		}
 	default:
 		return p.errorf(op, o.Region, multicloud.CodeInvalidArgument, "", "unknown orphan kind %q", o.Kind)

@@ -47,8 +47,8 @@ type Harness struct {
 	// security groups, addresses) created for owner in p.
 	ResourceTags func(t *testing.T, p multicloud.Provider, owner string) []map[string]string
 	// SetVPCQuota, when set, sets how many VPCs p's Region may hold (the
-	// fake's SetVPCQuota, the emulator's); the network isolation tests run
-	// only with it.
+	// fake's SetQuota with sim.QuotaVPCs, the emulator's SetVPCQuota); the
+	// network isolation tests run only with it.
 	SetVPCQuota func(t *testing.T, p multicloud.Provider, n int)
 	// ClientOptions are applied after the suite's own (a 5ms poll
 	// interval, retries with millisecond backoff, a 30s wait for Running).

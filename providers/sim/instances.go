@@ -560,6 +560,7 @@ func (c *Cloud) releaseInstanceLocked(in *instance, now time.Time) {
 	c.giveBackLocked(StockKey{in.Region, in.Zone, in.Type}, 1)
 	if sn := c.subnets[in.SubnetID]; sn != nil {
 		sn.used--
+		sn.release(in.PrivateIP)
 	}
 	for _, gid := range in.SecurityGroupIDs {
 		if g := c.groups[gid]; g != nil {

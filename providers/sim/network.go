@@ -91,7 +91,8 @@ type SubnetSpec struct {
 type subnet struct {
 	Subnet
 	life      life[NetState]
-	allocated uint32 // addresses handed out, never reused
+	allocated uint32   // addresses handed out
+	freed     []uint32 // offsets of released addresses, handed out again first (see reuse.go)
 	used      int
 }
 
@@ -100,11 +101,14 @@ type subnet struct {
 // reserve about that many.
 func (s *subnet) capacity() int { return 1<<(32-s.CIDR.Bits()) - 6 }
 
-func (s *subnet) free() int { return s.capacity() - int(s.allocated) }
+func (s *subnet) free() int { return s.capacity() - int(s.allocated) + len(s.freed) }
 
 func (s *subnet) alloc() netip.Addr {
 	b := s.CIDR.Masked().Addr().As4()
 	ip := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	if off, ok := s.reuse(); ok {
+		return addrOf(ip + 3 + off)
+	}
 	ip += 3 + s.allocated
 	s.allocated++
 	return addrOf(ip)
