@@ -307,7 +307,14 @@ func (s *Server) runInstances(c *call) (withRequestID, *apiError) {
 		if in.State == sim.StateDeleted || in.State == sim.StateDeleting {
 			terminated++
 		}
-		items = append(items, s.instanceItem(c, in))
+		it := s.instanceItem(c, in)
+		if fresh {
+			// A launch answers pending (code 0), whatever the model's
+			// transition delay made of the state since.
+			it.InstanceState = stateOf(sim.StatePending)
+			it.StateReason = &stateReason{"pending", "pending"}
+		}
+		items = append(items, it)
 	}
 	if replay && !fresh && terminated == len(r.InstanceIDs) {
 		return nil, &apiError{Status: 400, Code: "IdempotentInstanceTerminated", Message: "The client token " + token + " was used for an instance that has been terminated."}
