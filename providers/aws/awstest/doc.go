@@ -17,6 +17,8 @@
 //	sc := sts.New(sts.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(srv.URL())})
 //
 // or aws.Config.BaseEndpoint / AWS_ENDPOINT_URL for every client at once.
+// Tests that read large answers under -race should also set
+// HTTPClient: srv.HTTPClient() (see Server.HTTPClient for why).
 // The Region of the signature is the Region a call acts in (one endpoint per
 // Region on AWS); an empty or unknown Region is refused.
 //

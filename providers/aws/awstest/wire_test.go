@@ -31,10 +31,12 @@ type sdk struct {
 func newSDK(srv *Server, region, key, secret, token string) sdk {
 	creds := credentials.NewStaticCredentialsProvider(key, secret, token)
 	return sdk{
-		ec2: ec2.New(ec2.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(srv.URL()), Retryer: aws.NopRetryer{}}),
+		ec2: ec2.New(ec2.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(srv.URL()), Retryer: aws.NopRetryer{},
+			HTTPClient: srv.HTTPClient()}),
 		pricing: pricing.New(pricing.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(srv.URL()),
-			Retryer: aws.NopRetryer{}}),
-		sts: sts.New(sts.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(srv.URL()), Retryer: aws.NopRetryer{}}),
+			Retryer: aws.NopRetryer{}, HTTPClient: srv.HTTPClient()}),
+		sts: sts.New(sts.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(srv.URL()), Retryer: aws.NopRetryer{},
+			HTTPClient: srv.HTTPClient()}),
 	}
 }
 
