@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -81,6 +82,9 @@ type Options struct {
 	// Images is the AMI catalog, present in every Region (default
 	// DefaultImages()).
 	Images []Image
+	// Listener is where the server accepts connections (default a new
+	// listener on a free 127.0.0.1 port). The server closes it on Close.
+	Listener net.Listener
 	// DescribeDelay hides a new instance from DescribeInstances for this
 	// long after RunInstances: a describe by its ID answers
 	// InvalidInstanceID.NotFound, as EC2's eventual consistency documents
@@ -171,7 +175,14 @@ func New(optFns ...func(*Options)) *Server {
 		}
 	}
 	s.ec2Actions = s.ec2Handlers()
-	s.ts = httptest.NewServer(s)
+	if o.Listener != nil {
+		s.ts = httptest.NewUnstartedServer(s)
+		_ = s.ts.Listener.Close()
+		s.ts.Listener = o.Listener
+		s.ts.Start()
+	} else {
+		s.ts = httptest.NewServer(s)
+	}
 	return s
 }
 
