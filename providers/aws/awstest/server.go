@@ -2,6 +2,7 @@ package awstest
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -281,7 +282,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch kind {
 	case "pricing":
 		c.action = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSPriceListService.")
-		s.servePricing(w, c)
+		if s.enterOther(w, r, c, kind) {
+			s.servePricing(w, c)
+		}
 		return
 	}
 	form, perr := url.ParseQuery(string(body))
@@ -296,7 +299,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if kind == "sts" {
-		s.serveSTS(w, c)
+		if s.enterOther(w, r, c, kind) {
+			s.serveSTS(w, c)
+		}
 		return
 	}
 	if v := c.params.str("Version"); v != EC2Version {
@@ -348,4 +353,47 @@ func (s *Server) checkToken(r *http.Request, akid string) *authError {
 		return &authError{authBadToken, "The security token included in the request is invalid"}
 	}
 	return nil
+}
+
+// enterOther runs the simulated cloud's entry (latency, error and reset
+// faults) and call log for a Price List or STS call, under the action's
+// own name. It reports whether the call goes on.
+func (s *Server) enterOther(w http.ResponseWriter, r *http.Request, c *call, kind string) bool {
+	f, err := s.cloud.Enter(r.Context(), c.action, c.region)
+	if err != nil {
+		return false
+	}
+	if f == nil {
+		s.cloud.Record(sim.Call{Action: c.action, Region: c.region})
+		return true
+	}
+	if f.Kind == sim.FaultReset {
+		s.cloud.Record(sim.Call{Action: c.action, Region: c.region, Err: errors.New("connection reset")})
+		resetConnection(w)
+		return false
+	}
+	e := s.simError(c, f.Err())
+	throttled := sim.ClassOf(f.Err()) == sim.ClassThrottled
+	if f.Err().Code == "" {
+		// Each service's own codes: the Price List API models
+		// ThrottlingException and InternalErrorException; STS answers
+		// Throttling and InternalFailure (AWS common errors).
+		switch {
+		case kind == "pricing" && throttled:
+			e = &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded"}
+		case kind == "pricing":
+			e = &apiError{Status: 500, Code: "InternalErrorException", Message: "internal error"}
+		case throttled:
+			e = &apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"}
+		default:
+			e = &apiError{Status: 500, Code: "InternalFailure", Message: "internal failure"}
+		}
+	}
+	s.cloud.Record(sim.Call{Action: c.action, Region: c.region, Err: e})
+	if kind == "pricing" {
+		writeJSONError(w, c.reqID, e)
+	} else {
+		writeSTSError(w, c.reqID, e)
+	}
+	return false
 }
