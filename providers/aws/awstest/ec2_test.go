@@ -464,6 +464,26 @@ func TestAddresses(t *testing.T) {
 	_, err = c.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{AllocationIds: []string{*alloc.AllocationId}})
 	wantCode(t, "released address", err, "InvalidAllocationID.NotFound", 400)
 
+	// Terminating an instance disassociates its address, which stays
+	// allocated until released.
+	out2, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: "t3.micro",
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: &n.subnet})
+	must(t, err)
+	id2 := *out2.Instances[0].InstanceId
+	a3, err := c.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc})
+	must(t, err)
+	_, err = c.AssociateAddress(ctx, &ec2.AssociateAddressInput{AllocationId: a3.AllocationId, InstanceId: &id2})
+	must(t, err)
+	_, err = c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id2}})
+	must(t, err)
+	addrs, err = c.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{AllocationIds: []string{*a3.AllocationId}})
+	must(t, err)
+	if got := addrs.Addresses[0]; got.InstanceId != nil || got.AssociationId != nil {
+		t.Errorf("address of a terminated instance: got instance %v association %v, want none", aws.ToString(got.InstanceId), aws.ToString(got.AssociationId))
+	}
+	_, err = c.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: a3.AllocationId})
+	must(t, err)
+
 	// Without an internet gateway the association is refused.
 	_, err = c.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: &n.igw, VpcId: &n.vpc})
 	must(t, err)
