@@ -52,6 +52,7 @@ func (s *Server) ec2Handlers() map[string]ec2Handler {
 		"RebootInstances":               s.rebootInstances,
 		"TerminateInstances":            s.terminateInstances,
 		"DescribeVolumes":               s.describeVolumes,
+		"DescribeSpotPriceHistory":      s.describeSpotPriceHistory,
 	}
 }
 
