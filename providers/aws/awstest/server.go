@@ -243,7 +243,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(e *apiError) {
 		s.log.Debug("awstest", "service", kind, "code", e.Code, "status", e.Status, "request_id", reqID)
 		switch kind {
-		case "pricing":
+		case "pricing", "cloudtrail":
 			writeJSONError(w, reqID, e)
 		case "sts":
 			writeSTSError(w, reqID, e)
@@ -265,7 +265,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if aerr != nil {
 		switch kind {
-		case "pricing":
+		case "pricing", "cloudtrail":
 			fail(jsonAuthError(aerr))
 		case "sts":
 			fail(stsAuthError(aerr))
@@ -284,6 +284,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.action = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSPriceListService.")
 		if s.enterOther(w, r, c, kind) {
 			s.servePricing(w, c)
+		}
+		return
+	case "cloudtrail":
+		c.action = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), cloudTrailTarget)
+		if s.enterOther(w, r, c, kind) {
+			s.serveCloudTrail(w, c)
 		}
 		return
 	}
@@ -317,12 +323,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) kind(r *http.Request, body []byte) string {
 	if p, err := parseAuthorization(r.Header.Get("Authorization")); err == nil {
 		switch p.scope.Service {
-		case "pricing", "sts", "ec2":
+		case "pricing", "sts", "ec2", "cloudtrail":
 			return p.scope.Service
 		}
 	}
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSPriceListService.") {
 		return "pricing"
+	}
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), cloudTrailTarget) {
+		return "cloudtrail"
 	}
 	if bytes.Contains(body, []byte("Version="+STSVersion)) {
 		return "sts"
@@ -383,6 +392,10 @@ func (s *Server) enterOther(w http.ResponseWriter, r *http.Request, c *call, kin
 			e = &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded"}
 		case kind == "pricing":
 			e = &apiError{Status: 500, Code: "InternalErrorException", Message: "internal error"}
+		case kind == "cloudtrail" && throttled:
+			e = &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded"}
+		case kind == "cloudtrail":
+			e = &apiError{Status: 500, Code: "InternalFailure", Message: "internal failure"}
 		case throttled:
 			e = &apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"}
 		default:
@@ -390,7 +403,7 @@ func (s *Server) enterOther(w http.ResponseWriter, r *http.Request, c *call, kin
 		}
 	}
 	s.cloud.Record(sim.Call{Action: c.action, Region: c.region, Err: e})
-	if kind == "pricing" {
+	if kind == "pricing" || kind == "cloudtrail" {
 		writeJSONError(w, c.reqID, e)
 	} else {
 		writeSTSError(w, c.reqID, e)
