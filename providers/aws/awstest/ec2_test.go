@@ -229,6 +229,13 @@ func TestNetworkActions(t *testing.T) {
 	}
 	_, err = c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("web"), Description: aws.String("x"), VpcId: &n.vpc})
 	wantCode(t, "duplicate group", err, "InvalidGroup.Duplicate", 400)
+	var many []types.IpRange
+	for i := 0; i < 59; i++ {
+		many = append(many, types.IpRange{CidrIp: aws.String("10.2." + strconv.Itoa(i) + ".0/24")})
+	}
+	_, err = c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: &n.group,
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("udp"), FromPort: aws.Int32(53), ToPort: aws.Int32(53), IpRanges: many}}})
+	wantCode(t, "61 rules in a group", err, "RulesPerSecurityGroupLimitExceeded", 400)
 
 	// The main route table gets the default route once.
 	rts, err := c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{flt("vpc-id", n.vpc), flt("association.main", "true")}})
