@@ -612,3 +612,22 @@ func TestSpotPriceHistory(t *testing.T) {
 	_, err = c.DescribeSpotPriceHistory(ctx, &ec2.DescribeSpotPriceHistoryInput{ProductDescriptions: []string{"Windows"}})
 	wantCode(t, "Windows", err, "InvalidParameterValue", 400)
 }
+
+// TestResourceBucket: RunInstances draws its MaxCount from the documented
+// bucket of 1,000 instances launched (refill 2 per second).
+func TestResourceBucket(t *testing.T) {
+	clk := sim.NewManualClock(time.Now())
+	srv := New(func(o *Options) { o.RequestBuckets = true; o.Now = clk.Now })
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	c := defaultSDK(srv).ec2
+	run := func(max int32) error {
+		_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-1"), InstanceType: "t3.micro",
+			MinCount: aws.Int32(1), MaxCount: aws.Int32(max)})
+		return err
+	}
+	wantCode(t, "900 of 1,000", run(900), "InvalidAMIID.NotFound", 400)
+	wantCode(t, "200 more", run(200), "RequestLimitExceeded", 503)
+	clk.Advance(60 * time.Second) // 120 tokens back; the request bucket refills too
+	wantCode(t, "after a minute", run(200), "InvalidAMIID.NotFound", 400)
+}
