@@ -281,3 +281,23 @@ func TestErrorEnvelope(t *testing.T) {
 		})
 	}
 }
+
+// TestQueryStringGET sends a signed GET with the parameters in the query
+// string, as the Query protocol allows besides the form body.
+func TestQueryStringGET(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	q := url.Values{"Action": {"DescribeRegions"}, "Version": {EC2Version}, "RegionName.1": {"us-east-1"}}
+	r, err := http.NewRequest(http.MethodGet, srv.URL()+"/?"+q.Encode(), nil)
+	must(t, err)
+	creds := aws.Credentials{AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey}
+	must(t, v4.NewSigner().SignHTTP(context.Background(), creds, r, hashHex(nil), "ec2", testRegion, time.Now()))
+	resp, err := http.DefaultClient.Do(r)
+	must(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(t, err)
+	if resp.StatusCode != 200 || !bytes.Contains(b, []byte("<regionName>us-east-1</regionName>")) || bytes.Contains(b, []byte("us-west-2")) {
+		t.Errorf("got %d %s", resp.StatusCode, b)
+	}
+}
