@@ -394,6 +394,11 @@ func TestInstanceLifecycle(t *testing.T) {
 	if sc := stop.StoppingInstances[0]; sc.PreviousState.Name != types.InstanceStateNameRunning {
 		t.Errorf("stop: previous %s", sc.PreviousState.Name)
 	}
+	desc, err = c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	must(t, err)
+	if ip := desc.Reservations[0].Instances[0].PublicIpAddress; ip != nil {
+		t.Errorf("stopped instance keeps its auto-assigned public address %s", *ip)
+	}
 	_, err = c.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{id}})
 	wantCode(t, "reboot a stopped instance", err, "IncorrectInstanceState", 400)
 	_, err = c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{id}})
