@@ -636,3 +636,33 @@ func TestResourceBucket(t *testing.T) {
 	clk.Advance(60 * time.Second) // 120 tokens back; the request bucket refills too
 	wantCode(t, "after a minute", run(200), "InvalidAMIID.NotFound", 400)
 }
+
+func TestSeed(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	ids, err := srv.Seed("us-west-2", 10, "m5.large")
+	must(t, err)
+	if len(ids) != 10 {
+		t.Fatalf("got %d seeded instances, want 10", len(ids))
+	}
+	c := newSDK(srv, "us-west-2", DefaultAccessKeyID, DefaultSecretAccessKey, "").ec2
+	out, err := c.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{Filters: []types.Filter{flt("tag:Name", "seed"), flt("instance-state-name", "running")}})
+	must(t, err)
+	zones := map[string]int{}
+	for _, r := range out.Reservations {
+		for _, in := range r.Instances {
+			zones[aws.ToString(in.Placement.AvailabilityZone)]++
+			if aws.ToString(in.VpcId) == "" || len(in.BlockDeviceMappings) != 1 {
+				t.Errorf("seeded instance %s: vpc %q, %d volumes", *in.InstanceId, aws.ToString(in.VpcId), len(in.BlockDeviceMappings))
+			}
+		}
+	}
+	if len(zones) != 4 || zones["us-west-2a"] != 3 {
+		t.Errorf("got instances per zone %v, want 3,3,2,2 over four zones", zones)
+	}
+	vpcs, err := c.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{})
+	must(t, err)
+	if len(vpcs.Vpcs) != 1 {
+		t.Errorf("got %d VPCs, want the seed one", len(vpcs.Vpcs))
+	}
+}
