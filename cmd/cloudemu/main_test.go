@@ -280,7 +280,8 @@ func TestAWSFace(t *testing.T) {
 		t.Fatal("cloudemu did not print the AWS address")
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	c := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: awssdk.String(url), Retryer: awssdk.NopRetryer{},
+	// awstest.NewHTTPClient: see Server.HTTPClient for the SDK race it avoids.
+	c := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: awssdk.String(url), Retryer: awssdk.NopRetryer{}, HTTPClient: awstest.NewHTTPClient(),
 		Credentials: awscreds.NewStaticCredentialsProvider(awstest.DefaultAccessKeyID, awstest.DefaultSecretAccessKey, "")})
 	out, err := c.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
 	if err != nil {
