@@ -386,6 +386,9 @@ func TestInstanceLifecycle(t *testing.T) {
 	_, err = c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(5), InstanceIds: []string{id}})
 	wantCode(t, "MaxResults with IDs", err, "InvalidParameterCombination", 400)
 
+	// The status-ok waiter polls DescribeInstanceStatus.
+	must(t, ec2.NewInstanceStatusOkWaiter(c).Wait(ctx, &ec2.DescribeInstanceStatusInput{InstanceIds: []string{id}}, 10*time.Second))
+
 	// States: stop, start, reboot, terminate; wrong transitions.
 	_, err = c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{id}})
 	must(t, err) // starting a running instance is no error
@@ -401,6 +404,16 @@ func TestInstanceLifecycle(t *testing.T) {
 	}
 	_, err = c.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{id}})
 	wantCode(t, "reboot a stopped instance", err, "IncorrectInstanceState", 400)
+	st, err := c.DescribeInstanceStatus(ctx, &ec2.DescribeInstanceStatusInput{InstanceIds: []string{id}})
+	must(t, err)
+	if len(st.InstanceStatuses) != 0 {
+		t.Errorf("status of a stopped instance without IncludeAllInstances: got %d, want 0", len(st.InstanceStatuses))
+	}
+	st, err = c.DescribeInstanceStatus(ctx, &ec2.DescribeInstanceStatusInput{InstanceIds: []string{id}, IncludeAllInstances: aws.Bool(true)})
+	must(t, err)
+	if len(st.InstanceStatuses) != 1 || st.InstanceStatuses[0].InstanceStatus.Status != types.SummaryStatusNotApplicable {
+		t.Errorf("status of a stopped instance: got %+v", st.InstanceStatuses)
+	}
 	_, err = c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{id}})
 	must(t, err)
 	_, err = c.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{id}})
