@@ -679,3 +679,37 @@ func TestSeed(t *testing.T) {
 		t.Errorf("got %d VPCs, want the seed one", len(vpcs.Vpcs))
 	}
 }
+
+// TestResponseFaults: a lost or garbled answer still leaves the call done,
+// as the model's response faults promise.
+func TestResponseFaults(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	c := defaultSDK(srv).ec2
+	count := func() int {
+		out, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+		must(t, err)
+		return len(out.Vpcs)
+	}
+	for i, kind := range []sim.FaultKind{sim.FaultLost, sim.FaultGarbled} {
+		srv.Cloud().InjectFault(sim.Fault{Action: "CreateVpc", Kind: kind, Count: 1})
+		_, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+		if err == nil {
+			t.Errorf("%s: got no error", kind)
+		}
+		if got := count(); got != i+1 {
+			t.Errorf("%s: got %d VPCs, want %d: the call took effect", kind, got, i+1)
+		}
+	}
+	srv.Cloud().InjectFault(sim.Fault{Action: "CreateVpc", Kind: sim.FaultSlow, Latency: time.Minute, Count: 1})
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	_, err := c.CreateVpc(short, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err == nil {
+		t.Error("slow: got an answer before the caller gave up")
+	}
+	if got := count(); got != 3 {
+		t.Errorf("slow: got %d VPCs, want 3: the call took effect", got)
+	}
+}
