@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -79,9 +80,10 @@ type Options struct {
 	// calls (EC2, Price List, STS), e.g. "http://127.0.0.1:4566" for an
 	// emulator; empty uses AWS's regional endpoints.
 	BaseEndpoint string
-	// HTTPClient carries the requests; default a client over a transport
-	// with proxies from the environment and ConnectTimeout on dials.
-	HTTPClient *http.Client
+	// HTTPClient carries the requests; default the SDK's buildable client
+	// (which honours AWS_CA_BUNDLE) with proxies from the environment and
+	// ConnectTimeout on dials; calls are bounded by their context.
+	HTTPClient config.HTTPClient
 
 	// Regions are the regions Regions reports; empty asks DescribeRegions
 	// (cached for an hour) in HomeRegion.
@@ -259,7 +261,12 @@ func setDefault[T comparable](v *T, def T) {
 func loadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Transport: defaultTransport(o.ConnectTimeout)}
+		hc = awshttp.NewBuildableClient().
+			WithDialerOptions(func(d *net.Dialer) { d.Timeout, d.KeepAlive = o.ConnectTimeout, 30*time.Second }).
+			WithTransportOptions(func(t *http.Transport) {
+				t.Proxy = http.ProxyFromEnvironment // never proxies loopback addresses
+				t.MaxIdleConnsPerHost = 64
+			})
 	}
 	lo := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(hc),
@@ -301,17 +308,6 @@ func loadConfig(ctx context.Context, o Options) (aws.Config, error) {
 		}))
 	}
 	return cfg, nil
-}
-
-// defaultTransport is an http.Transport with proxies from the environment;
-// http.ProxyFromEnvironment never proxies localhost or loopback addresses.
-func defaultTransport(connect time.Duration) *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.Proxy = http.ProxyFromEnvironment
-	t.DialContext = (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext
-	t.MaxIdleConnsPerHost = 64
-	t.ResponseHeaderTimeout = 0 // bounded per call by the call's context
-	return t
 }
 
 // Code returns "aws".
