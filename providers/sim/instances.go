@@ -1,0 +1,465 @@
+package sim
+
+import (
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// InstanceState is the portable state of an instance. Faces map it to
+// their own names (Aliyun Pending/Starting/Running/Stopping/Stopped; AWS
+// pending/running/stopping/stopped/shutting-down/terminated).
+type InstanceState string
+
+// The instance states. Pending, Starting, Stopping and Deleting are
+// transient: each lasts the transition delay, then the instance passes to
+// the next (Pending to Starting to Running, Stopping to Stopped,
+// Deleting to Deleted).
+const (
+	StatePending  InstanceState = "Pending"
+	StateStarting InstanceState = "Starting"
+	StateRunning  InstanceState = "Running"
+	StateStopping InstanceState = "Stopping"
+	StateStopped  InstanceState = "Stopped"
+	StateDeleting InstanceState = "Deleting"
+	StateDeleted  InstanceState = "Deleted"
+)
+
+func nextInstanceState(s InstanceState) (InstanceState, bool) {
+	switch s {
+	case StatePending:
+		return StateStarting, true
+	case StateStarting:
+		return StateRunning, true
+	case StateStopping:
+		return StateStopped, true
+	case StateDeleting:
+		return StateDeleted, true
+	}
+	return s, false
+}
+
+// Disk is a disk of an instance, a fact of the instance: created and
+// deleted with it (unless DeleteWithInstance is false, when it is dropped
+// from the model at the instance's deletion all the same).
+type Disk struct {
+	ID                 string
+	Category           string // the face's disk category
+	SizeGiB            int
+	System             bool
+	DeleteWithInstance bool
+}
+
+// Instance is a snapshot of an instance. Slices and maps are copies.
+type Instance struct {
+	ID         string
+	Region     string
+	Zone       string // zone name
+	ZoneID     string
+	Type       string
+	VCPU       int
+	ChargeMode ChargeMode
+	ImageID    string
+	Name       string
+	VPCID      string
+	SubnetID   string
+	// SecurityGroupIDs are the instance's groups, in order.
+	SecurityGroupIDs []string
+	PrivateIP        netip.Addr
+	// PublicIP is an address assigned with the instance (not elastic);
+	// the zero Addr when none.
+	PublicIP netip.Addr
+	// AddressID is the elastic address associated with the instance
+	// (in any phase of the association); "" when none.
+	AddressID          string
+	Disks              []Disk
+	Tags               map[string]string
+	Token              string // the client token of the create, if any
+	DeletionProtection bool
+	State              InstanceState
+	StateSince         time.Time
+	Created            time.Time
+	// Started is when the instance last started (created, started or
+	// rebooted).
+	Started time.Time
+}
+
+// InstanceSpec asks for Count instances (1 when 0) alike.
+type InstanceSpec struct {
+	Region, Zone, Type string
+	// VCPU counts against QuotaVCPUs.
+	VCPU       int
+	ChargeMode ChargeMode // OnDemand when empty
+	ImageID    string
+	Name       string
+	// SubnetID is the subnet the instances join; "" for none (a classic
+	// network). Its zone must be Zone.
+	SubnetID         string
+	SecurityGroupIDs []string
+	// PublicIP assigns each instance a public address of the region.
+	PublicIP           bool
+	Disks              []Disk
+	Tags               map[string]string
+	Token              string
+	DeletionProtection bool
+	Count              int
+}
+
+type instance struct {
+	Instance
+	life      life[InstanceState]
+	retention time.Duration
+}
+
+func (in *instance) stateAt(now time.Time, d time.Duration) InstanceState {
+	s, _ := in.life.at(now, d, nextInstanceState)
+	return s
+}
+
+// gone reports whether a deleted instance has outlived its retention.
+func (in *instance) gone(now time.Time, d time.Duration) bool {
+	s, since := in.life.at(now, d, nextInstanceState)
+	return s == StateDeleted && now.Sub(since) >= 0 && in.retention <= now.Sub(since)
+}
+
+func (in *instance) snapshot(now time.Time, d time.Duration) Instance {
+	out := in.Instance
+	out.State, out.StateSince = in.life.at(now, d, nextInstanceState)
+	out.SecurityGroupIDs = slices.Clone(in.SecurityGroupIDs)
+	out.Disks = slices.Clone(in.Disks)
+	out.Tags = maps.Clone(in.Tags)
+	return out
+}
+
+// CreateInstances creates spec.Count instances in Pending and returns
+// them. It fails, creating nothing, with ClassNotFound for an unknown
+// region, subnet or group; ClassInvalidParameter for a zone not of the
+// region or a subnet in another zone, or groups of another VPC;
+// ClassQuotaExceeded past QuotaInstances or QuotaVCPUs; ClassNoStock when
+// the zone cannot take Count of the type in the charge mode;
+// ClassConflict when the subnet has too few free addresses.
+func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
+	n := max(spec.Count, 1)
+	mode := modeOrDefault(spec.ChargeMode)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	c.pruneLocked(now)
+	r, err := c.regionLocked(spec.Region)
+	if err != nil {
+		return nil, err
+	}
+	z, err := c.zoneLocked(r, spec.Zone)
+	if err != nil {
+		return nil, err
+	}
+	var sn *subnet
+	if spec.SubnetID != "" {
+		sn = c.subnets[spec.SubnetID]
+		if sn == nil || sn.Region != r.ID {
+			return nil, notFound(KindSubnet, spec.SubnetID)
+		}
+		if sn.Zone != spec.Zone {
+			return nil, errorf(ClassInvalidParameter, KindSubnet, sn.ID, "subnet is in zone %s, not %s", sn.Zone, spec.Zone)
+		}
+		if free := sn.free(); free < n {
+			return nil, &Error{Class: ClassConflict, Resource: KindSubnet, ID: sn.ID, Reason: "NoFreeAddress", Message: "not enough free private addresses"}
+		}
+	}
+	for _, gid := range spec.SecurityGroupIDs {
+		g := c.groups[gid]
+		if g == nil || g.Region != r.ID {
+			return nil, notFound(KindSecurityGroup, gid)
+		}
+		if sn != nil && g.VPCID != sn.VPCID {
+			return nil, errorf(ClassInvalidParameter, KindSecurityGroup, gid, "group is in VPC %s, not %s", g.VPCID, sn.VPCID)
+		}
+	}
+	if err := c.checkQuotaLocked(r, QuotaInstances, n, now); err != nil {
+		return nil, err
+	}
+	if err := c.checkQuotaLocked(r, QuotaVCPUs, n*spec.VCPU, now); err != nil {
+		return nil, err
+	}
+	if err := c.takeLocked(StockKey{r.ID, spec.Zone, spec.Type}, mode, n, now); err != nil {
+		return nil, err
+	}
+	out := make([]Instance, 0, n)
+	for range n {
+		in := &instance{Instance: Instance{
+			ID: c.newIDLocked(KindInstance, r.ID), Region: r.ID, Zone: z.Name, ZoneID: z.ID, Type: spec.Type,
+			VCPU: spec.VCPU, ChargeMode: mode, ImageID: spec.ImageID, Name: spec.Name,
+			SecurityGroupIDs: slices.Clone(spec.SecurityGroupIDs), Tags: maps.Clone(spec.Tags), Token: spec.Token,
+			DeletionProtection: spec.DeletionProtection, Created: now, Started: now,
+		}}
+		in.retention = c.opts.DeletedRetention
+		if sn != nil {
+			in.VPCID, in.SubnetID = sn.VPCID, sn.ID
+			in.PrivateIP = sn.alloc()
+			sn.used++
+		}
+		if spec.PublicIP {
+			in.PublicIP = r.allocPublicIP()
+		}
+		for _, d := range spec.Disks {
+			d.ID = c.newIDLocked(KindDisk, r.ID)
+			in.Disks = append(in.Disks, d)
+		}
+		for _, gid := range spec.SecurityGroupIDs {
+			c.groups[gid].instances++
+		}
+		in.life.set(StatePending, now)
+		c.instances[in.ID] = in
+		out = append(out, in.snapshot(now, c.delay))
+	}
+	return out, nil
+}
+
+// Instance returns the instance id of region, or ClassNotFound.
+func (c *Cloud) Instance(region, id string) (Instance, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	in, err := c.instanceLocked(region, id, now)
+	if err != nil {
+		return Instance{}, err
+	}
+	return in.snapshot(now, c.delay), nil
+}
+
+func (c *Cloud) instanceLocked(region, id string, now time.Time) (*instance, error) {
+	in := c.instances[id]
+	if in == nil || (region != "" && in.Region != region) || in.gone(now, c.delay) {
+		return nil, notFound(KindInstance, id)
+	}
+	return in, nil
+}
+
+// Instances returns the instances of region ("" for every region) sorted
+// by ID, deleted ones included while Options.DeletedRetention keeps them.
+func (c *Cloud) Instances(region string) []Instance {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	c.pruneLocked(now)
+	var out []Instance
+	for _, in := range c.instances {
+		if region == "" || in.Region == region {
+			out = append(out, in.snapshot(now, c.delay))
+		}
+	}
+	slices.SortFunc(out, func(a, b Instance) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// pruneLocked drops deleted instances past their retention.
+func (c *Cloud) pruneLocked(now time.Time) {
+	for id, in := range c.instances {
+		if in.gone(now, c.delay) {
+			delete(c.instances, id)
+		}
+	}
+}
+
+// change runs a state change on instance id of region: check sees the
+// settled state.
+func (c *Cloud) change(region, id string, check func(*instance, InstanceState) error, apply func(*instance, time.Time)) (Instance, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	in, err := c.instanceLocked(region, id, now)
+	if err != nil {
+		return Instance{}, err
+	}
+	st := in.life.settle(now, c.delay, nextInstanceState)
+	if err := check(in, st); err != nil {
+		return Instance{}, err
+	}
+	apply(in, now)
+	return in.snapshot(now, c.delay), nil
+}
+
+func requireState(want ...InstanceState) func(*instance, InstanceState) error {
+	return func(in *instance, st InstanceState) error {
+		if !slices.Contains(want, st) {
+			return incorrectState(KindInstance, in.ID, st)
+		}
+		return nil
+	}
+}
+
+// StartInstance starts a Stopped instance: it passes through Starting to
+// Running. Another state is ClassIncorrectState.
+func (c *Cloud) StartInstance(region, id string) (Instance, error) {
+	return c.change(region, id, requireState(StateStopped), func(in *instance, now time.Time) {
+		in.life.set(StateStarting, now)
+		in.Started = now
+	})
+}
+
+// StopInstance stops a Running instance: it passes through Stopping to
+// Stopped. Another state is ClassIncorrectState.
+func (c *Cloud) StopInstance(region, id string) (Instance, error) {
+	return c.change(region, id, requireState(StateRunning), func(in *instance, now time.Time) {
+		in.life.set(StateStopping, now)
+	})
+}
+
+// RebootInstance reboots a Running instance: it passes through Starting
+// to Running. Another state is ClassIncorrectState.
+func (c *Cloud) RebootInstance(region, id string) (Instance, error) {
+	return c.change(region, id, requireState(StateRunning), func(in *instance, now time.Time) {
+		in.life.set(StateStarting, now)
+		in.Started = now
+	})
+}
+
+// DeleteOptions refine DeleteInstance.
+type DeleteOptions struct {
+	// Force deletes a Running, Starting or Stopping instance too (AWS's
+	// terminate always forces).
+	Force bool
+	// IgnoreProtection deletes an instance with deletion protection.
+	IgnoreProtection bool
+}
+
+// DeleteInstance deletes an instance that is Stopped (or Running,
+// Starting or Stopping with Force): it passes through Deleting to
+// Deleted, and stays visible as Deleted for Options.DeletedRetention. Its
+// stock, subnet address and group memberships are given back at once,
+// its elastic address is disassociated (not released) and its disks go
+// with it. It fails with ClassIncorrectState, Reason "Initializing", while
+// Pending; Reason "DeletionProtection" when protected; plain for other
+// states (a deleted instance included).
+func (c *Cloud) DeleteInstance(region, id string, o DeleteOptions) (Instance, error) {
+	check := func(in *instance, st InstanceState) error {
+		switch {
+		case in.DeletionProtection && !o.IgnoreProtection:
+			return &Error{Class: ClassIncorrectState, Resource: KindInstance, ID: in.ID, Reason: "DeletionProtection", Message: "deletion protection is on"}
+		case st == StatePending:
+			return &Error{Class: ClassIncorrectState, Resource: KindInstance, ID: in.ID, Reason: "Initializing", Message: "the instance is being initialized"}
+		case st == StateStopped, o.Force && (st == StateRunning || st == StateStarting || st == StateStopping):
+			return nil
+		}
+		return incorrectState(KindInstance, in.ID, st)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	in, err := c.instanceLocked(region, id, now)
+	if err != nil {
+		return Instance{}, err
+	}
+	if err := check(in, in.life.settle(now, c.delay, nextInstanceState)); err != nil {
+		return Instance{}, err
+	}
+	c.releaseInstanceLocked(in, now)
+	snap := in.snapshot(now, c.delay)
+	c.pruneLocked(now)
+	return snap, nil
+}
+
+// releaseInstanceLocked gives back what an instance holds and marks it
+// Deleting.
+func (c *Cloud) releaseInstanceLocked(in *instance, now time.Time) {
+	if s, _ := in.life.at(now, c.delay, nextInstanceState); s == StateDeleting || s == StateDeleted {
+		return
+	}
+	c.giveBackLocked(StockKey{in.Region, in.Zone, in.Type}, 1)
+	if sn := c.subnets[in.SubnetID]; sn != nil {
+		sn.used--
+	}
+	for _, gid := range in.SecurityGroupIDs {
+		if g := c.groups[gid]; g != nil {
+			g.instances--
+		}
+	}
+	if a := c.addresses[in.AddressID]; a != nil && a.InstanceID == in.ID {
+		a.InstanceID = ""
+		a.life.set(AddressAvailable, now)
+	}
+	in.AddressID = ""
+	in.Disks = nil
+	in.life.set(StateDeleting, now)
+}
+
+// SetInstanceState forces the state of an instance, as if changed outside
+// the code under test; transient states pass on after the transition
+// delay as usual. StateDeleting and StateDeleted delete it (as
+// RemoveInstance). An unknown instance or state is an error.
+func (c *Cloud) SetInstanceState(id string, st InstanceState) error {
+	switch st {
+	case StatePending, StateStarting, StateRunning, StateStopping, StateStopped:
+	case StateDeleting, StateDeleted:
+		return c.RemoveInstance(id)
+	default:
+		return errorf(ClassInvalidParameter, KindInstance, id, "unknown state %q", st)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	in, err := c.instanceLocked("", id, now)
+	if err != nil {
+		return err
+	}
+	in.life.set(st, now)
+	return nil
+}
+
+// RemoveInstance deletes an instance whatever its state, as if released
+// outside the code under test; its elastic address is disassociated, not
+// released. An unknown instance is ClassNotFound.
+func (c *Cloud) RemoveInstance(id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	in, err := c.instanceLocked("", id, now)
+	if err != nil {
+		return err
+	}
+	c.releaseInstanceLocked(in, now)
+	c.pruneLocked(now)
+	return nil
+}
+
+// UpdateInstance runs fn on a copy of instance id of region and stores
+// the fields a face may change: Name, Tags, DeletionProtection,
+// SecurityGroupIDs (memberships are recounted; every group must exist in
+// the instance's VPC). fn's error is returned as is.
+func (c *Cloud) UpdateInstance(region, id string, fn func(*Instance) error) (Instance, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	in, err := c.instanceLocked(region, id, now)
+	if err != nil {
+		return Instance{}, err
+	}
+	cp := in.snapshot(now, c.delay)
+	if err := fn(&cp); err != nil {
+		return Instance{}, err
+	}
+	if !slices.Equal(cp.SecurityGroupIDs, in.SecurityGroupIDs) {
+		for _, gid := range cp.SecurityGroupIDs {
+			g := c.groups[gid]
+			if g == nil || g.Region != in.Region {
+				return Instance{}, notFound(KindSecurityGroup, gid)
+			}
+			if in.VPCID != "" && g.VPCID != in.VPCID {
+				return Instance{}, errorf(ClassInvalidParameter, KindSecurityGroup, gid, "group is in VPC %s, not %s", g.VPCID, in.VPCID)
+			}
+		}
+		for _, gid := range in.SecurityGroupIDs {
+			if g := c.groups[gid]; g != nil {
+				g.instances--
+			}
+		}
+		for _, gid := range cp.SecurityGroupIDs {
+			c.groups[gid].instances++
+		}
+		in.SecurityGroupIDs = slices.Clone(cp.SecurityGroupIDs)
+	}
+	in.Name, in.Tags, in.DeletionProtection = cp.Name, maps.Clone(cp.Tags), cp.DeletionProtection
+	return in.snapshot(now, c.delay), nil
+}
