@@ -1,9 +1,13 @@
 package aws
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/mapping"
@@ -54,3 +58,32 @@ func ids(ts []mapping.InstanceType) []string {
 	}
 	return out
 }
+
+func TestInstanceTypeFromDescribe(t *testing.T) {
+	info := types.InstanceTypeInfo{InstanceType: "g5.12xlarge", VCpuInfo: &types.VCpuInfo{DefaultVCpus: aws.Int32(48)},
+		MemoryInfo: &types.MemoryInfo{SizeInMiB: aws.Int64(196608)},
+		GpuInfo: &types.GpuInfo{Gpus: []types.GpuDeviceInfo{{Name: aws.String("A10G"), Manufacturer: aws.String("NVIDIA"), Count: aws.Int32(4),
+			MemoryInfo: &types.GpuDeviceMemoryInfo{SizeInMiB: aws.Int32(24576)}}}}}
+	got, ok := instanceType(info)
+	want := mapping.InstanceType{ID: "g5.12xlarge", Family: "g5", VCPU: 48, MemoryGiB: 192, GPUModel: "A10G", GPUCount: 4, GPUMemoryGiB: 24}
+	if !ok || got != want {
+		t.Errorf("got %+v, %v; want %+v", got, ok, want)
+	}
+	if _, ok := instanceType(types.InstanceTypeInfo{InstanceType: "g4dn.metal", BareMetal: aws.Bool(true)}); ok {
+		t.Errorf("bare metal type mapped, want it skipped")
+	}
+	// Refreshing the catalog with it keeps the reference price.
+	p := newTestProvider(t)
+	before, _ := p.Catalog().Type("g5.12xlarge")
+	if err := p.Catalog().Refresh(context.Background(), sliceSource{got}); err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	after, _ := p.Catalog().Type("g5.12xlarge")
+	if after.HourlyPrice != before.HourlyPrice || after.GPUCount != 4 {
+		t.Errorf("after refresh: %+v, want the specs with the reference price %v", after, before.HourlyPrice)
+	}
+}
+
+type sliceSource []mapping.InstanceType
+
+func (s sliceSource) InstanceTypes(context.Context) ([]mapping.InstanceType, error) { return s, nil }
