@@ -120,7 +120,12 @@ func (p *Provider) AssociateAddress(ctx context.Context, scope network.Scope, ad
 	p.mu.Lock()
 	vpcID, other := p.vpcOf[instanceID], p.boundOf[instanceID]
 	p.mu.Unlock()
-	if other != "" && other != addressID {
+	if other != "" {
+		// A repeated create: the instance has an Elastic IP already. It is
+		// this address (found again by its token) or another, left bound.
+		if a, err := p.GetAddress(ctx, scope, addressID); err == nil && a.InstanceID == instanceID {
+			return nil
+		}
 		return errorf("AssociateAddress", scope.Region, multicloud.CodeAlreadyExists, "",
 			"instance %s has elastic ip %s already (a repeated create); %s not bound", instanceID, other, addressID)
 	}
