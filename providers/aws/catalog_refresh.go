@@ -17,7 +17,7 @@ var _ mapping.Source = (*Provider)(nil)
 
 // catalogFamilies are the families InstanceTypes asks for: those of the
 // embedded catalog (general purpose and the GPU families of the mapping).
-var catalogFamilies = []string{"t3.*", "m6i.*", "c6i.*", "r6i.*", "g4dn.*", "g5.*", "g6.*", "g6e.*", "p3.*", "p4d.*", "p4de.*", "p5.*"}
+var catalogFamilies = []string{"t3.*", "m5.*", "c5.*", "r5.*", "m6i.*", "c6i.*", "r6i.*", "g4dn.*", "g5.*", "g6.*", "g6e.*", "p3.*", "p4d.*", "p4de.*", "p5.*"}
 
 // InstanceTypes lists the instance types of the catalog's families in the
 // home region (DescribeInstanceTypes with an instance-type filter, every
