@@ -80,9 +80,10 @@ type Options struct {
 	// calls (EC2, Price List, STS), e.g. "http://127.0.0.1:4566" for an
 	// emulator; empty uses AWS's regional endpoints.
 	BaseEndpoint string
-	// HTTPClient carries the requests; default the SDK's buildable client
-	// (which honours AWS_CA_BUNDLE) with proxies from the environment and
-	// ConnectTimeout on dials; calls are bounded by their context.
+	// HTTPClient carries the requests (AWS_CA_BUNDLE is not applied to
+	// it); default the SDK's buildable client (which honours
+	// AWS_CA_BUNDLE) with proxies from the environment and ConnectTimeout
+	// on dials. Calls are bounded by their context either way.
 	HTTPClient config.HTTPClient
 
 	// Regions are the regions Regions reports; empty asks DescribeRegions
@@ -168,20 +169,21 @@ type Provider struct {
 	prov    *network.Provisioner
 	log     *slog.Logger
 
-	mu      sync.Mutex
-	ec2c    map[string]*ec2.Client // region -> client
-	pricing *pricing.Client
-	stsc    *sts.Client
-	zones   map[string]zoneCache  // region -> zones and offerings
-	images  map[imageKey]imageHit // (region, key) -> AMI
-	prices  map[priceKey]priceHit // (region, type) -> hourly USD
-	regions []string
-	regT    time.Time
-	addrTok map[string]string    // allocation ID -> the flow's allocation token, while not released
-	relTok  map[string]int       // allocation token -> how many of its addresses were released
-	vpcOf   map[string]string    // instance ID -> VPC ID, for bindings that wait for internet access
-	boundOf map[string]string    // instance ID -> the Elastic IP it had when RunInstances returned it
-	recent  map[string]time.Time // region/instance ID -> when RunInstances returned it
+	mu         sync.Mutex
+	ec2c       map[string]*ec2.Client // region -> client
+	pricing    *pricing.Client
+	stsc       *sts.Client
+	zones      map[string]zoneCache  // region -> zones and offerings
+	images     map[imageKey]imageHit // (region, key) -> AMI
+	prices     map[priceKey]priceHit // (region, type) -> hourly USD
+	regions    []string
+	regT       time.Time
+	addrTok    map[string]string    // allocation ID -> the flow's allocation token, while not released
+	relTok     map[string]int       // allocation token -> how many of its addresses were released
+	vpcOf      map[string]string    // instance ID -> VPC ID, for bindings that wait for internet access
+	boundOf    map[string]string    // instance ID -> the Elastic IP it had when RunInstances returned it
+	recent     map[string]time.Time // region/instance ID -> when RunInstances returned it
+	authorized map[string]time.Time // group ID|rule -> when this provider authorized it
 
 	prepMu sync.Mutex
 	prep   map[string]*prepState // VPC ID -> its internet access
@@ -241,7 +243,7 @@ func New(ctx context.Context, opts ...func(*Options)) (*Provider, error) {
 	p := &Provider{
 		opts: o, cfg: cfg, catalog: o.Catalog, log: o.Logger,
 		ec2c: map[string]*ec2.Client{}, zones: map[string]zoneCache{}, images: map[imageKey]imageHit{},
-		prices: map[priceKey]priceHit{}, addrTok: map[string]string{}, relTok: map[string]int{}, vpcOf: map[string]string{}, boundOf: map[string]string{},
+		prices: map[priceKey]priceHit{}, addrTok: map[string]string{}, relTok: map[string]int{}, vpcOf: map[string]string{}, boundOf: map[string]string{}, authorized: map[string]time.Time{},
 	}
 	p.prov = network.NewProvisioner(p, o.Network...)
 	return p, nil
@@ -259,15 +261,14 @@ func setDefault[T comparable](v *T, def T) {
 // per call: the multicloud.Client retries), an HTTP client with explicit
 // timeouts, the base endpoint, and an assumed role on top when asked.
 func loadConfig(ctx context.Context, o Options) (aws.Config, error) {
-	hc := o.HTTPClient
-	if hc == nil {
-		hc = awshttp.NewBuildableClient().
-			WithDialerOptions(func(d *net.Dialer) { d.Timeout, d.KeepAlive = o.ConnectTimeout, 30*time.Second }).
-			WithTransportOptions(func(t *http.Transport) {
-				t.Proxy = http.ProxyFromEnvironment // never proxies loopback addresses
-				t.MaxIdleConnsPerHost = 64
-			})
-	}
+	// The SDK applies AWS_CA_BUNDLE only to its own buildable client: a
+	// caller's client is set after loading, as given.
+	hc := awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout, d.KeepAlive = o.ConnectTimeout, 30*time.Second }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.Proxy = http.ProxyFromEnvironment // never proxies loopback addresses
+			t.MaxIdleConnsPerHost = 64
+		})
 	lo := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(hc),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
@@ -293,6 +294,9 @@ func loadConfig(ctx context.Context, o Options) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
 	if err != nil {
 		return aws.Config{}, err
+	}
+	if o.HTTPClient != nil {
+		cfg.HTTPClient = o.HTTPClient
 	}
 	if o.RoleARN != "" {
 		stsc := sts.NewFromConfig(cfg)

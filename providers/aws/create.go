@@ -193,6 +193,11 @@ func instanceTags(spec *multicloud.CreateSpec) map[string]string {
 func (p *Provider) runInstances(ctx context.Context, spec *multicloud.CreateSpec, net network.Network) ([]string, error) {
 	in := p.runInput(spec, net)
 	region := spec.Plan.Region
+	scope := p.Scope(region, spec.Tags[multicloud.TagTenant], spec.Tags[multicloud.TagOwner])
+	scope.Isolation = spec.Request.NetworkIsolation
+	if err := p.confirmLaunch(ctx, scope, net.VPC.ID); err != nil {
+		return nil, err
+	}
 	out, err := settle(ctx, p, region, "RunInstances", func(ctx context.Context, c *ec2.Client) (*ec2.RunInstancesOutput, error) {
 		out, err := c.RunInstances(ctx, in)
 		if err == nil && len(out.Instances) == 0 {

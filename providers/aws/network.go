@@ -1,8 +1,10 @@
 package aws
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -176,15 +178,19 @@ func (p *Provider) FindVPC(ctx context.Context, scope network.Scope) (network.VP
 // CreateVPC creates scope's VPC with cidr, its tags (scope's, a Name and
 // TagCreatedAt) in the create call, beside an internet gateway for it.
 // CreateVpc takes no client token, so a concurrent create by another
-// process is resolved after the fact: once created, the scope's VPCs are
-// listed and the oldest kept (see oldestVPC); when that is another's,
-// this one is deleted with its gateway and the other returned. A clock
-// skew between processes larger than the gap between their creates can
-// make both keep their own (not confirmed to matter in practice); Sweep
-// finds the VPC left without instances.
+// process is resolved after the fact: the scope's VPCs are listed and the
+// oldest kept (see oldestVPC). The listing runs in the background beside
+// the gateway's attachment and route and the flow's subnet and security
+// group; the launch waits for its verdict (see confirmLaunch), and when
+// another process's VPC is the one kept, this one is deleted with what
+// was made in it and the create fails retryably, so that the Client's
+// retry finds the kept VPC. A clock skew between processes larger than
+// the gap between their creates can make both keep their own (not
+// confirmed to matter in practice); Sweep finds the VPC left without
+// instances.
 //
 // The create is sent once, detached from ctx: a lost response is
-// resolved by the listing, which finds the VPC by its tags.
+// resolved by listing, which finds the VPC by its tags.
 func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, token string) (network.VPC, error) {
 	if err := ctx.Err(); err != nil {
 		return network.VPC{}, canceled("CreateVpc", scope.Region, err)
@@ -210,61 +216,40 @@ func (p *Provider) CreateVPC(ctx context.Context, scope network.Scope, cidr, tok
 		return c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String(cidr), TagSpecifications: tagSpec(types.ResourceTypeVpc, tags)})
 	})
 	wg.Wait()
-	var mine network.VPC
-	switch {
-	case vpcErr == nil:
-		mine = toVPC(*vpcOut.Vpc)
-	case unknownOutcome(vpcErr):
-		// The VPC may exist: the listing below finds it by its tags.
-	default:
+	if igErr != nil {
+		p.log.Debug("internet gateway not created with the vpc; PrepareVPC makes one", "err", igErr)
+	}
+	if vpcErr == nil {
+		mine := toVPC(*vpcOut.Vpc)
+		p.startPrepare(ctx, scope, *vpcOut.Vpc, igw)
+		return mine, nil
+	}
+	if !unknownOutcome(vpcErr) {
 		if igw != "" {
 			p.deleteGateway(sctx, scope.Region, igw, "")
 		}
 		return network.VPC{}, vpcErr
 	}
-
+	// The VPC may exist: find it by its tags, and keep the oldest.
+	if igw != "" {
+		p.deleteGateway(sctx, scope.Region, igw, "")
+	}
 	vs, err := p.scopeVPCs(sctx, scope)
 	if err != nil {
-		if mine.ID == "" {
-			return network.VPC{}, err
-		}
-		vs = []types.Vpc{*vpcOut.Vpc}
-	}
-	if mine.ID == "" {
-		for _, v := range vs {
-			if tagMap(v.Tags)[TagCreatedAt] == tags[TagCreatedAt] {
-				mine = toVPC(v)
-			}
-		}
-	}
-	if mine.ID != "" && !slices.ContainsFunc(vs, func(v types.Vpc) bool { return aws.ToString(v.VpcId) == mine.ID }) {
-		vs = append(vs, *vpcOut.Vpc) // not listed yet (eventual consistency)
+		return network.VPC{}, vpcErr
 	}
 	win, ok := oldestVPC(vs)
 	if !ok {
-		if igw != "" {
-			p.deleteGateway(sctx, scope.Region, igw, "")
-		}
 		return network.VPC{}, errorf("CreateVpc", scope.Region, multicloud.CodeUnavailable, "", "outcome of the vpc create unknown and no vpc found: %v", vpcErr)
 	}
-	winner := toVPC(win)
-	if mine.ID != "" && winner.ID != mine.ID {
-		// Another process created the user's VPC first: drop ours.
-		p.log.Debug("vpc created concurrently elsewhere; deleting ours", "ours", mine.ID, "kept", winner.ID)
-		if igw != "" {
-			p.deleteGateway(sctx, scope.Region, igw, "")
+	for _, v := range vs {
+		if id := aws.ToString(v.VpcId); id != aws.ToString(win.VpcId) && tagMap(v.Tags)[TagCreatedAt] == tags[TagCreatedAt] {
+			if err := p.deleteVPC(sctx, scope.Region, id); err != nil {
+				p.log.Warn("duplicate vpc not deleted; sweep releases it", "vpc", id, "err", err)
+			}
 		}
-		if err := p.deleteVPC(sctx, scope.Region, mine.ID); err != nil {
-			p.log.Warn("duplicate vpc not deleted; sweep releases it", "vpc", mine.ID, "err", err)
-		}
-		return winner, nil
 	}
-	if igErr == nil && igw != "" {
-		p.startPrepare(sctx, scope, winner.ID, igw)
-	} else if igw != "" {
-		p.deleteGateway(sctx, scope.Region, igw, "")
-	}
-	return winner, nil
+	return toVPC(win), nil
 }
 
 // unknownOutcome reports whether err leaves open whether the API carried
@@ -438,36 +423,64 @@ func (p *Provider) CreateSecurityGroup(ctx context.Context, scope network.Scope,
 }
 
 // AuthorizePorts opens every rule in ONE AuthorizeSecurityGroupIngress
-// call (IpPermissions.N). A rule that exists already
+// call (IpPermissions.N). Rules this provider authorized on the group
+// within the network cache's lifetime are not sent again, so a warm create
+// of the same user makes no call. A rule that exists already
 // (InvalidPermission.Duplicate) is not an error; AWS refuses the whole
-// call then, so the rules are sent again one by one, skipping duplicates.
+// call then, so the rules are sent again one per call, all at once,
+// duplicates skipped.
 func (p *Provider) AuthorizePorts(ctx context.Context, scope network.Scope, groupID string, rules []network.PortRule) error {
-	if len(rules) == 0 {
-		return nil
+	now := time.Now()
+	var todo []types.IpPermission
+	var keys []string
+	p.mu.Lock()
+	for _, r := range rules {
+		k := groupID + "|" + ruleKey(r)
+		if t, ok := p.authorized[k]; ok && now.Sub(t) < network.DefaultCacheTTL {
+			continue
+		}
+		todo, keys = append(todo, permission(r)), append(keys, k)
 	}
-	perms := make([]types.IpPermission, len(rules))
-	for i, r := range rules {
-		perms[i] = permission(r)
+	p.mu.Unlock()
+	if len(todo) == 0 {
+		return nil
 	}
 	send := func(perms []types.IpPermission) error {
 		_, err := call(ctx, p, scope.Region, "AuthorizeSecurityGroupIngress", func(ctx context.Context, c *ec2.Client) (*ec2.AuthorizeSecurityGroupIngressOutput, error) {
 			return c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(groupID), IpPermissions: perms})
 		})
-		return err
-	}
-	err := send(perms)
-	if providerCode(err) != "InvalidPermission.Duplicate" || len(perms) == 1 {
-		if providerCode(err) == "InvalidPermission.Duplicate" {
+		if providerCode(err) == "InvalidPermission.Duplicate" && len(perms) == 1 {
 			return nil
 		}
 		return err
 	}
-	for _, perm := range perms {
-		if err := send([]types.IpPermission{perm}); err != nil && providerCode(err) != "InvalidPermission.Duplicate" {
-			return err
+	err := send(todo)
+	if providerCode(err) == "InvalidPermission.Duplicate" {
+		errs := make([]error, len(todo))
+		var wg sync.WaitGroup
+		for i, perm := range todo {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = send([]types.IpPermission{perm})
+			}()
 		}
+		wg.Wait()
+		err = errors.Join(errs...)
 	}
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	for _, k := range keys {
+		p.authorized[k] = now
+	}
+	p.mu.Unlock()
 	return nil
+}
+
+func ruleKey(r network.PortRule) string {
+	return fmt.Sprintf("%s/%d-%d/%s", strings.ToLower(cmp.Or(r.Protocol, "tcp")), r.FromPort, max(r.ToPort, r.FromPort), cmp.Or(r.SourceCIDR, "0.0.0.0/0"))
 }
 
 func permission(r network.PortRule) types.IpPermission {

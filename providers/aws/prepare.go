@@ -3,6 +3,8 @@ package aws
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,11 +15,25 @@ import (
 	"github.com/multicloud-ecs/multicloud/network"
 )
 
-// prepState is the internet access of one VPC: being set up (done open)
-// or set up (done closed, err nil).
+// prepState is what a VPC this provider created is waiting for: whether
+// it is the scope's kept VPC (confirmed closed, winner set), and its
+// internet access (done closed, err set).
 type prepState struct {
-	done chan struct{}
-	err  error
+	confirmed chan struct{}
+	winner    string // the kept VPC of the scope; another's means this one lost
+	done      chan struct{}
+	err       error
+	drop      sync.Once // deletes a losing VPC once
+	dropErr   error
+}
+
+// closedPrep is the state of a VPC found prepared: kept, with internet
+// access.
+func closedPrep(vpcID string) *prepState {
+	st := &prepState{confirmed: make(chan struct{}), done: make(chan struct{}), winner: vpcID}
+	close(st.confirmed)
+	close(st.done)
+	return st
 }
 
 // createGateway creates an internet gateway tagged for scope.
@@ -53,30 +69,138 @@ func (p *Provider) deleteGateway(ctx context.Context, region, igw, vpcID string)
 	}
 }
 
-// startPrepare attaches igw to a VPC this provider just created and adds
-// the default route, in the background: the subnet and security group do
-// not need internet access, only an address binding does, so
-// AssociateAddress waits for it (see waitPrepared). The work runs
-// detached from ctx, bounded by Options.SettleTimeout.
-func (p *Provider) startPrepare(ctx context.Context, scope network.Scope, vpcID, igw string) {
-	st := &prepState{done: make(chan struct{})}
+// startPrepare settles a VPC this provider just created, in the
+// background and detached from ctx (bounded by Options.SettleTimeout):
+// beside each other, it lists the scope's VPCs to learn which one is kept
+// (see oldestVPC; confirmLaunch waits for the verdict) and gives the VPC
+// internet access (igw attached, or a gateway made when igw is empty, and
+// the default route), which AssociateAddress waits for. The subnet and
+// security group need neither, so the flow makes them meanwhile.
+func (p *Provider) startPrepare(ctx context.Context, scope network.Scope, vpc types.Vpc, igw string) {
+	id := aws.ToString(vpc.VpcId)
+	st := &prepState{confirmed: make(chan struct{}), done: make(chan struct{}), winner: id}
 	p.prepMu.Lock()
 	if p.prep == nil {
 		p.prep = map[string]*prepState{}
 	}
-	p.prep[vpcID] = st
+	p.prep[id] = st
 	p.prepMu.Unlock()
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.SettleTimeout)
 	go func() {
 		defer cancel()
-		st.err = p.attachAndRoute(bctx, scope, vpcID, igw)
-		if st.err != nil {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(st.confirmed)
+			vs, err := p.scopeVPCs(bctx, scope)
+			if err != nil {
+				// Unknown: keep this one; a duplicate is left for Sweep.
+				p.log.Warn("vpc listing after create failed; keeping the new vpc", "vpc", id, "err", err)
+				return
+			}
+			if !slices.ContainsFunc(vs, func(v types.Vpc) bool { return aws.ToString(v.VpcId) == id }) {
+				vs = append(vs, vpc) // not listed yet (eventual consistency)
+			}
+			if win, ok := oldestVPC(vs); ok {
+				st.winner = aws.ToString(win.VpcId)
+			}
+		}()
+		var err error
+		if igw == "" {
+			igw, err = p.createGateway(bctx, scope)
+		}
+		if err == nil {
+			err = p.attachAndRoute(bctx, scope, id, igw)
+		}
+		wg.Wait()
+		if st.winner != id {
+			err = nil // the VPC is dropped; its gateway with it
+		}
+		st.err = err
+		if err != nil {
 			p.prepMu.Lock()
-			delete(p.prep, vpcID) // the next PrepareVPC does it again
+			delete(p.prep, id) // the next PrepareVPC does it again
 			p.prepMu.Unlock()
 		}
 		close(st.done)
 	}()
+}
+
+// confirmLaunch waits until a VPC this provider created is known to be the
+// scope's kept one. When another process's VPC is kept, it deletes this
+// one with the subnets, security groups and gateway made in it (once, for
+// every create that shared it), drops the scope's cached network, and
+// returns an ErrUnavailable error, so that the Client retries the create
+// into the kept VPC. A VPC not created here returns nil at once.
+func (p *Provider) confirmLaunch(ctx context.Context, scope network.Scope, vpcID string) error {
+	p.prepMu.Lock()
+	st := p.prep[vpcID]
+	p.prepMu.Unlock()
+	if st == nil {
+		return nil
+	}
+	select {
+	case <-st.confirmed:
+	case <-ctx.Done():
+		return canceled("RunInstances", scope.Region, ctx.Err())
+	}
+	if st.winner == vpcID {
+		return nil
+	}
+	p.prov.Forget(scope)
+	st.drop.Do(func() {
+		<-st.done // the gateway's attachment has settled
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.SettleTimeout)
+		defer cancel()
+		st.dropErr = p.dropVPC(sctx, scope, vpcID)
+	})
+	msg := fmt.Sprintf("vpc %s was created at the same time as %s by another process, which is kept; %s is deleted and the create is to be retried", vpcID, st.winner, vpcID)
+	if st.dropErr != nil {
+		msg = fmt.Sprintf("vpc %s was created at the same time as %s by another process, which is kept; %s could not be deleted (%v): sweep releases it", vpcID, st.winner, vpcID, st.dropErr)
+	}
+	return errorf("RunInstances", scope.Region, multicloud.CodeUnavailable, "", "%s", msg)
+}
+
+// dropVPC deletes a VPC this provider created and lost to another
+// process's, with its subnets, security groups (but the default one) and
+// internet gateway.
+func (p *Provider) dropVPC(ctx context.Context, scope network.Scope, vpcID string) error {
+	var errs []error
+	if subs, err := p.ListSwitches(ctx, scope, vpcID); err == nil {
+		for _, sw := range subs {
+			_, err := call(ctx, p, scope.Region, "DeleteSubnet", func(ctx context.Context, c *ec2.Client) (*ec2.DeleteSubnetOutput, error) {
+				return c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(sw.ID)})
+			})
+			if err != nil && !errors.Is(err, multicloud.ErrNotFound) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if gs, err := call(ctx, p, scope.Region, "DescribeSecurityGroups", func(ctx context.Context, c *ec2.Client) (*ec2.DescribeSecurityGroupsOutput, error) {
+		return c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{filter("vpc-id", vpcID)}})
+	}); err == nil {
+		for _, g := range gs.SecurityGroups {
+			if aws.ToString(g.GroupName) == "default" {
+				continue
+			}
+			_, err := call(ctx, p, scope.Region, "DeleteSecurityGroup", func(ctx context.Context, c *ec2.Client) (*ec2.DeleteSecurityGroupOutput, error) {
+				return c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: g.GroupId})
+			})
+			if err != nil && !errors.Is(err, multicloud.ErrNotFound) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if igw, err := p.attachedGateway(ctx, scope.Region, vpcID); err == nil && igw != "" {
+		p.deleteGateway(ctx, scope.Region, igw, vpcID)
+	}
+	if err := p.deleteVPC(ctx, scope.Region, vpcID); err != nil {
+		errs = append(errs, err)
+	}
+	// The state stays: a create that found the dropped VPC in a cache
+	// still learns it lost.
+	return errors.Join(errs...)
 }
 
 // attachAndRoute attaches igw to the VPC (beside finding its main route
@@ -224,8 +348,7 @@ func (p *Provider) PrepareVPC(ctx context.Context, scope network.Scope, vpc netw
 			return err
 		}
 	}
-	done := &prepState{done: make(chan struct{})}
-	close(done.done)
+	done := closedPrep(vpc.ID)
 	p.prepMu.Lock()
 	if p.prep == nil {
 		p.prep = map[string]*prepState{}
