@@ -138,6 +138,9 @@ type Options struct {
 	// ImageTTL is how long a DescribeImages answer is cached per region
 	// and key; default 1 hour.
 	ImageTTL time.Duration
+	// DiscoverPageSize is the MaxResults of the inventory's
+	// DescribeInstances pages, 5-1000; default 1000 (the largest).
+	DiscoverPageSize int32
 	// Prices are the prices that are not in the instance's product; the
 	// zero value takes DefaultPrices.
 	Prices ExtraPrices
@@ -207,6 +210,8 @@ func New(ctx context.Context, opts ...func(*Options)) (*Provider, error) {
 	setDefault(&o.AvailabilityTTL, DefaultAvailabilityTTL)
 	setDefault(&o.ImageTTL, DefaultImageTTL)
 	setDefault(&o.PricingRegion, DefaultPricingRegion)
+	setDefault(&o.DiscoverPageSize, MaxPageSize)
+	o.DiscoverPageSize = min(max(o.DiscoverPageSize, 5), MaxPageSize)
 	setDefault(&o.Prices.GP3PerGiBMonth, DefaultPrices.GP3PerGiBMonth)
 	setDefault(&o.Prices.PublicIPv4PerHour, DefaultPrices.PublicIPv4PerHour)
 	setDefault(&o.Prices.TrafficPerGB, DefaultPrices.TrafficPerGB)

@@ -86,7 +86,7 @@ const volumesPageSize = 500
 // Discover lists every live EC2 instance of region: first the region's
 // attached volumes (DescribeVolumes, every page of volumesPageSize) to join
 // their facts to the instances, then DescribeInstances by NextToken with
-// MaxResults 1000 (terminated instances left out), each page mapped to
+// MaxResults Options.DiscoverPageSize (terminated instances left out), each page mapped to
 // assets with EC2Metadata and handed to emit. Asset types other than
 // inventory.AssetTypeEC2 are ErrInvalidArgument.
 func (d *Discoverer) Discover(ctx context.Context, region, assetType string, engine inventory.CallFunc, emit func(ctx context.Context, page []inventory.Asset) error) error {
@@ -103,7 +103,7 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, eng
 		err := engine(ctx, "DescribeInstances", func(ctx context.Context) error {
 			var err error
 			out, err = call(ctx, d.p, region, "DescribeInstances", func(ctx context.Context, c *ec2.Client) (*ec2.DescribeInstancesOutput, error) {
-				return c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(MaxPageSize), NextToken: next,
+				return c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(d.p.opts.DiscoverPageSize), NextToken: next,
 					Filters: []types.Filter{filter("instance-state-name", liveStates...)}})
 			})
 			return err
