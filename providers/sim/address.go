@@ -86,13 +86,14 @@ func (c *Cloud) AllocateAddress(spec AddressSpec) (Address, error) {
 	if err != nil {
 		return Address{}, err
 	}
-	if err := c.checkQuotaLocked(r, QuotaAddresses, 1, now); err != nil {
+	if err := c.checkQuotaLocked(r, QuotaAddresses, 1); err != nil {
 		return Address{}, err
 	}
 	a := &address{Address: Address{ID: c.newIDLocked(KindAddress, r.ID), Region: r.ID, IP: r.allocPublicIP(),
 		Bandwidth: spec.Bandwidth, Name: spec.Name, Tags: maps.Clone(spec.Tags), Allocated: now}}
 	a.life.set(AddressAvailable, now)
 	c.addresses[a.ID] = a
+	r.usage[QuotaAddresses]++
 	return a.snapshot(now, c.delay), nil
 }
 
@@ -125,9 +126,9 @@ func (c *Cloud) Addresses(region string) []Address {
 // AssociateAddress associates address id with an instance of its
 // region: Associating for the transition delay, then InUse. It fails with
 // ClassNotFound for an unknown address or instance; ClassIncorrectState
-// when the address is not Available, or the instance is Pending or being
-// deleted (faces refusing other states check them first); ClassConflict
-// when the instance already has another address.
+// when the address is not Available or the instance is being deleted
+// (faces refusing other states, such as Pending, check them first);
+// ClassConflict when the instance already has another address.
 func (c *Cloud) AssociateAddress(region, id, instanceID string) (Address, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -144,7 +145,7 @@ func (c *Cloud) AssociateAddress(region, id, instanceID string) (Address, error)
 		return Address{}, incorrectState(KindAddress, id, st)
 	}
 	switch st := in.life.settle(now, c.delay, nextInstanceState); st {
-	case StatePending, StateDeleting, StateDeleted:
+	case StateDeleting, StateDeleted:
 		return Address{}, incorrectState(KindInstance, in.ID, st)
 	}
 	if in.AddressID != "" {
@@ -191,6 +192,7 @@ func (c *Cloud) ReleaseAddress(region, id string) error {
 		return incorrectState(KindAddress, id, st)
 	}
 	delete(c.addresses, id)
+	c.regions[region].usage[QuotaAddresses]--
 	return nil
 }
 

@@ -184,15 +184,24 @@ type Cloud struct {
 	groups    map[string]*group
 	addresses map[string]*address
 	extras    map[string]*Extra
-	stock     stockTable
-	prices    map[string]float64
-	currency  string
+	// deleted are the instances deleted and not yet pruned, in the
+	// order of their deletion.
+	deleted  []*instance
+	stock    stockTable
+	prices   map[string]float64
+	currency string
 }
 
 type regionState struct {
 	Region
 	quotas map[Quota]int
 	nextIP uint32 // next public address
+	// usage counts what holds quota: VPCs, addresses, live instances
+	// (short of deleting) and their vCPUs.
+	usage map[Quota]int
+	// instanceIDs are the region's instances (deleted ones included until
+	// pruned), sorted, for paging.
+	instanceIDs []string
 }
 
 // New returns a Cloud configured by opts.
@@ -242,7 +251,7 @@ func New(opts ...func(*Options)) *Cloud {
 		for k, v := range o.Quotas {
 			q[k] = v
 		}
-		rs := &regionState{Region: Region{ID: r.ID, Zones: slices.Clone(r.Zones)}, quotas: q,
+		rs := &regionState{Region: Region{ID: r.ID, Zones: slices.Clone(r.Zones)}, quotas: q, usage: map[Quota]int{},
 			// Public addresses come from 47.96+i.0.0/16, one block per region.
 			nextIP: uint32(47)<<24 | uint32(96+i%128)<<16 | 1}
 		c.regions[r.ID] = rs
@@ -364,50 +373,20 @@ func (c *Cloud) Quota(region string, q Quota) int {
 func (c *Cloud) Usage(region string, q Quota) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.usageLocked(region, q, c.Now())
-}
-
-func (c *Cloud) usageLocked(region string, q Quota, now time.Time) int {
-	n := 0
-	switch q {
-	case QuotaVPCs:
-		for _, v := range c.vpcs {
-			if v.Region == region {
-				n++
-			}
-		}
-	case QuotaAddresses:
-		for _, a := range c.addresses {
-			if a.Region == region {
-				n++
-			}
-		}
-	case QuotaInstances, QuotaVCPUs:
-		for _, in := range c.instances {
-			if in.Region != region || in.gone(now, c.delay) {
-				continue
-			}
-			if st := in.stateAt(now, c.delay); st == StateDeleting || st == StateDeleted {
-				continue
-			}
-			if q == QuotaInstances {
-				n++
-			} else {
-				n += in.VCPU
-			}
-		}
+	if r, ok := c.regions[region]; ok {
+		return r.usage[q]
 	}
-	return n
+	return 0
 }
 
 // checkQuotaLocked fails with ClassQuotaExceeded when adding more of q
 // in region would exceed its quota.
-func (c *Cloud) checkQuotaLocked(r *regionState, q Quota, more int, now time.Time) error {
+func (c *Cloud) checkQuotaLocked(r *regionState, q Quota, more int) error {
 	limit, ok := r.quotas[q]
 	if !ok || limit < 0 {
 		return nil
 	}
-	if used := c.usageLocked(r.ID, q, now); used+more > limit {
+	if used := r.usage[q]; used+more > limit {
 		return &Error{Class: ClassQuotaExceeded, Resource: quotaKind(q), Reason: string(q),
 			Message: fmt.Sprintf("quota of %d %s in region %s reached (%d used)", limit, q, r.ID, used)}
 	}

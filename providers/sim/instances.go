@@ -43,7 +43,8 @@ func nextInstanceState(s InstanceState) (InstanceState, bool) {
 
 // Disk is a disk of an instance, a fact of the instance: created and
 // deleted with it (unless DeleteWithInstance is false, when it is dropped
-// from the model at the instance's deletion all the same).
+// from the model at the instance's deletion all the same). A disk given
+// to a create without an ID gets one.
 type Disk struct {
 	ID                 string
 	Category           string // the face's disk category
@@ -105,17 +106,18 @@ type InstanceSpec struct {
 	Token              string
 	DeletionProtection bool
 	Count              int
+	// State is the state the instances start in: StatePending (the
+	// default), or a stable state for seeding.
+	State InstanceState
+	// Created is when the instances were created (and started); default
+	// now, earlier for seeding.
+	Created time.Time
 }
 
 type instance struct {
 	Instance
 	life      life[InstanceState]
 	retention time.Duration
-}
-
-func (in *instance) stateAt(now time.Time, d time.Duration) InstanceState {
-	s, _ := in.life.at(now, d, nextInstanceState)
-	return s
 }
 
 // gone reports whether a deleted instance has outlived its retention.
@@ -141,50 +143,106 @@ func (in *instance) snapshot(now time.Time, d time.Duration) Instance {
 // the zone cannot take Count of the type in the charge mode;
 // ClassConflict when the subnet has too few free addresses.
 func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
-	n := max(spec.Count, 1)
-	mode := modeOrDefault(spec.ChargeMode)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.Now()
 	c.pruneLocked(now)
-	r, err := c.regionLocked(spec.Region)
+	out, r, err := c.createLocked(spec, now)
 	if err != nil {
 		return nil, err
 	}
+	for _, in := range out {
+		r.instanceIDs = insertSorted(r.instanceIDs, in.ID)
+	}
+	return out, nil
+}
+
+// SeedInstances creates the instances of every spec, as CreateInstances
+// does, in one pass that sorts each region's index once: for seeding a
+// cloud with many instances. It stops at the first spec that fails,
+// keeping those created before it, and returns them with the error.
+func (c *Cloud) SeedInstances(specs []InstanceSpec) ([]Instance, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	c.pruneLocked(now)
+	var all []Instance
+	touched := map[*regionState]bool{}
+	var err error
+	for _, spec := range specs {
+		var out []Instance
+		var r *regionState
+		if out, r, err = c.createLocked(spec, now); err != nil {
+			break
+		}
+		for _, in := range out {
+			r.instanceIDs = append(r.instanceIDs, in.ID)
+		}
+		touched[r] = true
+		all = append(all, out...)
+	}
+	for r := range touched {
+		slices.Sort(r.instanceIDs)
+		r.instanceIDs = slices.Compact(r.instanceIDs)
+	}
+	return all, err
+}
+
+// createLocked creates spec's instances and returns them with their
+// region, leaving the region's sorted index to the caller.
+func (c *Cloud) createLocked(spec InstanceSpec, now time.Time) ([]Instance, *regionState, error) {
+	n := max(spec.Count, 1)
+	mode := modeOrDefault(spec.ChargeMode)
+	initial := spec.State
+	switch initial {
+	case "":
+		initial = StatePending
+	case StatePending, StateStarting, StateRunning, StateStopping, StateStopped:
+	default:
+		return nil, nil, errorf(ClassInvalidParameter, KindInstance, "", "cannot create instances in state %s", initial)
+	}
+	created := now
+	if !spec.Created.IsZero() {
+		created = spec.Created
+	}
+	r, err := c.regionLocked(spec.Region)
+	if err != nil {
+		return nil, nil, err
+	}
 	z, err := c.zoneLocked(r, spec.Zone)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var sn *subnet
 	if spec.SubnetID != "" {
 		sn = c.subnets[spec.SubnetID]
 		if sn == nil || sn.Region != r.ID {
-			return nil, notFound(KindSubnet, spec.SubnetID)
+			return nil, nil, notFound(KindSubnet, spec.SubnetID)
 		}
 		if sn.Zone != spec.Zone {
-			return nil, errorf(ClassInvalidParameter, KindSubnet, sn.ID, "subnet is in zone %s, not %s", sn.Zone, spec.Zone)
+			return nil, nil, errorf(ClassInvalidParameter, KindSubnet, sn.ID, "subnet is in zone %s, not %s", sn.Zone, spec.Zone)
 		}
 		if free := sn.free(); free < n {
-			return nil, &Error{Class: ClassConflict, Resource: KindSubnet, ID: sn.ID, Reason: "NoFreeAddress", Message: "not enough free private addresses"}
+			return nil, nil, &Error{Class: ClassConflict, Resource: KindSubnet, ID: sn.ID, Reason: "NoFreeAddress", Message: "not enough free private addresses"}
 		}
 	}
 	for _, gid := range spec.SecurityGroupIDs {
 		g := c.groups[gid]
 		if g == nil || g.Region != r.ID {
-			return nil, notFound(KindSecurityGroup, gid)
+			return nil, nil, notFound(KindSecurityGroup, gid)
 		}
 		if sn != nil && g.VPCID != sn.VPCID {
-			return nil, errorf(ClassInvalidParameter, KindSecurityGroup, gid, "group is in VPC %s, not %s", g.VPCID, sn.VPCID)
+			return nil, nil, errorf(ClassInvalidParameter, KindSecurityGroup, gid, "group is in VPC %s, not %s", g.VPCID, sn.VPCID)
 		}
 	}
-	if err := c.checkQuotaLocked(r, QuotaInstances, n, now); err != nil {
-		return nil, err
+	if err := c.checkQuotaLocked(r, QuotaInstances, n); err != nil {
+		return nil, nil, err
 	}
-	if err := c.checkQuotaLocked(r, QuotaVCPUs, n*spec.VCPU, now); err != nil {
-		return nil, err
+	if err := c.checkQuotaLocked(r, QuotaVCPUs, n*spec.VCPU); err != nil {
+		return nil, nil, err
 	}
 	if err := c.takeLocked(StockKey{r.ID, spec.Zone, spec.Type}, mode, n, now); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]Instance, 0, n)
 	for range n {
@@ -192,7 +250,7 @@ func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
 			ID: c.newIDLocked(KindInstance, r.ID), Region: r.ID, Zone: z.Name, ZoneID: z.ID, Type: spec.Type,
 			VCPU: spec.VCPU, ChargeMode: mode, ImageID: spec.ImageID, Name: spec.Name,
 			SecurityGroupIDs: slices.Clone(spec.SecurityGroupIDs), Tags: maps.Clone(spec.Tags), Token: spec.Token,
-			DeletionProtection: spec.DeletionProtection, Created: now, Started: now,
+			DeletionProtection: spec.DeletionProtection, Created: created, Started: created,
 		}}
 		in.retention = c.opts.DeletedRetention
 		if sn != nil {
@@ -204,17 +262,21 @@ func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
 			in.PublicIP = r.allocPublicIP()
 		}
 		for _, d := range spec.Disks {
-			d.ID = c.newIDLocked(KindDisk, r.ID)
+			if d.ID == "" {
+				d.ID = c.newIDLocked(KindDisk, r.ID)
+			}
 			in.Disks = append(in.Disks, d)
 		}
 		for _, gid := range spec.SecurityGroupIDs {
 			c.groups[gid].instances++
 		}
-		in.life.set(StatePending, now)
+		in.life.set(initial, now)
 		c.instances[in.ID] = in
 		out = append(out, in.snapshot(now, c.delay))
 	}
-	return out, nil
+	r.usage[QuotaInstances] += n
+	r.usage[QuotaVCPUs] += n * spec.VCPU
+	return out, r, nil
 }
 
 // Instance returns the instance id of region, or ClassNotFound.
@@ -245,22 +307,135 @@ func (c *Cloud) Instances(region string) []Instance {
 	now := c.Now()
 	c.pruneLocked(now)
 	var out []Instance
-	for _, in := range c.instances {
-		if region == "" || in.Region == region {
-			out = append(out, in.snapshot(now, c.delay))
+	for _, id := range c.order {
+		if region != "" && id != region {
+			continue
+		}
+		for _, iid := range c.regions[id].instanceIDs {
+			out = append(out, c.instances[iid].snapshot(now, c.delay))
 		}
 	}
-	slices.SortFunc(out, func(a, b Instance) int { return strings.Compare(a.ID, b.ID) })
+	if region == "" {
+		slices.SortFunc(out, func(a, b Instance) int { return strings.Compare(a.ID, b.ID) })
+	}
 	return out
+}
+
+// InstanceCount returns how many instances region holds, deleted ones
+// included while Options.DeletedRetention keeps them.
+func (c *Cloud) InstanceCount(region string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pruneLocked(c.Now())
+	if r, ok := c.regions[region]; ok {
+		return len(r.instanceIDs)
+	}
+	return 0
+}
+
+// InstancePage returns at most limit instances of region whose IDs sort
+// after after ("" for the first), in ID order, those keep rejects left out
+// (nil keeps all), and the ID to continue after ("" when no instance is
+// left). keep sees each instance's fields in place, without copies: it
+// must not keep or change them, nor call the Cloud. It reads only the
+// page, not the region, when keep rejects none.
+func (c *Cloud) InstancePage(region, after string, limit int, keep func(*Instance) bool) ([]Instance, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	c.pruneLocked(now)
+	r, ok := c.regions[region]
+	if !ok || limit <= 0 {
+		return nil, ""
+	}
+	ids := r.instanceIDs
+	i, _ := slices.BinarySearch(ids, after)
+	if i < len(ids) && ids[i] == after {
+		i++
+	}
+	var out []Instance
+	for ; i < len(ids); i++ {
+		in := c.instances[ids[i]]
+		if keep != nil && !keep(c.peekLocked(in, now)) {
+			continue
+		}
+		if len(out) == limit {
+			return out, out[len(out)-1].ID
+		}
+		out = append(out, in.snapshot(now, c.delay))
+	}
+	return out, ""
+}
+
+// InstanceRange returns the instances of region keep accepts (nil keeps
+// all) from the offset-th to before the (offset+limit)-th in ID order, and
+// how many keep accepts in all: page-number paging. keep is called as by
+// InstancePage, on every instance of the region.
+func (c *Cloud) InstanceRange(region string, offset, limit int, keep func(*Instance) bool) ([]Instance, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.Now()
+	c.pruneLocked(now)
+	r, ok := c.regions[region]
+	if !ok {
+		return nil, 0
+	}
+	var out []Instance
+	n := 0
+	for _, id := range r.instanceIDs {
+		in := c.instances[id]
+		if keep != nil && !keep(c.peekLocked(in, now)) {
+			continue
+		}
+		if n >= offset && n < offset+limit {
+			out = append(out, in.snapshot(now, c.delay))
+		}
+		n++
+	}
+	return out, n
+}
+
+// peekLocked returns in's fields with its state at now, in place.
+func (c *Cloud) peekLocked(in *instance, now time.Time) *Instance {
+	in.State, in.StateSince = in.life.at(now, c.delay, nextInstanceState)
+	return &in.Instance
 }
 
 // pruneLocked drops deleted instances past their retention.
 func (c *Cloud) pruneLocked(now time.Time) {
-	for id, in := range c.instances {
-		if in.gone(now, c.delay) {
-			delete(c.instances, id)
+	if len(c.deleted) == 0 {
+		return
+	}
+	kept := c.deleted[:0]
+	for _, in := range c.deleted {
+		if !in.gone(now, c.delay) {
+			kept = append(kept, in)
+			continue
+		}
+		delete(c.instances, in.ID)
+		if r := c.regions[in.Region]; r != nil {
+			r.instanceIDs = removeSorted(r.instanceIDs, in.ID)
 		}
 	}
+	clear(c.deleted[len(kept):])
+	c.deleted = kept
+}
+
+// insertSorted inserts id into the sorted s.
+func insertSorted(s []string, id string) []string {
+	i, found := slices.BinarySearch(s, id)
+	if found {
+		return s
+	}
+	return slices.Insert(s, i, id)
+}
+
+// removeSorted removes id from the sorted s.
+func removeSorted(s []string, id string) []string {
+	if i, found := slices.BinarySearch(s, id); found {
+		return slices.Delete(s, i, i+1)
+	}
+	return s
 }
 
 // change runs a state change on instance id of region: check sees the
@@ -383,6 +558,11 @@ func (c *Cloud) releaseInstanceLocked(in *instance, now time.Time) {
 	in.AddressID = ""
 	in.Disks = nil
 	in.life.set(StateDeleting, now)
+	if r := c.regions[in.Region]; r != nil {
+		r.usage[QuotaInstances]--
+		r.usage[QuotaVCPUs] -= in.VCPU
+	}
+	c.deleted = append(c.deleted, in)
 }
 
 // SetInstanceState forces the state of an instance, as if changed outside

@@ -43,6 +43,8 @@ type VPCSpec struct {
 	Name        string
 	Description string
 	Tags        map[string]string
+	// Available creates the VPC Available at once, for seeding.
+	Available bool
 }
 
 type vpc struct {
@@ -67,8 +69,11 @@ type Subnet struct {
 	Tags              map[string]string
 	State             NetState
 	Created           time.Time
-	// FreeIPs is how many private addresses remain.
+	// FreeIPs is how many private addresses remain; addresses are not
+	// reused.
 	FreeIPs int
+	// Capacity is how many private addresses the subnet has in all.
+	Capacity int
 	// Instances counts the instances in the subnet.
 	Instances int
 }
@@ -79,6 +84,8 @@ type SubnetSpec struct {
 	CIDR                netip.Prefix
 	Name, Description   string
 	Tags                map[string]string
+	// Available creates the subnet Available at once, for seeding.
+	Available bool
 }
 
 type subnet struct {
@@ -112,6 +119,7 @@ func (s *subnet) snapshot(now time.Time, d time.Duration) Subnet {
 	out.State, _ = s.life.at(now, d, nextNetState)
 	out.Tags = maps.Clone(s.Tags)
 	out.FreeIPs = s.free()
+	out.Capacity = s.capacity()
 	out.Instances = s.used
 	return out
 }
@@ -130,13 +138,17 @@ func (c *Cloud) CreateVPC(spec VPCSpec) (VPC, error) {
 	if !spec.CIDR.IsValid() || !spec.CIDR.Addr().Is4() {
 		return VPC{}, errorf(ClassInvalidParameter, KindVPC, "", "invalid CIDR block %v", spec.CIDR)
 	}
-	if err := c.checkQuotaLocked(r, QuotaVPCs, 1, now); err != nil {
+	if err := c.checkQuotaLocked(r, QuotaVPCs, 1); err != nil {
 		return VPC{}, err
 	}
 	v := &vpc{VPC: VPC{ID: c.newIDLocked(KindVPC, r.ID), Region: r.ID, CIDR: spec.CIDR.Masked(), Name: spec.Name,
 		Description: spec.Description, Tags: maps.Clone(spec.Tags), Created: now}}
 	v.life.set(NetPending, now)
+	if spec.Available {
+		v.life.set(NetAvailable, now)
+	}
 	c.vpcs[v.ID] = v
+	r.usage[QuotaVPCs]++
 	return v.snapshot(now, c.delay), nil
 }
 
@@ -195,6 +207,7 @@ func (c *Cloud) DeleteVPC(region, id string) error {
 		}
 	}
 	delete(c.vpcs, id)
+	c.regions[region].usage[QuotaVPCs]--
 	return nil
 }
 
@@ -235,6 +248,9 @@ func (c *Cloud) CreateSubnet(spec SubnetSpec) (Subnet, error) {
 	s := &subnet{Subnet: Subnet{ID: c.newIDLocked(KindSubnet, r.ID), Region: r.ID, VPCID: v.ID, Zone: z.Name, ZoneID: z.ID,
 		CIDR: p, Name: spec.Name, Description: spec.Description, Tags: maps.Clone(spec.Tags), Created: now}}
 	s.life.set(NetPending, now)
+	if spec.Available {
+		s.life.set(NetAvailable, now)
+	}
 	c.subnets[s.ID] = s
 	return s.snapshot(now, c.delay), nil
 }

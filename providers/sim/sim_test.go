@@ -3,6 +3,7 @@ package sim_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"sync"
 	"testing"
@@ -494,9 +495,6 @@ func TestAddresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	ins, _ := c.CreateInstances(sim.InstanceSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Type: "t"})
-	if _, err := c.AssociateAddress("cn-hangzhou", a.ID, ins[0].ID); !errors.Is(err, sim.ErrIncorrectState) {
-		t.Errorf("bind to a pending instance: %v", err)
-	}
 	clk.Advance(2 * time.Second)
 	if a, err = c.AssociateAddress("cn-hangzhou", a.ID, ins[0].ID); err != nil || a.State != sim.AddressAssociating {
 		t.Fatalf("associate: %+v, %v", a, err)
@@ -512,6 +510,9 @@ func TestAddresses(t *testing.T) {
 	if err := c.RemoveInstance(in.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.AssociateAddress("cn-hangzhou", a.ID, in.ID); !errors.Is(err, sim.ErrIncorrectState) {
+		t.Errorf("bind to a deleting instance: %v", err)
+	}
 	if a, _ = c.GetAddress("cn-hangzhou", a.ID); a.State != sim.AddressAvailable || a.InstanceID != "" {
 		t.Errorf("address of a removed instance: %+v", a)
 	}
@@ -520,5 +521,100 @@ func TestAddresses(t *testing.T) {
 	}
 	if err := c.ReleaseAddress("cn-hangzhou", a.ID); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestInstancePaging(t *testing.T) {
+	c, clk := newCloud(t, func(o *sim.Options) { o.DeletedRetention = time.Minute })
+	ins, err := c.CreateInstances(sim.InstanceSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Type: "t", VCPU: 2, Count: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteInstance("cn-hangzhou", ins[1].ID, sim.DeleteOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	after := ""
+	for {
+		page, next := c.InstancePage("cn-hangzhou", after, 2, func(in *sim.Instance) bool { return in.State != sim.StateDeleted })
+		for _, in := range page {
+			got = append(got, in.ID)
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	all := c.Instances("cn-hangzhou")
+	var want []string
+	for _, in := range all {
+		if in.State != sim.StateDeleted {
+			want = append(want, in.ID)
+		}
+	}
+	if len(all) != 5 || len(want) != 4 {
+		t.Fatalf("%d instances, %d live; want 5 and 4", len(all), len(want))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pages (-want +got):\n%s", diff)
+	}
+	alive := func(in *sim.Instance) bool { return in.State != sim.StateDeleted }
+	rng, total := c.InstanceRange("cn-hangzhou", 1, 2, alive)
+	if total != 4 || len(rng) != 2 || rng[0].ID != want[1] || rng[1].ID != want[2] {
+		t.Errorf("InstanceRange(1, 2) = %d of %d, want %v", len(rng), total, want[1:3])
+	}
+	if got := []int{c.Usage("cn-hangzhou", sim.QuotaInstances), c.Usage("cn-hangzhou", sim.QuotaVCPUs)}; !cmp.Equal(got, []int{4, 8}) {
+		t.Errorf("usage %v, want [4 8]", got)
+	}
+	clk.Advance(time.Minute)
+	if got := c.InstanceCount("cn-hangzhou"); got != 4 {
+		t.Errorf("after the retention: %d instances, want 4", got)
+	}
+}
+
+// BenchmarkCreateInstances creates instances one call at a time into a
+// region that already holds b.N of them: a create must not scan the
+// region.
+func BenchmarkCreateInstances(b *testing.B) {
+	c := sim.New()
+	spec := sim.InstanceSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Type: "t", VCPU: 4}
+	for b.Loop() {
+		if _, err := c.CreateInstances(spec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestSeeding(t *testing.T) {
+	c, clk := newCloud(t, func(o *sim.Options) { o.TransitionDelay = time.Hour })
+	v, err := c.CreateVPC(sim.VPCSpec{Region: "cn-hangzhou", CIDR: netip.MustParsePrefix("10.0.0.0/16"), Available: true})
+	if err != nil || v.State != sim.NetAvailable {
+		t.Fatalf("seeded VPC %+v, %v", v, err)
+	}
+	s, err := c.CreateSubnet(sim.SubnetSpec{Region: "cn-hangzhou", VPCID: v.ID, Zone: "cn-hangzhou-h", CIDR: netip.MustParsePrefix("10.0.0.0/24"), Available: true})
+	if err != nil || s.State != sim.NetAvailable || s.Capacity != 250 {
+		t.Fatalf("seeded subnet %+v, %v", s, err)
+	}
+	past := clk.Now().Add(-48 * time.Hour)
+	var specs []sim.InstanceSpec
+	for i := range 50 {
+		specs = append(specs, sim.InstanceSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Type: fmt.Sprint("t", i%3), SubnetID: s.ID,
+			State: sim.StateRunning, Created: past, Disks: []sim.Disk{{ID: fmt.Sprint("d-", i), System: true}}})
+	}
+	ins, err := c.SeedInstances(specs)
+	if err != nil || len(ins) != 50 {
+		t.Fatalf("seeded %d, %v", len(ins), err)
+	}
+	all := c.Instances("cn-hangzhou")
+	for i, in := range all {
+		if in.State != sim.StateRunning || !in.Created.Equal(past) || len(in.Disks) != 1 {
+			t.Fatalf("seeded instance %+v", in)
+		}
+		if i > 0 && all[i-1].ID >= in.ID {
+			t.Fatalf("instances not sorted at %d", i)
+		}
+	}
+	if _, err := c.SeedInstances([]sim.InstanceSpec{{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", State: sim.StateDeleted}}); !errors.Is(err, sim.ErrInvalidParameter) {
+		t.Errorf("seeding deleted instances: %v", err)
 	}
 }
