@@ -176,7 +176,8 @@ func TestSyncE2E(t *testing.T) {
 	store := &countingStore{Store: st}
 	store.reset()
 	svc := newInventory(t, store, srv, int32(pageSize))
-	ctx := testCtx(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
 	acct, err := svc.CreateAccount(ctx, inventory.CloudAccount{Name: "e2e", Provider: aws.ProviderCode, Environment: "test",
 		AccessKeyID: awstest.DefaultAccessKeyID, AccessKeySecret: awstest.DefaultSecretAccessKey, Region: region})
 	if err != nil {
