@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/pricing"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/multicloud-ecs/multicloud"
 	"github.com/multicloud-ecs/multicloud/mapping"
@@ -279,6 +280,10 @@ func loadConfig(ctx context.Context, o Options) (aws.Config, error) {
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
 		config.WithRetryMaxAttempts(1),
 		config.WithDefaultRegion(DefaultRegion),
+		// The SDK's own log lines (to stderr by default) are dropped: the
+		// provider logs each call to Options.Logger, redacted.
+		config.WithLogger(logging.Nop{}),
+		config.WithClientLogMode(0),
 	}
 	if o.HomeRegion != "" {
 		lo = append(lo, config.WithRegion(o.HomeRegion))
