@@ -151,6 +151,13 @@ var codeRules = map[string]codeRule{
 // classifyCode returns the portable class of an AWS error code and the
 // message to report, given the HTTP status of the response.
 func classifyCode(code string, status int) (multicloud.Code, string) {
+	// The troubleshooting guide writes codes with their fault as a prefix
+	// ("Client.UnauthorizedOperation"); the error codes page without.
+	if c, ok := strings.CutPrefix(code, "Client."); ok {
+		code = c
+	} else if c, ok := strings.CutPrefix(code, "Server."); ok {
+		code = c
+	}
 	if r, ok := codeRules[code]; ok {
 		return r.class, r.message
 	}

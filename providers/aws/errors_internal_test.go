@@ -61,6 +61,8 @@ func TestClassifyCodes(t *testing.T) {
 		{"Unavailable", 503, multicloud.ErrUnavailable},
 		{"SomethingNew", 503, multicloud.ErrUnavailable},
 		{"SomethingNew", 429, multicloud.ErrThrottled},
+		{"Client.UnauthorizedOperation", 403, multicloud.ErrPermissionDenied},
+		{"Server.InsufficientInstanceCapacity", 500, multicloud.ErrNoStock},
 	} {
 		err := classify("RunInstances", "us-east-1", sdkError("RunInstances", tc.code, "the message.", tc.status))
 		if !errors.Is(err, tc.want) {
