@@ -11,6 +11,12 @@
 //
 //	cloudemu [-addr 127.0.0.1:8480] [-ca-file cloudemu-ca.pem] [-seed seed.yaml]
 //	         [-regions cn-hangzhou,cn-shanghai] [-instances N] [-transition-delay 2s]
+//	         [-aws-addr 127.0.0.1:8481]
+//
+// With -aws-addr it also serves the AWS emulator of package awstest (EC2,
+// the Price List API and STS, over HTTP) on a second port: give that URL as
+// the aws-sdk-go-v2 clients' BaseEndpoint (or AWS_ENDPOINT_URL) with the
+// access key awstest.DefaultAccessKeyID and its secret.
 //
 // The seed file (JSON, or YAML by its .yaml/.yml extension) sets the regions
 // and their zones and price factors, the instances seeded per region, stock
@@ -33,6 +39,7 @@ import (
 	"time"
 
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+	"github.com/multicloud-ecs/multicloud/providers/aws/awstest"
 )
 
 func main() {
@@ -55,6 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	regions := fs.String("regions", "", "comma-separated region IDs to serve (default: the seed file's, else the built-in catalog)")
 	instances := fs.Int("instances", -1, "Running instances to seed per region (overrides the seed file)")
 	delay := fs.Duration("transition-delay", 0, "how long each transient state (Pending, Starting, Stopping, ...) lasts")
+	awsAddr := fs.String("aws-addr", "", "also serve the AWS emulator (EC2, Price List API, STS; HTTP) on this address; \"\" for none")
 	verbose := fs.Bool("v", false, "log every call")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -106,6 +114,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if ca != nil {
 		abs, _ := filepath.Abs(*caFile)
 		fmt.Fprintf(stdout, "cloudemu CA certificate in %s (SSL_CERT_FILE=%s)\n", abs, abs)
+	}
+	if *awsAddr != "" {
+		awsLn, err := net.Listen("tcp", *awsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		aws := awstest.New(func(o *awstest.Options) { o.Listener = awsLn; o.Logger = log })
+		defer aws.Close()
+		fmt.Fprintf(stdout, "cloudemu AWS listening on %s (access key %s)\n", aws.URL(), awstest.DefaultAccessKeyID)
 	}
 	if err := srv.Serve(ctx, ln, ca); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err

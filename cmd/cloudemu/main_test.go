@@ -19,8 +19,12 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	vpcapi "github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+	"github.com/multicloud-ecs/multicloud/providers/aws/awstest"
 )
 
 // start runs cloudemu with args on a free loopback port and returns its
@@ -245,5 +249,44 @@ soldOutEpisodes: {fraction: 0, period: 10m}
 	bad := &seedFile{SoldOutEpisodes: &seedEpisodes{Fraction: 0.5, Period: "soon"}}
 	if err := bad.apply(aliyuntest.New()); err == nil {
 		t.Error("apply accepted a period that is no duration")
+	}
+}
+
+// TestAWSFace serves the AWS emulator beside the Aliyun one and drives it
+// with the real aws-sdk-go-v2 EC2 client.
+func TestAWSFace(t *testing.T) {
+	noProxy(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ca-file", "", "-aws-addr", "127.0.0.1:0"}, pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	lines := bufio.NewScanner(pr)
+	var url string
+	for url == "" && lines.Scan() {
+		if rest, ok := strings.CutPrefix(lines.Text(), "cloudemu AWS listening on "); ok {
+			url, _, _ = strings.Cut(rest, " ")
+		}
+	}
+	if url == "" {
+		t.Fatal("cloudemu did not print the AWS address")
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	c := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: awssdk.String(url), Retryer: awssdk.NopRetryer{},
+		Credentials: awscreds.NewStaticCredentialsProvider(awstest.DefaultAccessKeyID, awstest.DefaultSecretAccessKey, "")})
+	out, err := c.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Regions) == 0 {
+		t.Error("got no regions")
 	}
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"maps"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -147,39 +148,52 @@ func (c *Cloud) CreateInstances(spec InstanceSpec) ([]Instance, error) {
 	defer c.mu.Unlock()
 	now := c.Now()
 	c.pruneLocked(now)
-	out, r, err := c.createLocked(spec, now)
+	ins, r, err := c.createLocked(spec, maps.Clone(spec.Tags), now)
 	if err != nil {
 		return nil, err
 	}
-	for _, in := range out {
+	out := make([]Instance, len(ins))
+	for i, in := range ins {
 		r.instanceIDs = insertSorted(r.instanceIDs, in.ID)
+		out[i] = in.snapshot(now, c.delay)
 	}
 	return out, nil
 }
 
 // SeedInstances creates the instances of every spec, as CreateInstances
-// does, in one pass that sorts each region's index once: for seeding a
-// cloud with many instances. It stops at the first spec that fails,
-// keeping those created before it, and returns them with the error.
-func (c *Cloud) SeedInstances(specs []InstanceSpec) ([]Instance, error) {
+// does, in one pass that sorts each region's index once, and returns
+// their IDs in order: for seeding a cloud with many instances. Specs that
+// share a tag map share one copy of it. It stops at the first spec that
+// fails, keeping those created before it, and returns their IDs with the
+// error.
+func (c *Cloud) SeedInstances(specs []InstanceSpec) ([]string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.Now()
 	c.pruneLocked(now)
-	var all []Instance
+	all := make([]string, 0, len(specs))
 	touched := map[*regionState]bool{}
+	tagCopies := map[uintptr]map[string]string{} // by the identity of the caller's map, which the specs keep alive
 	var err error
 	for _, spec := range specs {
-		var out []Instance
+		var tags map[string]string
+		if spec.Tags != nil {
+			p := reflect.ValueOf(spec.Tags).Pointer()
+			if tags = tagCopies[p]; tags == nil {
+				tags = maps.Clone(spec.Tags)
+				tagCopies[p] = tags
+			}
+		}
+		var out []*instance
 		var r *regionState
-		if out, r, err = c.createLocked(spec, now); err != nil {
+		if out, r, err = c.createLocked(spec, tags, now); err != nil {
 			break
 		}
 		for _, in := range out {
 			r.instanceIDs = append(r.instanceIDs, in.ID)
+			all = append(all, in.ID)
 		}
 		touched[r] = true
-		all = append(all, out...)
 	}
 	for r := range touched {
 		slices.Sort(r.instanceIDs)
@@ -188,9 +202,10 @@ func (c *Cloud) SeedInstances(specs []InstanceSpec) ([]Instance, error) {
 	return all, err
 }
 
-// createLocked creates spec's instances and returns them with their
-// region, leaving the region's sorted index to the caller.
-func (c *Cloud) createLocked(spec InstanceSpec, now time.Time) ([]Instance, *regionState, error) {
+// createLocked creates spec's instances with tags (a copy the instances
+// share: the model never changes a tag map in place) and returns them with
+// their region, leaving the region's sorted index to the caller.
+func (c *Cloud) createLocked(spec InstanceSpec, tags map[string]string, now time.Time) ([]*instance, *regionState, error) {
 	n := max(spec.Count, 1)
 	mode := modeOrDefault(spec.ChargeMode)
 	initial := spec.State
@@ -244,12 +259,12 @@ func (c *Cloud) createLocked(spec InstanceSpec, now time.Time) ([]Instance, *reg
 	if err := c.takeLocked(StockKey{r.ID, spec.Zone, spec.Type}, mode, n, now); err != nil {
 		return nil, nil, err
 	}
-	out := make([]Instance, 0, n)
+	out := make([]*instance, 0, n)
 	for range n {
 		in := &instance{Instance: Instance{
 			ID: c.newIDLocked(KindInstance, r.ID), Region: r.ID, Zone: z.Name, ZoneID: z.ID, Type: spec.Type,
 			VCPU: spec.VCPU, ChargeMode: mode, ImageID: spec.ImageID, Name: spec.Name,
-			SecurityGroupIDs: slices.Clone(spec.SecurityGroupIDs), Tags: maps.Clone(spec.Tags), Token: spec.Token,
+			SecurityGroupIDs: slices.Clone(spec.SecurityGroupIDs), Tags: tags, Token: spec.Token,
 			DeletionProtection: spec.DeletionProtection, Created: created, Started: created,
 		}}
 		in.retention = c.opts.DeletedRetention
@@ -272,7 +287,7 @@ func (c *Cloud) createLocked(spec InstanceSpec, now time.Time) ([]Instance, *reg
 		}
 		in.life.set(initial, now)
 		c.instances[in.ID] = in
-		out = append(out, in.snapshot(now, c.delay))
+		out = append(out, in)
 	}
 	r.usage[QuotaInstances] += n
 	r.usage[QuotaVCPUs] += n * spec.VCPU

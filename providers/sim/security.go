@@ -7,8 +7,10 @@ import (
 	"time"
 )
 
-// Rule is an ingress rule of a security group. Two rules are the same
-// rule when every field but Description and ID matches.
+// Rule is an ingress or egress rule of a security group. Two rules are
+// the same rule when every field but ID, Description and Created matches.
+// For an egress rule, SourceCIDR and SourceGroupID name where the traffic
+// may go.
 type Rule struct {
 	ID       string // given by AuthorizeIngress
 	Protocol string // "tcp", "udp", "icmp", "all" (faces map their own)
@@ -46,7 +48,10 @@ type SecurityGroup struct {
 	Name, Description string
 	Tags              map[string]string
 	Rules             []Rule // ingress rules, in the order added
-	Created           time.Time
+	// Egress are the egress rules, in the order added; a face whose
+	// groups allow all egress by default (AWS) adds that rule itself.
+	Egress  []Rule
+	Created time.Time
 	// Instances counts the instances in the group.
 	Instances int
 }
@@ -67,6 +72,7 @@ func (g *group) snapshot() SecurityGroup {
 	out := g.SecurityGroup
 	out.Tags = maps.Clone(g.Tags)
 	out.Rules = slices.Clone(g.Rules)
+	out.Egress = slices.Clone(g.Egress)
 	out.Instances = g.instances
 	return out
 }
@@ -134,7 +140,7 @@ func (c *Cloud) DeleteSecurityGroup(region, id string) error {
 		if o.ID == id {
 			continue
 		}
-		for _, r := range o.Rules {
+		for _, r := range slices.Concat(o.Rules, o.Egress) {
 			if r.SourceGroupID == id {
 				return &Error{Class: ClassDependencyViolation, Resource: KindSecurityGroup, ID: id, Reason: string(KindSecurityGroup), Message: "a rule of group " + o.ID + " names the group"}
 			}
@@ -149,6 +155,16 @@ func (c *Cloud) DeleteSecurityGroup(region, id string) error {
 // not added again (faces that refuse duplicates compare the counts). A
 // SourceGroupID must name a group of the region (ClassNotFound).
 func (c *Cloud) AuthorizeIngress(region, id string, rules ...Rule) ([]Rule, error) {
+	return c.authorize(region, id, false, rules)
+}
+
+// AuthorizeEgress adds egress rules to group id, as AuthorizeIngress adds
+// ingress rules.
+func (c *Cloud) AuthorizeEgress(region, id string, rules ...Rule) ([]Rule, error) {
+	return c.authorize(region, id, true, rules)
+}
+
+func (c *Cloud) authorize(region, id string, egress bool, rules []Rule) ([]Rule, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.groups[id]
@@ -162,16 +178,20 @@ func (c *Cloud) AuthorizeIngress(region, id string, rules ...Rule) ([]Rule, erro
 			}
 		}
 	}
+	have := &g.Rules
+	if egress {
+		have = &g.Egress
+	}
 	var added []Rule
 	for _, r := range rules {
-		if slices.ContainsFunc(g.Rules, r.Same) || slices.ContainsFunc(added, r.Same) {
+		if slices.ContainsFunc(*have, r.Same) || slices.ContainsFunc(added, r.Same) {
 			continue
 		}
 		r.ID = c.newIDLocked(KindRule, region)
 		r.Created = c.Now()
 		added = append(added, r)
 	}
-	g.Rules = append(g.Rules, added...)
+	*have = append(*have, added...)
 	return added, nil
 }
 
@@ -179,14 +199,28 @@ func (c *Cloud) AuthorizeIngress(region, id string, rules ...Rule) ([]Rule, erro
 // rules (or carry its ID), and returns those it removed; revoking a rule
 // the group lacks removes nothing and is no error, as on Aliyun.
 func (c *Cloud) RevokeIngress(region, id string, rules ...Rule) ([]Rule, error) {
+	return c.revoke(region, id, false, rules)
+}
+
+// RevokeEgress removes egress rules of group id, as RevokeIngress removes
+// ingress rules.
+func (c *Cloud) RevokeEgress(region, id string, rules ...Rule) ([]Rule, error) {
+	return c.revoke(region, id, true, rules)
+}
+
+func (c *Cloud) revoke(region, id string, egress bool, rules []Rule) ([]Rule, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.groups[id]
 	if g == nil || g.Region != region {
 		return nil, notFound(KindSecurityGroup, id)
 	}
+	have := &g.Rules
+	if egress {
+		have = &g.Egress
+	}
 	var removed []Rule
-	g.Rules = slices.DeleteFunc(g.Rules, func(have Rule) bool {
+	*have = slices.DeleteFunc(*have, func(have Rule) bool {
 		for _, r := range rules {
 			if (r.ID != "" && r.ID == have.ID) || (r.ID == "" && r.Same(have)) {
 				removed = append(removed, have)
@@ -199,7 +233,7 @@ func (c *Cloud) RevokeIngress(region, id string, rules ...Rule) ([]Rule, error) 
 }
 
 // UpdateSecurityGroup runs fn on a copy of group id and stores its Name,
-// Description, Tags and Rules (rules without an ID get one).
+// Description, Tags, Rules and Egress (rules without an ID get one).
 func (c *Cloud) UpdateSecurityGroup(region, id string, fn func(*SecurityGroup) error) (SecurityGroup, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -211,12 +245,15 @@ func (c *Cloud) UpdateSecurityGroup(region, id string, fn func(*SecurityGroup) e
 	if err := fn(&cp); err != nil {
 		return SecurityGroup{}, err
 	}
-	for i := range cp.Rules {
-		if cp.Rules[i].ID == "" {
-			cp.Rules[i].ID = c.newIDLocked(KindRule, region)
-			cp.Rules[i].Created = c.Now()
+	for _, rs := range [][]Rule{cp.Rules, cp.Egress} {
+		for i := range rs {
+			if rs[i].ID == "" {
+				rs[i].ID = c.newIDLocked(KindRule, region)
+				rs[i].Created = c.Now()
+			}
 		}
 	}
-	g.Name, g.Description, g.Tags, g.Rules = cp.Name, cp.Description, maps.Clone(cp.Tags), slices.Clone(cp.Rules)
+	g.Name, g.Description, g.Tags = cp.Name, cp.Description, maps.Clone(cp.Tags)
+	g.Rules, g.Egress = slices.Clone(cp.Rules), slices.Clone(cp.Egress)
 	return g.snapshot(), nil
 }

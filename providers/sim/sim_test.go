@@ -486,6 +486,17 @@ func TestRules(t *testing.T) {
 	if len(removed) != 1 || len(got.Rules) != 1 || got.Rules[0].FromPort != 80 {
 		t.Errorf("after revoke: removed %+v, rules %+v", removed, got.Rules)
 	}
+	all := sim.Rule{Protocol: "all", FromPort: -1, ToPort: -1, SourceCIDR: "0.0.0.0/0"}
+	if added, err := c.AuthorizeEgress("cn-hangzhou", g.ID, all); err != nil || len(added) != 1 {
+		t.Fatalf("egress: %+v, %v", added, err)
+	}
+	got, _ = c.GetSecurityGroup("cn-hangzhou", g.ID)
+	if len(got.Egress) != 1 || len(got.Rules) != 1 {
+		t.Errorf("egress %+v and ingress %+v, want one each", got.Egress, got.Rules)
+	}
+	if removed, _ := c.RevokeEgress("cn-hangzhou", g.ID, all); len(removed) != 1 {
+		t.Errorf("revoke egress removed %+v", removed)
+	}
 }
 
 func TestAddresses(t *testing.T) {
@@ -601,9 +612,9 @@ func TestSeeding(t *testing.T) {
 		specs = append(specs, sim.InstanceSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Type: fmt.Sprint("t", i%3), SubnetID: s.ID,
 			State: sim.StateRunning, Created: past, Disks: []sim.Disk{{ID: fmt.Sprint("d-", i), System: true}}})
 	}
-	ins, err := c.SeedInstances(specs)
-	if err != nil || len(ins) != 50 {
-		t.Fatalf("seeded %d, %v", len(ins), err)
+	ids, err := c.SeedInstances(specs)
+	if err != nil || len(ids) != 50 {
+		t.Fatalf("seeded %d, %v", len(ids), err)
 	}
 	all := c.Instances("cn-hangzhou")
 	for i, in := range all {

@@ -53,11 +53,17 @@ func (s *Server) Seed(spec SeedSpec) []string {
 		prefix = "seed"
 	}
 	rnd := rand.New(rand.NewPCG(spec.RandSeed, 0x5eed))
-	// Shared tag sets: 3 envs x 3 teams.
-	var tagSets [][]tag
+	// Shared tag sets: 3 envs x 3 teams (the cloud keeps one copy of each).
+	var tagSets []map[string]string
 	for _, env := range []string{"prod", "staging", "dev"} {
 		for _, team := range []string{"infra", "ml", "web"} {
-			tagSets = append(tagSets, []tag{{OwnerTagKey, owner}, {"env", env}, {"team", team}})
+			tagSets = append(tagSets, map[string]string{OwnerTagKey: owner, "env": env, "team": team})
+		}
+	}
+	simDisks := make([][]sim.Disk, len(seedDisks))
+	for i, layout := range seedDisks {
+		for j, d := range layout {
+			simDisks[i] = append(simDisks[i], sim.Disk{Category: d.category, SizeGiB: int(d.size), System: j == 0, DeleteWithInstance: d.deleteWithInstance})
 		}
 	}
 	s.mu.Lock()
@@ -127,21 +133,18 @@ func (s *Server) Seed(spec SeedSpec) []string {
 			}
 			in := sim.InstanceSpec{Region: rg.id, Zone: w.Zone, Type: typ.id, VCPU: typ.cpu, ImageID: img.id,
 				Name: prefix + "-" + strconv.Itoa(n), SubnetID: w.ID, SecurityGroupIDs: sgs, PublicIP: k.pub,
-				Tags: tagMap(tags), State: sim.StateRunning}
+				Tags: tags, Disks: simDisks[di], State: sim.StateRunning}
 			if typ.gpus > 0 {
 				in.ImageID = gpuImg.id
-			}
-			for i, d := range seedDisks[di] {
-				in.Disks = append(in.Disks, sim.Disk{Category: d.category, SizeGiB: int(d.size), System: i == 0, DeleteWithInstance: d.deleteWithInstance})
 			}
 			in.Created = now.Add(-time.Duration(rnd.IntN(90*24)) * time.Hour).Truncate(time.Second)
 			specs = append(specs, in)
 			attrs = append(attrs, a)
 		}
 		created, _ := s.cloud.SeedInstances(specs)
-		for i, in := range created {
-			st.ecs[in.ID] = attrs[i]
-			ids = append(ids, in.ID)
+		for i, id := range created {
+			st.ecs[id] = attrs[i]
+			ids = append(ids, id)
 		}
 	}
 	return ids

@@ -155,7 +155,9 @@ func WithCallLogLimit(n int) Option {
 	return func(c *config) { c.maxCalls = n }
 }
 
-// WithLatency delays every call by d (see also Server.SetLatency).
+// WithLatency delays every call by d (see also Server.SetLatency). It is
+// the simulated cloud's default latency, so WithCloud it delays the other
+// faces' calls too.
 func WithLatency(d time.Duration) Option {
 	return func(c *config) { c.latency = d }
 }
@@ -369,7 +371,8 @@ type errorBody struct {
 func newRequestID() string { return strings.ToUpper(uuid.NewString()) }
 
 // ServeHTTP implements http.Handler: it serves the call, failing it like a
-// network where a NetFault says so.
+// network where a fault of a network kind (sim.FaultReset, FaultLost, FaultSlow,
+// FaultGarbled) says so.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	action, region := r.Form.Get("Action"), r.Form.Get("RegionId")

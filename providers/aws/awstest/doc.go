@@ -1,11 +1,11 @@
 // Package awstest emulates the AWS EC2 Query API (2016-11-15), the Price List
-// Query API and STS on an httptest server, as a face of the shared simulated
+// Query API, STS and CloudTrail's LookupEvents on an httptest server, as a face of the shared simulated
 // cloud (providers/sim), so that code built on aws-sdk-go-v2 runs against it
 // unmodified.
 //
 // # Pointing the SDK at it
 //
-// One server answers all three services on one URL; the signature's service
+// One server answers every service on one URL; the signature's service
 // name tells them apart. Give the URL as BaseEndpoint of each client, with
 // the server's credentials and an explicit Region:
 //
@@ -15,8 +15,11 @@
 //	ec := ec2.New(ec2.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(srv.URL()), Retryer: aws.NopRetryer{}})
 //	pc := pricing.New(pricing.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(srv.URL())})
 //	sc := sts.New(sts.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(srv.URL())})
+//	ct := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(srv.URL())})
 //
 // or aws.Config.BaseEndpoint / AWS_ENDPOINT_URL for every client at once.
+// Tests that read large answers under -race should also set
+// HTTPClient: srv.HTTPClient() (see Server.HTTPClient for why).
 // The Region of the signature is the Region a call acts in (one endpoint per
 // Region on AWS); an empty or unknown Region is refused.
 //
@@ -52,6 +55,10 @@
 // per-action token buckets, RequestLimitExceeded), Account.ZoneNames (each
 // account maps zone names to zone IDs its own way) and Server.SetOffered
 // (a type not offered in a zone is Unsupported there).
+//
+// CloudTrail's LookupEvents answers the EC2 write calls the server recorded
+// as the simulated cloud's change events, per account and Region, newest
+// first, once Cloud.SetEventDelay has passed.
 //
 // The emulator has no default VPC: RunInstances needs a subnet and
 // CreateSecurityGroup a VPC (VPCIdNotSpecified otherwise).

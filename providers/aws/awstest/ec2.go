@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
@@ -52,6 +54,7 @@ func (s *Server) ec2Handlers() map[string]ec2Handler {
 		"RebootInstances":               s.rebootInstances,
 		"TerminateInstances":            s.terminateInstances,
 		"DescribeVolumes":               s.describeVolumes,
+		"DescribeSpotPriceHistory":      s.describeSpotPriceHistory,
 	}
 }
 
@@ -109,7 +112,7 @@ func (s *Server) serveEC2(w http.ResponseWriter, r *http.Request, c *call) {
 	}
 	s.record(c, nil)
 	if !isReadOnly(c.action) {
-		s.cloud.RecordEvent(sim.Event{Name: c.action, Region: c.region, AccessKeyID: c.cred.accessKeyID(s), RequestID: c.reqID,
+		s.cloud.RecordEvent(sim.Event{ID: uuid.NewString(), Name: c.action, Region: c.region, AccessKeyID: c.cred.accessKeyID(s), RequestID: c.reqID,
 			ResourceType: c.resourceType, Resources: c.targets})
 	}
 	if rf := s.cloud.DrawFault(c.action, c.region, sim.FaultLost, sim.FaultSlow, sim.FaultGarbled); rf != nil {

@@ -785,6 +785,11 @@ func (s *Server) terminateInstances(c *call) (withRequestID, *apiError) {
 	return s.changeStates(c, func(st sim.InstanceState) (bool, bool) {
 		return st != sim.StateDeleted && st != sim.StateDeleting, true
 	}, func(id string) (sim.Instance, error) {
+		if before, err := s.cloud.Instance(c.region, id); err == nil && before.AddressID != "" {
+			s.mu.Lock()
+			delete(s.associations, before.AddressID) // the address is disassociated, not released
+			s.mu.Unlock()
+		}
 		in, err := s.cloud.DeleteInstance(c.region, id, sim.DeleteOptions{Force: true, IgnoreProtection: true})
 		if sim.ClassOf(err) == sim.ClassIncorrectState {
 			// The model refuses to delete a Pending instance; AWS terminates
@@ -796,9 +801,6 @@ func (s *Server) terminateInstances(c *call) (withRequestID, *apiError) {
 			in.ID, in.State = id, sim.StateDeleting
 			return in, nil
 		}
-		s.mu.Lock()
-		delete(s.associations, in.AddressID)
-		s.mu.Unlock()
 		return in, err
 	})
 }

@@ -87,10 +87,13 @@ func (s *Server) createVpc(c *call) (withRequestID, *apiError) {
 	rt, err := s.cloud.CreateExtra(sim.Extra{Kind: kindRouteTable, Region: c.region, VPCID: v.ID,
 		Attrs: map[string]string{"main": "true", "mainAssociation": s.cloud.NewID(kindRouteTableAssociation, c.region)}})
 	if err != nil {
+		_ = s.cloud.DeleteVPC(c.region, v.ID) // a failed create leaves nothing behind
 		return nil, s.simError(c, err)
 	}
 	sg, err := s.cloud.CreateSecurityGroup(sim.SecurityGroupSpec{Region: c.region, VPCID: v.ID, Name: "default", Description: "default VPC security group"})
 	if err != nil {
+		_ = s.cloud.DeleteExtra(c.region, kindRouteTable, rt.ID)
+		_ = s.cloud.DeleteVPC(c.region, v.ID)
 		return nil, s.simError(c, err)
 	}
 	s.own(c, v.ID, rt.ID, sg.ID)

@@ -3,6 +3,7 @@ package awstest
 import (
 	"context"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -464,6 +465,26 @@ func TestAddresses(t *testing.T) {
 	_, err = c.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{AllocationIds: []string{*alloc.AllocationId}})
 	wantCode(t, "released address", err, "InvalidAllocationID.NotFound", 400)
 
+	// Terminating an instance disassociates its address, which stays
+	// allocated until released.
+	out2, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String(ami), InstanceType: "t3.micro",
+		MinCount: aws.Int32(1), MaxCount: aws.Int32(1), SubnetId: &n.subnet})
+	must(t, err)
+	id2 := *out2.Instances[0].InstanceId
+	a3, err := c.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc})
+	must(t, err)
+	_, err = c.AssociateAddress(ctx, &ec2.AssociateAddressInput{AllocationId: a3.AllocationId, InstanceId: &id2})
+	must(t, err)
+	_, err = c.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: []string{id2}})
+	must(t, err)
+	addrs, err = c.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{AllocationIds: []string{*a3.AllocationId}})
+	must(t, err)
+	if got := addrs.Addresses[0]; got.InstanceId != nil || got.AssociationId != nil {
+		t.Errorf("address of a terminated instance: got instance %v association %v, want none", aws.ToString(got.InstanceId), aws.ToString(got.AssociationId))
+	}
+	_, err = c.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: a3.AllocationId})
+	must(t, err)
+
 	// Without an internet gateway the association is refused.
 	_, err = c.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: &n.igw, VpcId: &n.vpc})
 	must(t, err)
@@ -547,4 +568,40 @@ func TestFaultsAndThrottling(t *testing.T) {
 	if n := srv.Cloud().CallCount("RunInstances"); n != 6 {
 		t.Errorf("call log: got %d RunInstances, want 6", n)
 	}
+}
+
+func TestSpotPriceHistory(t *testing.T) {
+	clk := sim.NewManualClock(time.Date(2026, 11, 30, 13, 0, 0, 0, time.UTC))
+	srv := New(func(o *Options) { o.Cloud = NewCloud(func(so *sim.Options) { so.Clock = clk }) })
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	c := defaultSDK(srv).ec2
+	srv.Cloud().SetPrice("g5.xlarge", 1.0)
+
+	now, err := c.DescribeSpotPriceHistory(ctx, &ec2.DescribeSpotPriceHistoryInput{InstanceTypes: []types.InstanceType{"g5.xlarge"},
+		ProductDescriptions: []string{"Linux/UNIX"}, AvailabilityZone: aws.String("us-east-1a")})
+	must(t, err)
+	if len(now.SpotPriceHistory) != 1 {
+		t.Fatalf("without StartTime: got %d prices, want the current one", len(now.SpotPriceHistory))
+	}
+	p, err := strconv.ParseFloat(aws.ToString(now.SpotPriceHistory[0].SpotPrice), 64)
+	if err != nil || p < 0.30 || p > 0.45 {
+		t.Errorf("spot price %v (%v), want 30 %% to 45 %% of 1.0", p, err)
+	}
+	// A day back: four 6-hour periods since midnight plus the one in
+	// effect at the start (12:00 the day before) ... 13:00 today.
+	hist, err := c.DescribeSpotPriceHistory(ctx, &ec2.DescribeSpotPriceHistoryInput{InstanceTypes: []types.InstanceType{"g5.xlarge"},
+		ProductDescriptions: []string{"Linux/UNIX"}, AvailabilityZone: aws.String("us-east-1a"),
+		StartTime: aws.Time(clk.Now().Add(-24 * time.Hour)), EndTime: aws.Time(clk.Now())})
+	must(t, err)
+	if len(hist.SpotPriceHistory) != 5 {
+		t.Errorf("a day of history: got %d prices, want 5", len(hist.SpotPriceHistory))
+	}
+	for i := 1; i < len(hist.SpotPriceHistory); i++ {
+		if hist.SpotPriceHistory[i].Timestamp.After(*hist.SpotPriceHistory[i-1].Timestamp) {
+			t.Errorf("history not newest first at %d", i)
+		}
+	}
+	_, err = c.DescribeSpotPriceHistory(ctx, &ec2.DescribeSpotPriceHistoryInput{ProductDescriptions: []string{"Windows"}})
+	wantCode(t, "Windows", err, "InvalidParameterValue", 400)
 }

@@ -2,8 +2,10 @@ package awstest
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -81,6 +83,9 @@ type Options struct {
 	// Images is the AMI catalog, present in every Region (default
 	// DefaultImages()).
 	Images []Image
+	// Listener is where the server accepts connections (default a new
+	// listener on a free 127.0.0.1 port). The server closes it on Close.
+	Listener net.Listener
 	// DescribeDelay hides a new instance from DescribeInstances for this
 	// long after RunInstances: a describe by its ID answers
 	// InvalidInstanceID.NotFound, as EC2's eventual consistency documents
@@ -171,7 +176,14 @@ func New(optFns ...func(*Options)) *Server {
 		}
 	}
 	s.ec2Actions = s.ec2Handlers()
-	s.ts = httptest.NewServer(s)
+	if o.Listener != nil {
+		s.ts = httptest.NewUnstartedServer(s)
+		_ = s.ts.Listener.Close()
+		s.ts.Listener = o.Listener
+		s.ts.Start()
+	} else {
+		s.ts = httptest.NewServer(s)
+	}
 	return s
 }
 
@@ -231,7 +243,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(e *apiError) {
 		s.log.Debug("awstest", "service", kind, "code", e.Code, "status", e.Status, "request_id", reqID)
 		switch kind {
-		case "pricing":
+		case "pricing", "cloudtrail":
 			writeJSONError(w, reqID, e)
 		case "sts":
 			writeSTSError(w, reqID, e)
@@ -253,7 +265,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if aerr != nil {
 		switch kind {
-		case "pricing":
+		case "pricing", "cloudtrail":
 			fail(jsonAuthError(aerr))
 		case "sts":
 			fail(stsAuthError(aerr))
@@ -270,7 +282,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch kind {
 	case "pricing":
 		c.action = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSPriceListService.")
-		s.servePricing(w, c)
+		if s.enterOther(w, r, c, kind) {
+			s.servePricing(w, c)
+		}
+		return
+	case "cloudtrail":
+		c.action = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), cloudTrailTarget)
+		if s.enterOther(w, r, c, kind) {
+			s.serveCloudTrail(w, c)
+		}
 		return
 	}
 	form, perr := url.ParseQuery(string(body))
@@ -285,7 +305,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if kind == "sts" {
-		s.serveSTS(w, c)
+		if s.enterOther(w, r, c, kind) {
+			s.serveSTS(w, c)
+		}
 		return
 	}
 	if v := c.params.str("Version"); v != EC2Version {
@@ -301,12 +323,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) kind(r *http.Request, body []byte) string {
 	if p, err := parseAuthorization(r.Header.Get("Authorization")); err == nil {
 		switch p.scope.Service {
-		case "pricing", "sts", "ec2":
+		case "pricing", "sts", "ec2", "cloudtrail":
 			return p.scope.Service
 		}
 	}
 	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSPriceListService.") {
 		return "pricing"
+	}
+	if strings.HasPrefix(r.Header.Get("X-Amz-Target"), cloudTrailTarget) {
+		return "cloudtrail"
 	}
 	if bytes.Contains(body, []byte("Version="+STSVersion)) {
 		return "sts"
@@ -337,4 +362,51 @@ func (s *Server) checkToken(r *http.Request, akid string) *authError {
 		return &authError{authBadToken, "The security token included in the request is invalid"}
 	}
 	return nil
+}
+
+// enterOther runs the simulated cloud's entry (latency, error and reset
+// faults) and call log for a Price List or STS call, under the action's
+// own name. It reports whether the call goes on.
+func (s *Server) enterOther(w http.ResponseWriter, r *http.Request, c *call, kind string) bool {
+	f, err := s.cloud.Enter(r.Context(), c.action, c.region)
+	if err != nil {
+		return false
+	}
+	if f == nil {
+		s.cloud.Record(sim.Call{Action: c.action, Region: c.region})
+		return true
+	}
+	if f.Kind == sim.FaultReset {
+		s.cloud.Record(sim.Call{Action: c.action, Region: c.region, Err: errors.New("connection reset")})
+		resetConnection(w)
+		return false
+	}
+	e := s.simError(c, f.Err())
+	throttled := sim.ClassOf(f.Err()) == sim.ClassThrottled
+	if f.Err().Code == "" {
+		// Each service's own codes: the Price List API models
+		// ThrottlingException and InternalErrorException; STS answers
+		// Throttling and InternalFailure (AWS common errors).
+		switch {
+		case kind == "pricing" && throttled:
+			e = &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded"}
+		case kind == "pricing":
+			e = &apiError{Status: 500, Code: "InternalErrorException", Message: "internal error"}
+		case kind == "cloudtrail" && throttled:
+			e = &apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded"}
+		case kind == "cloudtrail":
+			e = &apiError{Status: 500, Code: "InternalFailure", Message: "internal failure"}
+		case throttled:
+			e = &apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"}
+		default:
+			e = &apiError{Status: 500, Code: "InternalFailure", Message: "internal failure"}
+		}
+	}
+	s.cloud.Record(sim.Call{Action: c.action, Region: c.region, Err: e})
+	if kind == "pricing" || kind == "cloudtrail" {
+		writeJSONError(w, c.reqID, e)
+	} else {
+		writeSTSError(w, c.reqID, e)
+	}
+	return false
 }

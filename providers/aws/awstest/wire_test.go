@@ -17,6 +17,8 @@ import (
 	ptypes "github.com/aws/aws-sdk-go-v2/service/pricing/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 const testRegion = "us-east-1"
@@ -31,10 +33,12 @@ type sdk struct {
 func newSDK(srv *Server, region, key, secret, token string) sdk {
 	creds := credentials.NewStaticCredentialsProvider(key, secret, token)
 	return sdk{
-		ec2: ec2.New(ec2.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(srv.URL()), Retryer: aws.NopRetryer{}}),
+		ec2: ec2.New(ec2.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(srv.URL()), Retryer: aws.NopRetryer{},
+			HTTPClient: srv.HTTPClient()}),
 		pricing: pricing.New(pricing.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(srv.URL()),
-			Retryer: aws.NopRetryer{}}),
-		sts: sts.New(sts.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(srv.URL()), Retryer: aws.NopRetryer{}}),
+			Retryer: aws.NopRetryer{}, HTTPClient: srv.HTTPClient()}),
+		sts: sts.New(sts.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(srv.URL()), Retryer: aws.NopRetryer{},
+			HTTPClient: srv.HTTPClient()}),
 	}
 }
 
@@ -343,5 +347,26 @@ func TestPricingGetProducts(t *testing.T) {
 	var tokErr *ptypes.InvalidNextTokenException
 	if !errors.As(err, &tokErr) {
 		t.Errorf("got %T, want *types.InvalidNextTokenException", err)
+	}
+}
+
+func TestPricingAndSTSFaults(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	c := defaultSDK(srv)
+	srv.Cloud().InjectFault(sim.Fault{Action: "GetProducts", Class: sim.ClassThrottled, Count: 1})
+	_, err := c.pricing.GetProducts(ctx, &pricing.GetProductsInput{ServiceCode: aws.String("AmazonEC2")})
+	var thr *ptypes.ThrottlingException
+	if !errors.As(err, &thr) {
+		t.Errorf("throttled GetProducts: got %v, want *types.ThrottlingException", err)
+	}
+	srv.Cloud().InjectFault(sim.Fault{Action: "GetCallerIdentity", Class: sim.ClassInternal, Count: 1})
+	_, err = c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if code, status := apiCode(t, err); code != "InternalFailure" || status != 500 {
+		t.Errorf("failing GetCallerIdentity: got %s %d, want InternalFailure 500", code, status)
+	}
+	if n := srv.Cloud().CallCount("GetProducts"); n != 1 {
+		t.Errorf("call log: got %d GetProducts, want 1", n)
 	}
 }
