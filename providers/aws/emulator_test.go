@@ -98,3 +98,63 @@ func TestConnection(t *testing.T) {
 	}
 
 }
+
+// TestAssumeRole signs with an assumed role's temporary credentials (STS
+// AssumeRole through stscreds): the caller is the role of the other
+// account, and EC2 calls succeed with the session token. An inventory
+// account given as a role ARN connects the same way.
+func TestAssumeRole(t *testing.T) {
+	srv := newServer(t, func(o *awstest.Options) {
+		o.Accounts = []awstest.Account{
+			{ID: "111111111111", AccessKeyID: "AKIAACCOUNTA0000000A", SecretAccessKey: "secret-a"},
+			{ID: "222222222222", AccessKeyID: "AKIAACCOUNTB0000000B", SecretAccessKey: "secret-b"},
+		}
+	})
+	const role = "arn:aws:iam::222222222222:role/inventory-reader"
+	p := newProvider(t, srv, func(o *aws.Options) {
+		o.AccessKeyID, o.SecretAccessKey, o.RoleARN = "AKIAACCOUNTA0000000A", "secret-a", role
+	})
+	id, err := p.CallerIdentity(testCtx(t))
+	if err != nil {
+		t.Fatalf("CallerIdentity: %v", err)
+	}
+	if id.Account != "222222222222" || !strings.Contains(id.ARN, ":assumed-role/inventory-reader/multicloud") {
+		t.Errorf("identity: %+v, want the assumed role of account 222222222222", id)
+	}
+	if _, err := p.Regions(testCtx(t)); err != nil {
+		t.Errorf("Regions with the role's credentials: %v", err)
+	}
+
+	// The inventory: access_key_id is the role ARN; the service's own
+	// credentials assume it.
+	store := inventory.NewMemStore()
+	key := make([]byte, 32)
+	kp, _ := inventory.NewAESGCMKeyProvider(key)
+	svc, err := inventory.New(store, inventory.WithKeyProvider(kp), inventory.WithConnector(aws.ProviderCode, aws.NewConnector(func(o *aws.Options) {
+		o.BaseEndpoint, o.AccessKeyID, o.SecretAccessKey = srv.URL(), "AKIAACCOUNTA0000000A", "secret-a"
+	})))
+	if err != nil {
+		t.Fatalf("inventory.New: %v", err)
+	}
+	acct, err := svc.CreateAccount(testCtx(t), inventory.CloudAccount{Name: "role", Provider: aws.ProviderCode, Environment: "test",
+		AccessKeyID: role, AccessKeySecret: "external-id-1", Region: region})
+	if err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	if res, err := svc.TestConnection(testCtx(t), acct.ID); err != nil || !res.OK {
+		t.Errorf("TestConnection of a role account: %+v, %v; want ok", res, err)
+	}
+}
+
+// TestCatalogRefresh refreshes the catalog from DescribeInstanceTypes on
+// the emulator: GPU facts as the API reports them, normalized.
+func TestCatalogRefresh(t *testing.T) {
+	p := newProvider(t, newServer(t))
+	if err := p.Catalog().Refresh(testCtx(t), p); err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	got, ok := p.Catalog().Type("g5.12xlarge")
+	if !ok || got.GPUModel != "A10G" || got.GPUCount != 4 || got.VCPU != 48 || got.MemoryGiB != 192 || got.GPUMemoryGiB != 24 {
+		t.Errorf("g5.12xlarge after refresh: %+v, %v", got, ok)
+	}
+}
