@@ -67,7 +67,7 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) ([]*
 		launched = ids
 		return ids, err
 	}))
-	defer p.forgetLaunched(launched)
+	defer func() { p.forgetLaunched(launched) }()
 
 	var results []network.Launched
 	var leaked []string
@@ -80,6 +80,15 @@ func (p *Provider) Create(ctx context.Context, spec *multicloud.CreateSpec) ([]*
 			results = append(results, network.Launched{ID: id})
 		}
 	}
+	// A bound address needs its allocation token no more: a repeated
+	// create finds the instance bound (see AssociateAddress).
+	p.mu.Lock()
+	for _, l := range results {
+		if l.Address != nil {
+			delete(p.addrTok, l.Address.ID)
+		}
+	}
+	p.mu.Unlock()
 	now := time.Now().UTC()
 	out := make([]*multicloud.Instance, 0, len(results))
 	for _, l := range results {
