@@ -67,7 +67,12 @@ func TestSecretNeverPrinted(t *testing.T) {
 	js, _ := json.Marshal(o.SecretAccessKey)
 	var logged strings.Builder
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("opts", "secret", o.SecretAccessKey, "token", o.SessionToken)
-	text := fmt.Sprintf("%v %+v %#v %s %s", o, o, o, js, logged.String())
+	p, err := New(context.Background(), func(po *Options) { *po = o; po.HomeRegion = "us-east-1" })
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("provider", "p", p, "d", p.Discoverer())
+	text := fmt.Sprintf("%v %+v %#v %s %s %v %+v %#v %v", o, o, o, js, logged.String(), p, p, p, p.Discoverer())
 	for _, s := range []string{testSecret, "tok-secret-123"} {
 		if strings.Contains(text, s) {
 			t.Errorf("options print a secret: %s", text)
