@@ -1,12 +1,17 @@
 package aws_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/multicloud-ecs/multicloud"
+	"github.com/multicloud-ecs/multicloud/providers/aws"
 	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
@@ -19,10 +24,12 @@ func TestNetworkRaceTwoProcesses(t *testing.T) {
 	for round := range 3 {
 		t.Run(fmt.Sprint("round", round), func(t *testing.T) {
 			srv := newServer(t)
-			// Slow creates widen the window in which both find no VPC.
-			srv.Cloud().SetLatency("CreateVpc", 40*time.Millisecond)
 			srv.Cloud().SetQuota(region, sim.QuotaAddresses, 100)
-			a, b := newProvider(t, srv), newProvider(t, srv)
+			// Each process's first CreateVpc waits for the other's, so
+			// that both have found no VPC: the race happens every round.
+			g := &vpcGate{n: 2, open: make(chan struct{})}
+			gated := func(o *aws.Options) { o.HTTPClient = &gateClient{g: g} }
+			a, b := newProvider(t, srv, gated), newProvider(t, srv, gated)
 			ca, cb := newClient(t, nil, a), newClient(t, nil, b)
 			const perProcess = 3
 			var (
@@ -63,9 +70,9 @@ func TestNetworkRaceTwoProcesses(t *testing.T) {
 			if n := srv.Cloud().CallCount("DeleteVpc"); n != 1 {
 				t.Errorf("%d DeleteVpc calls, want 1: the loser deletes its duplicate", n)
 			}
-			v, g, _ := owned(srv, "user-race")
-			if len(v) != 1 || len(g) != 1 {
-				t.Errorf("after the race: %d VPCs and %d security groups of the user, want 1 and 1", len(v), len(g))
+			v, groups, _ := owned(srv, "user-race")
+			if len(v) != 1 || len(groups) != 1 {
+				t.Errorf("after the race: %d VPCs and %d security groups of the user, want 1 and 1", len(v), len(groups))
 			}
 			if len(vpcs) != 1 {
 				t.Errorf("instances span VPCs %v, want one", vpcs)
@@ -77,4 +84,44 @@ func TestNetworkRaceTwoProcesses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// vpcGate holds CreateVpc requests until n have arrived (or ten seconds
+// have passed, so that a process that found a VPC does not hang the test).
+type vpcGate struct {
+	mu   sync.Mutex
+	n    int
+	seen int
+	open chan struct{}
+}
+
+func (g *vpcGate) wait() {
+	g.mu.Lock()
+	g.seen++
+	if g.seen == g.n {
+		close(g.open)
+	}
+	g.mu.Unlock()
+	select {
+	case <-g.open:
+	case <-time.After(10 * time.Second):
+	}
+}
+
+// gateClient sends requests, holding CreateVpc at its gate.
+type gateClient struct{ g *vpcGate }
+
+func (c *gateClient) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		b, err := io.ReadAll(r.Body)
+		_ = r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		if form, _ := url.ParseQuery(string(b)); form.Get("Action") == "CreateVpc" {
+			c.g.wait()
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
