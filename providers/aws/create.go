@@ -137,8 +137,8 @@ func checkSpec(spec *multicloud.CreateSpec) error {
 		return errorf(op, spec.Plan.Region, multicloud.CodeInvalidArgument, "", "plan %s is not resolved", spec.Plan.Placement)
 	case len(spec.Token) > 64:
 		return errorf(op, spec.Plan.Region, multicloud.CodeInvalidArgument, "", "token of %d characters: at most 64", len(spec.Token))
-	case len(spec.Tags) > maxTags-2:
-		return errorf(op, spec.Plan.Region, multicloud.CodeInvalidArgument, "", "%d tags: at most %d", len(spec.Tags), maxTags-2)
+	case len(spec.Tags) > maxTags-3:
+		return errorf(op, spec.Plan.Region, multicloud.CodeInvalidArgument, "", "%d tags: at most %d", len(spec.Tags), maxTags-3)
 	}
 	return nil
 }
@@ -158,6 +158,7 @@ func (p *Provider) launchedInstance(spec *multicloud.CreateSpec, netw network.Ne
 		ChargeMode: req.InstanceChargeMode, CreatedAt: now, Warnings: slices.Clone(l.Warnings),
 	}
 	delete(in.Tags, "Name")
+	delete(in.Tags, "Description")
 	if req.AllocatePublicIP {
 		in.BandwidthMode = multicloud.Traffic
 		in.Warnings = append(in.Warnings, unsupportedWarnings(req)...)
@@ -180,7 +181,8 @@ func unsupportedWarnings(req *multicloud.CreateInstanceRequest) []string {
 }
 
 // instanceTags are the tags an instance is created with: spec.Tags, the
-// create's token (multicloud.TagToken) and a Name.
+// create's token (multicloud.TagToken), a Name and, for a request with a
+// description, a Description tag.
 func instanceTags(spec *multicloud.CreateSpec) map[string]string {
 	tags := maps.Clone(spec.Tags)
 	if tags == nil {
@@ -191,6 +193,9 @@ func instanceTags(spec *multicloud.CreateSpec) map[string]string {
 	}
 	if spec.Request.InstanceName != "" {
 		tags["Name"] = spec.Request.InstanceName
+	}
+	if spec.Request.Description != "" {
+		tags["Description"] = spec.Request.Description // EC2 instances have no description field
 	}
 	return tags
 }

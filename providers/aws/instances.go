@@ -230,6 +230,7 @@ func toInstance(region string, in *types.Instance) *multicloud.Instance {
 	if tags := tagMap(in.Tags); tags != nil {
 		out.Name = tags["Name"]
 		delete(tags, "Name")
+		delete(tags, "Description")
 		out.Tags = tags
 		out.TenantID, out.UserID = tags[multicloud.TagTenant], tags[multicloud.TagOwner]
 	}

@@ -67,6 +67,9 @@ func (p *Provider) ValidateRequest(r *multicloud.CreateInstanceRequest) []*multi
 	if r.InstanceName != "" && utf8.RuneCountInString(r.InstanceName) > 256 {
 		add("instanceName", "must be at most 256 characters (the Name tag's value)")
 	}
+	if utf8.RuneCountInString(r.Description) > 256 {
+		add("description", "must be at most 256 characters (the Description tag's value)")
+	}
 	for _, k := range slices.Sorted(maps.Keys(r.Tags)) {
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			add("tags", fmt.Sprintf("key %q must not start with aws:", k))
@@ -77,8 +80,8 @@ func (p *Provider) ValidateRequest(r *multicloud.CreateInstanceRequest) []*multi
 		if utf8.RuneCountInString(r.Tags[k]) > 256 {
 			add("tags", fmt.Sprintf("value of %q is longer than 256 characters", k))
 		}
-		if k == "Name" {
-			add("tags", "key Name is the instance name: use instanceName")
+		if k == "Name" || k == "Description" {
+			add("tags", fmt.Sprintf("key %s is set from the request's %s field", k, map[string]string{"Name": "instanceName", "Description": "description"}[k]))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Extensions)) {
