@@ -6,19 +6,18 @@ import (
 )
 
 // HTTPClient returns an HTTP client for the SDK's HTTPClient option that
-// avoids a race between aws-sdk-go-v2 and net/http seen only against a
-// server that answers within microseconds, as this one does: the SDK closes
-// a request's body as soon as the response headers arrive, while the
-// transport's write loop may still be finishing that body; the transport
-// then closes the connection under the response being read, and a large
-// response fails with "use of closed network connection" (seen in about
-// one run in five of a DescribeInstanceTypes pager under -race; the
-// connection is closed from the transport's write loop). Hiding the body's
-// type behind a plain reader (the SDK's body also offers WriteTo) made the
-// failure go away in every run since (1,000 pages under -race, several
-// times); the exact interleaving is not pinned down. The SDK's own client
-// works too, without that observation behind it. The client is safe for
-// concurrent use.
+// avoids a client-side race seen only against a server that answers within
+// microseconds, as this one does. net/http writes a request body, then
+// copies what is left of it to io.Discard to find its end. smithy-go closes
+// the body as soon as the response headers arrive, and its body wrapper's
+// WriteTo answers (0, io.EOF) once closed; io.Copy passes that EOF on as an
+// error (WriteTo should not return EOF, golang/go#44411), and the
+// transport's write loop then closes the connection under the response
+// being read: "use of closed network connection" on a large answer (about
+// one run in five of an instance-type pager under -race, traced with a
+// logging body). Hiding WriteTo behind a plain reader ends it: a Read after
+// close answers EOF, which io.Copy takes for the end. The SDK's own client
+// works too, with that race. The client is safe for concurrent use.
 func (s *Server) HTTPClient() *http.Client {
 	return &http.Client{Transport: plainBodyTransport{http.DefaultTransport}}
 }

@@ -226,3 +226,78 @@ func TestDocumentedFields(t *testing.T) {
 		}
 	}
 }
+
+// rawStatus sends a signed EC2 form and returns the status and body.
+func rawStatus(t *testing.T, srv *Server, form url.Values) (int, []byte, http.Header) {
+	t.Helper()
+	body := []byte(form.Encode())
+	r, err := http.NewRequest(http.MethodPost, srv.URL()+"/", bytes.NewReader(body))
+	must(t, err)
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	creds := aws.Credentials{AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey}
+	must(t, v4.NewSigner().SignHTTP(context.Background(), creds, r, hashHex(body), "ec2", testRegion, time.Now()))
+	resp, err := http.DefaultClient.Do(r)
+	must(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(t, err)
+	return resp.StatusCode, b, resp.Header
+}
+
+// TestErrorEnvelope checks the documented error envelope byte for byte in
+// structure: Response > Errors > Error > Code, Message, then RequestID, with
+// the same request ID in the x-amzn-RequestId header.
+func TestErrorEnvelope(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	cases := []struct {
+		name   string
+		form   url.Values
+		status int
+		code   string
+	}{
+		{"unknown action", url.Values{"Action": {"DescribeUnicorns"}, "Version": {EC2Version}}, 400, "InvalidAction"},
+		{"no action", url.Values{"Version": {EC2Version}}, 400, "MissingAction"},
+		{"other version", url.Values{"Action": {"DescribeRegions"}, "Version": {"2014-01-01"}}, 400, "NoSuchVersion"},
+		{"dry run", url.Values{"Action": {"DescribeRegions"}, "Version": {EC2Version}, "DryRun": {"true"}}, 412, "DryRunOperation"},
+		{"bad MaxResults", url.Values{"Action": {"DescribeVpcs"}, "Version": {EC2Version}, "MaxResults": {"1001"}}, 400, "InvalidParameterValue"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, b, h := rawStatus(t, srv, c.form)
+			var env struct {
+				XMLName xml.Name
+				Errors  []struct {
+					Code    string `xml:"Code"`
+					Message string `xml:"Message"`
+				} `xml:"Errors>Error"`
+				RequestID string `xml:"RequestID"`
+			}
+			must(t, xml.Unmarshal(b, &env))
+			if status != c.status || env.XMLName.Local != "Response" || len(env.Errors) != 1 || env.Errors[0].Code != c.code ||
+				env.Errors[0].Message == "" || env.RequestID == "" || env.RequestID != h.Get("x-amzn-RequestId") {
+				t.Errorf("got %d %s", status, b)
+			}
+		})
+	}
+}
+
+// TestQueryStringGET sends a signed GET with the parameters in the query
+// string, as the Query protocol allows besides the form body.
+func TestQueryStringGET(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	q := url.Values{"Action": {"DescribeRegions"}, "Version": {EC2Version}, "RegionName.1": {"us-east-1"}}
+	r, err := http.NewRequest(http.MethodGet, srv.URL()+"/?"+q.Encode(), nil)
+	must(t, err)
+	creds := aws.Credentials{AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey}
+	must(t, v4.NewSigner().SignHTTP(context.Background(), creds, r, hashHex(nil), "ec2", testRegion, time.Now()))
+	resp, err := http.DefaultClient.Do(r)
+	must(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(t, err)
+	if resp.StatusCode != 200 || !bytes.Contains(b, []byte("<regionName>us-east-1</regionName>")) || bytes.Contains(b, []byte("us-west-2")) {
+		t.Errorf("got %d %s", resp.StatusCode, b)
+	}
+}

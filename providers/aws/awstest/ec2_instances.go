@@ -1,6 +1,7 @@
 package awstest
 
 import (
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -198,6 +199,11 @@ func (s *Server) instanceItem(c *call, in sim.Instance) instanceItem {
 		it.InstanceLifecycle = "spot"
 	}
 	public := in.PublicIP
+	if in.State == sim.StateStopped || in.State == sim.StateStopping {
+		// A stopped instance gives its auto-assigned public address back
+		// (EC2 user guide, public IPv4 addressing); an Elastic IP stays.
+		public = netip.Addr{}
+	}
 	if in.AddressID != "" {
 		if a, err := s.cloud.GetAddress(c.region, in.AddressID); err == nil {
 			public = a.IP

@@ -234,6 +234,9 @@ func (s *Server) subnetItem(c *call, sn sim.Subnet) subnetItem {
 	}
 }
 
+// maxSubnetsPerVPC is the default quota of subnets per VPC (VPCQ: 200).
+const maxSubnetsPerVPC = 200
+
 type createSubnetResponse struct {
 	ec2Meta
 	Subnet subnetItem `xml:"subnet"`
@@ -271,6 +274,9 @@ func (s *Server) createSubnet(c *call) (withRequestID, *apiError) {
 		}
 	default:
 		z = s.region(c).Zones[0]
+	}
+	if len(s.cloud.Subnets(c.region, vpcID)) >= maxSubnetsPerVPC {
+		return nil, &apiError{Status: 400, Code: "SubnetLimitExceeded", Message: "The maximum number of subnets for VPC " + vpcID + " has been reached."}
 	}
 	sn, err := s.cloud.CreateSubnet(sim.SubnetSpec{Region: c.region, VPCID: vpcID, Zone: z.Name, CIDR: cidr, Tags: tagMap(specs["subnet"])})
 	if err != nil {

@@ -10,6 +10,14 @@ import (
 	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
+// Default quotas of the Amazon VPC quotas page: security groups per Region
+// 2,500 and inbound rules per security group 60 (both adjustable; counted
+// here per rule source, as AWS counts each CIDR or group of a permission).
+const (
+	maxGroupsPerRegion = 2500
+	maxRulesPerGroup   = 60
+)
+
 type createSecurityGroupResponse struct {
 	ec2Meta
 	Return           bool     `xml:"return"`
@@ -43,6 +51,9 @@ func (s *Server) createSecurityGroup(c *call) (withRequestID, *apiError) {
 	}
 	if _, err := s.cloud.GetVPC(c.region, vpcID); err != nil || !s.owns(c, vpcID) {
 		return nil, errNotFound(sim.KindVPC, vpcID)
+	}
+	if n := len(s.cloud.SecurityGroups(c.region, "")); n >= maxGroupsPerRegion {
+		return nil, &apiError{Status: 400, Code: "SecurityGroupLimitExceeded", Message: "The maximum number of security groups has been reached."}
 	}
 	for _, g := range s.cloud.SecurityGroups(c.region, vpcID) {
 		if g.Name == name {
@@ -221,6 +232,9 @@ func (s *Server) authorizeSecurityGroupIngress(c *call) (withRequestID, *apiErro
 				return nil, e
 			}
 		}
+	}
+	if len(g.Rules)+len(rules) > maxRulesPerGroup {
+		return nil, &apiError{Status: 400, Code: "RulesPerSecurityGroupLimitExceeded", Message: "The maximum number of rules per security group has been reached."}
 	}
 	added, err := s.cloud.AuthorizeIngress(c.region, g.ID, rules...)
 	if err != nil {

@@ -229,6 +229,13 @@ func TestNetworkActions(t *testing.T) {
 	}
 	_, err = c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("web"), Description: aws.String("x"), VpcId: &n.vpc})
 	wantCode(t, "duplicate group", err, "InvalidGroup.Duplicate", 400)
+	var many []types.IpRange
+	for i := 0; i < 59; i++ {
+		many = append(many, types.IpRange{CidrIp: aws.String("10.2." + strconv.Itoa(i) + ".0/24")})
+	}
+	_, err = c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: &n.group,
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("udp"), FromPort: aws.Int32(53), ToPort: aws.Int32(53), IpRanges: many}}})
+	wantCode(t, "61 rules in a group", err, "RulesPerSecurityGroupLimitExceeded", 400)
 
 	// The main route table gets the default route once.
 	rts, err := c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{flt("vpc-id", n.vpc), flt("association.main", "true")}})
@@ -386,6 +393,11 @@ func TestInstanceLifecycle(t *testing.T) {
 	must(t, err)
 	if sc := stop.StoppingInstances[0]; sc.PreviousState.Name != types.InstanceStateNameRunning {
 		t.Errorf("stop: previous %s", sc.PreviousState.Name)
+	}
+	desc, err = c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
+	must(t, err)
+	if ip := desc.Reservations[0].Instances[0].PublicIpAddress; ip != nil {
+		t.Errorf("stopped instance keeps its auto-assigned public address %s", *ip)
 	}
 	_, err = c.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{id}})
 	wantCode(t, "reboot a stopped instance", err, "IncorrectInstanceState", 400)
@@ -604,4 +616,23 @@ func TestSpotPriceHistory(t *testing.T) {
 	}
 	_, err = c.DescribeSpotPriceHistory(ctx, &ec2.DescribeSpotPriceHistoryInput{ProductDescriptions: []string{"Windows"}})
 	wantCode(t, "Windows", err, "InvalidParameterValue", 400)
+}
+
+// TestResourceBucket: RunInstances draws its MaxCount from the documented
+// bucket of 1,000 instances launched (refill 2 per second).
+func TestResourceBucket(t *testing.T) {
+	clk := sim.NewManualClock(time.Now())
+	srv := New(func(o *Options) { o.RequestBuckets = true; o.Now = clk.Now })
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	c := defaultSDK(srv).ec2
+	run := func(max int32) error {
+		_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-1"), InstanceType: "t3.micro",
+			MinCount: aws.Int32(1), MaxCount: aws.Int32(max)})
+		return err
+	}
+	wantCode(t, "900 of 1,000", run(900), "InvalidAMIID.NotFound", 400)
+	wantCode(t, "200 more", run(200), "RequestLimitExceeded", 503)
+	clk.Advance(60 * time.Second) // 120 tokens back; the request bucket refills too
+	wantCode(t, "after a minute", run(200), "InvalidAMIID.NotFound", 400)
 }

@@ -148,6 +148,9 @@ func (p params) tagSpecs(allowed ...string) (map[string][]Tag, *apiError) {
 			return nil, err
 		}
 		out[rt] = append(out[rt], tags...)
+		if len(out[rt]) > maxTagsPerResource {
+			return nil, &apiError{Status: 400, Code: "TagLimitExceeded", Message: "The maximum number of tags for a resource (50) has been exceeded."}
+		}
 	}
 	return out, nil
 }

@@ -293,10 +293,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	// The Query protocol takes its parameters from the form body (what the
+	// SDKs send) or, for GET requests, from the query string.
 	form, perr := url.ParseQuery(string(body))
 	if perr != nil {
 		fail(&apiError{Status: 400, Code: "MalformedQueryString", Message: "The request body is not a valid form"})
 		return
+	}
+	if q, qerr := url.ParseQuery(r.URL.RawQuery); qerr == nil {
+		for k, v := range q {
+			if _, ok := form[k]; !ok {
+				form[k] = v
+			}
+		}
 	}
 	c.params = params(form)
 	c.action = c.params.str("Action")

@@ -28,9 +28,30 @@ var unfilteredDescribes = map[string]bool{
 	"DescribeVolumes": true,
 }
 
+// resourceBuckets are the documented resource token buckets: instances
+// launched, started, stopped and terminated per account and Region
+// (capacity, refill per second).
+var resourceBuckets = map[string][2]float64{
+	"RunInstances": {1000, 2}, "TerminateInstances": {1000, 20}, "StartInstances": {1000, 2}, "StopInstances": {1000, 20},
+}
+
+// resourceCount is how many resource tokens a call asks for: MaxCount
+// instances for RunInstances (the most it may launch, counted when the
+// call arrives, before it is known how many it launches), one per InstanceId.N
+// for the others.
+func resourceCount(action string, p params) float64 {
+	if action == "RunInstances" {
+		n, ok, err := p.integer("MaxCount")
+		if !ok || err != nil || n < 1 {
+			return 1
+		}
+		return float64(n)
+	}
+	return float64(max(1, len(p.list("InstanceId"))))
+}
+
 // bucketSize is an action's documented request bucket: capacity and refill
-// rate per second. The resource buckets (instances launched, started,
-// stopped, terminated) are not modelled.
+// rate per second.
 func bucketSize(action string, p params) (capacity, refill float64) {
 	switch action {
 	case "RunInstances", "StartInstances":
@@ -75,6 +96,22 @@ func (s *Server) takeToken(c *call) *apiError {
 	}
 	if b.tokens < 1 {
 		return &apiError{Status: s.opts.ThrottleStatus, Code: "RequestLimitExceeded", Message: "Request limit exceeded."}
+	}
+	var rb *bucket
+	if size, ok := resourceBuckets[c.action]; ok {
+		rk := bucketKey{c.account.ID, c.region, c.action + "#resources"}
+		if rb = s.buckets[rk]; rb == nil {
+			rb = &bucket{tokens: size[0], capacity: size[0], refill: size[1], at: now}
+			s.buckets[rk] = rb
+		}
+		if d := now.Sub(rb.at); d > 0 {
+			rb.tokens = min(rb.capacity, rb.tokens+d.Seconds()*rb.refill)
+			rb.at = now
+		}
+		if rb.tokens < resourceCount(c.action, c.params) {
+			return &apiError{Status: s.opts.ThrottleStatus, Code: "RequestLimitExceeded", Message: "Request limit exceeded (resource rate)."}
+		}
+		rb.tokens -= resourceCount(c.action, c.params)
 	}
 	b.tokens--
 	return nil

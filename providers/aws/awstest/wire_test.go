@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -368,5 +369,37 @@ func TestPricingAndSTSFaults(t *testing.T) {
 	}
 	if n := srv.Cloud().CallCount("GetProducts"); n != 1 {
 		t.Errorf("call log: got %d GetProducts, want 1", n)
+	}
+}
+
+// TestSecretsNotPrinted formats an account every way a log line might and
+// finds no secret.
+func TestSecretsNotPrinted(t *testing.T) {
+	a := Account{ID: "111111111111", AccessKeyID: "AKIAAAAAAAAAAAAAAAAA", SecretAccessKey: "very-secret-value"}
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		if s := fmt.Sprintf(f, a); strings.Contains(s, "very-secret-value") {
+			t.Errorf("%s prints the secret: %s", f, s)
+		}
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "very-secret-value") {
+		t.Errorf("JSON holds the secret: %s", b)
+	}
+}
+
+// TestUnauthorizedOperation shows a denied call through a fault that names
+// EC2's own code and status.
+func TestUnauthorizedOperation(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	srv.Cloud().InjectFault(sim.Fault{Action: "RunInstances", Code: "UnauthorizedOperation", Status: 403,
+		Message: "You are not authorized to perform this operation.", Count: 1})
+	_, err := defaultSDK(srv).ec2.RunInstances(context.Background(), &ec2.RunInstancesInput{ImageId: aws.String("ami-1"),
+		InstanceType: "t3.micro", MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
+	if code, status := apiCode(t, err); code != "UnauthorizedOperation" || status != 403 {
+		t.Errorf("got %s %d, want UnauthorizedOperation 403", code, status)
 	}
 }
