@@ -158,3 +158,19 @@ func TestCatalogRefresh(t *testing.T) {
 		t.Errorf("g5.12xlarge after refresh: %+v, %v", got, ok)
 	}
 }
+
+// TestPartialQuantity asks for 3 instances where the zone has capacity
+// for 2: RunInstances (MinCount 1, MaxCount 3) launches 2, which come back
+// with an error matching ErrNoStock that says one is missing.
+func TestPartialQuantity(t *testing.T) {
+	srv := newServer(t)
+	srv.Cloud().SetStock(region, "us-east-1a", "m5.large", 2)
+	c := newClient(t, nil, newProvider(t, srv))
+	insts, err := c.CreateInstance(testCtx(t), request("t", "u-partial", multicloud.WithQuantity(3)))
+	if len(insts) != 2 || !errors.Is(err, multicloud.ErrNoStock) {
+		t.Fatalf("got %d instances, %v; want 2 and ErrNoStock", len(insts), err)
+	}
+	if !strings.Contains(err.Error(), "1 of 3") {
+		t.Errorf("error %q does not say how many are missing", err)
+	}
+}
