@@ -117,7 +117,7 @@ type Options struct {
 	// DescribeImages, image keys; default mapping.Load("aws").
 	Catalog *mapping.Catalog
 	// Images are the DescribeImages queries of the image keys; default
-	// DefaultImages.
+	// DefaultImages().
 	Images map[string]ImageQuery
 	// Network edits the options of the provider's network.Provisioner.
 	Network []func(*network.Options)
@@ -143,7 +143,7 @@ type Options struct {
 	// DescribeInstances pages, 5-1000; default 1000 (the largest).
 	DiscoverPageSize int32
 	// Prices are the prices that are not in the instance's product; the
-	// zero value takes DefaultPrices.
+	// zero fields take the Default* prices.
 	Prices ExtraPrices
 }
 
@@ -160,9 +160,13 @@ type ExtraPrices struct {
 	TrafficPerGB float64
 }
 
-// DefaultPrices are the defaults of ExtraPrices (us-east-1 list prices;
-// other regions differ by a few percent, not modelled here).
-var DefaultPrices = ExtraPrices{GP3PerGiBMonth: 0.08, PublicIPv4PerHour: 0.005, TrafficPerGB: 0.09}
+// The defaults of ExtraPrices, in USD (us-east-1 list prices; other
+// regions differ by a few percent, not modelled here).
+const (
+	DefaultGP3PerGiBMonth    = 0.08
+	DefaultPublicIPv4PerHour = 0.005
+	DefaultTrafficPerGB      = 0.09
+)
 
 // Provider is the AWS provider. It is safe for concurrent use; build it
 // with New.
@@ -213,11 +217,11 @@ func New(ctx context.Context, opts ...func(*Options)) (*Provider, error) {
 	setDefault(&o.PricingRegion, DefaultPricingRegion)
 	setDefault(&o.DiscoverPageSize, MaxPageSize)
 	o.DiscoverPageSize = min(max(o.DiscoverPageSize, 5), MaxPageSize)
-	setDefault(&o.Prices.GP3PerGiBMonth, DefaultPrices.GP3PerGiBMonth)
-	setDefault(&o.Prices.PublicIPv4PerHour, DefaultPrices.PublicIPv4PerHour)
-	setDefault(&o.Prices.TrafficPerGB, DefaultPrices.TrafficPerGB)
+	setDefault(&o.Prices.GP3PerGiBMonth, DefaultGP3PerGiBMonth)
+	setDefault(&o.Prices.PublicIPv4PerHour, DefaultPublicIPv4PerHour)
+	setDefault(&o.Prices.TrafficPerGB, DefaultTrafficPerGB)
 	if o.Images == nil {
-		o.Images = DefaultImages
+		o.Images = DefaultImages()
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

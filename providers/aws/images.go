@@ -22,17 +22,20 @@ type ImageQuery struct {
 	Name   string
 }
 
-// DefaultImages are the DescribeImages queries of the catalog's image
-// keys. The name patterns follow public usage and are not confirmed
-// against AWS documentation; a key whose query finds nothing falls back
+// DefaultImages returns the DescribeImages queries of the catalog's image
+// keys, a new map on each call. The name patterns follow public usage and
+// are not confirmed against AWS documentation; a key whose query finds
+// nothing falls back
 // to the catalog's image ID (a "resolve:ssm:" public parameter that
 // RunInstances resolves at launch).
-var DefaultImages = map[string]ImageQuery{
-	"ubuntu-22.04":      {Owners: []string{"099720109477"}, Name: "ubuntu/images/hvm-ssd*/ubuntu-jammy-22.04-amd64-server-*"},
-	"ubuntu-20.04":      {Owners: []string{"099720109477"}, Name: "ubuntu/images/hvm-ssd*/ubuntu-focal-20.04-amd64-server-*"},
-	"amazon-linux-2023": {Owners: []string{"amazon"}, Name: "al2023-ami-2023.*-kernel-*-x86_64"},
-	"dlami-base":        {Owners: []string{"amazon"}, Name: "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"},
-	"pytorch-2.7":       {Owners: []string{"amazon"}, Name: "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.7* (Ubuntu 22.04) *"},
+func DefaultImages() map[string]ImageQuery {
+	return map[string]ImageQuery{
+		"ubuntu-22.04":      {Owners: []string{"099720109477"}, Name: "ubuntu/images/hvm-ssd*/ubuntu-jammy-22.04-amd64-server-*"},
+		"ubuntu-20.04":      {Owners: []string{"099720109477"}, Name: "ubuntu/images/hvm-ssd*/ubuntu-focal-20.04-amd64-server-*"},
+		"amazon-linux-2023": {Owners: []string{"amazon"}, Name: "al2023-ami-2023.*-kernel-*-x86_64"},
+		"dlami-base":        {Owners: []string{"amazon"}, Name: "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) *"},
+		"pytorch-2.7":       {Owners: []string{"amazon"}, Name: "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.7* (Ubuntu 22.04) *"},
+	}
 }
 
 type imageKey struct{ region, key string }
