@@ -104,3 +104,21 @@ func TestLostTerminateResponseReleasesAddress(t *testing.T) {
 		t.Errorf("%d addresses after the delete, want 0", n)
 	}
 }
+
+// TestThrottledRunInstancesRetriedByClient throttles the first
+// RunInstances (RequestLimitExceeded): the SDK does not retry it (its
+// retryer is off), the Client's retry layer does, with the same client
+// token, and one instance results.
+func TestThrottledRunInstancesRetriedByClient(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, nil, newProvider(t, srv))
+	srv.Cloud().InjectFault(sim.Fault{Action: "RunInstances", Class: sim.ClassThrottled, Count: 1})
+	insts, err := c.CreateInstance(testCtx(t), request("t1", "u-throttle"))
+	if err != nil || len(insts) != 1 {
+		t.Fatalf("CreateInstance: %d instances, %v; want 1", len(insts), err)
+	}
+	if n := srv.Cloud().CallCount("RunInstances"); n != 2 {
+		t.Errorf("RunInstances calls: %d, want 2 (the throttled one and the Client's retry)", n)
+	}
+	checkNoLeak(t, srv, 1)
+}
