@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/pricing"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -139,6 +140,10 @@ type Options struct {
 	// ImageTTL is how long a DescribeImages answer is cached per region
 	// and key; default 1 hour.
 	ImageTTL time.Duration
+	// TrailDelay is how late a CloudTrail event may appear, which the
+	// inventory's incremental sync overlaps its reads by; default
+	// DefaultTrailDelay.
+	TrailDelay time.Duration
 	// DiscoverPageSize is the MaxResults of the inventory's
 	// DescribeInstances pages, 5-1000; default 1000 (the largest).
 	DiscoverPageSize int32
@@ -180,6 +185,7 @@ type Provider struct {
 	mu         sync.Mutex
 	ec2c       map[string]*ec2.Client // region -> client
 	pricing    *pricing.Client
+	trail      map[string]*cloudtrail.Client // region -> CloudTrail client
 	stsc       *sts.Client
 	zones      map[string]zoneCache  // region -> zones and offerings
 	images     map[imageKey]imageHit // (region, key) -> AMI

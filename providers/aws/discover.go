@@ -158,17 +158,7 @@ func (d *Discoverer) volumes(ctx context.Context, region string, engine inventor
 		if err != nil {
 			return nil, err
 		}
-		for _, v := range page.Volumes {
-			for _, a := range v.Attachments {
-				id := aws.ToString(a.InstanceId)
-				if id == "" {
-					continue
-				}
-				out[id] = append(out[id], volume{id: aws.ToString(v.VolumeId), typ: string(v.VolumeType), size: int(aws.ToInt32(v.Size)),
-					iops: int(aws.ToInt32(v.Iops)), thr: int(aws.ToInt32(v.Throughput)), encrypted: aws.ToBool(v.Encrypted),
-					device: aws.ToString(a.Device), deleteOnTermination: aws.ToBool(a.DeleteOnTermination)})
-			}
-		}
+		addVolumes(out, page.Volumes)
 		if aws.ToString(page.NextToken) == "" || aws.ToString(page.NextToken) == aws.ToString(next) {
 			return out, nil
 		}
@@ -227,4 +217,19 @@ func toAsset(region string, in *types.Instance, vols map[string][]volume) (inven
 		return inventory.Asset{}, err
 	}
 	return a, nil
+}
+
+// addVolumes adds the attachments of vs to out, by instance ID.
+func addVolumes(out map[string][]volume, vs []types.Volume) {
+	for _, v := range vs {
+		for _, a := range v.Attachments {
+			id := aws.ToString(a.InstanceId)
+			if id == "" {
+				continue
+			}
+			out[id] = append(out[id], volume{id: aws.ToString(v.VolumeId), typ: string(v.VolumeType), size: int(aws.ToInt32(v.Size)),
+				iops: int(aws.ToInt32(v.Iops)), thr: int(aws.ToInt32(v.Throughput)), encrypted: aws.ToBool(v.Encrypted),
+				device: aws.ToString(a.Device), deleteOnTermination: aws.ToBool(a.DeleteOnTermination)})
+		}
+	}
 }
