@@ -11,7 +11,7 @@
 //
 //	cloudemu [-addr 127.0.0.1:8480] [-ca-file cloudemu-ca.pem] [-seed seed.yaml]
 //	         [-regions cn-hangzhou,cn-shanghai] [-instances N] [-transition-delay 2s]
-//	         [-aws-addr 127.0.0.1:8481]
+//	         [-aws-addr 127.0.0.1:8481] [-aws-instances N]
 //
 // With -aws-addr it also serves the AWS emulator of package awstest (EC2,
 // the Price List API and STS, over HTTP) on a second port: give that URL as
@@ -62,7 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	regions := fs.String("regions", "", "comma-separated region IDs to serve (default: the seed file's, else the built-in catalog)")
 	instances := fs.Int("instances", -1, "Running instances to seed per region (overrides the seed file)")
 	delay := fs.Duration("transition-delay", 0, "how long each transient state (Pending, Starting, Stopping, ...) lasts")
-	awsAddr := fs.String("aws-addr", "", "also serve the AWS emulator (EC2, Price List API, STS; HTTP) on this address; \"\" for none")
+	awsAddr := fs.String("aws-addr", "", "also serve the AWS emulator (EC2, Price List API, STS, CloudTrail; HTTP) on this address; \"\" for none")
+	awsInstances := fs.Int("aws-instances", 0, "running m5.large instances to seed in each AWS region, in a VPC tagged Name=seed")
 	verbose := fs.Bool("v", false, "log every call")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -88,9 +89,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	// A long-running emulator keeps the last calls only.
+	// A long-running emulator keeps the last calls and trail events only.
 	opts := append(seed.options(), aliyuntest.WithTransitionDelay(*delay), aliyuntest.WithLogger(log),
-		aliyuntest.WithCallLogLimit(10000))
+		aliyuntest.WithCallLogLimit(10000), aliyuntest.WithTrailLimit(100000))
 	srv := aliyuntest.New(opts...)
 	if err := seed.apply(srv); err != nil {
 		return err
@@ -123,6 +124,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		aws := awstest.New(func(o *awstest.Options) { o.Listener = awsLn; o.Logger = log })
 		defer aws.Close()
+		if *awsInstances > 0 {
+			for _, r := range aws.Cloud().Regions() {
+				if _, err := aws.Seed(r.ID, *awsInstances, "m5.large"); err != nil {
+					ln.Close()
+					return fmt.Errorf("seed AWS region %s: %w", r.ID, err)
+				}
+			}
+		}
 		fmt.Fprintf(stdout, "cloudemu AWS listening on %s (access key %s)\n", aws.URL(), awstest.DefaultAccessKeyID)
 	}
 	if err := srv.Serve(ctx, ln, ca); err != nil && !errors.Is(err, net.ErrClosed) {

@@ -260,7 +260,7 @@ func TestAWSFace(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ca-file", "", "-aws-addr", "127.0.0.1:0"}, pw, io.Discard)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ca-file", "", "-aws-addr", "127.0.0.1:0", "-aws-instances", "3"}, pw, io.Discard)
 		pw.Close()
 	}()
 	t.Cleanup(func() {
@@ -280,7 +280,8 @@ func TestAWSFace(t *testing.T) {
 		t.Fatal("cloudemu did not print the AWS address")
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	c := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: awssdk.String(url), Retryer: awssdk.NopRetryer{},
+	// awstest.NewHTTPClient: see Server.HTTPClient for the SDK race it avoids.
+	c := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: awssdk.String(url), Retryer: awssdk.NopRetryer{}, HTTPClient: awstest.NewHTTPClient(),
 		Credentials: awscreds.NewStaticCredentialsProvider(awstest.DefaultAccessKeyID, awstest.DefaultSecretAccessKey, "")})
 	out, err := c.DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
 	if err != nil {
@@ -288,5 +289,16 @@ func TestAWSFace(t *testing.T) {
 	}
 	if len(out.Regions) == 0 {
 		t.Error("got no regions")
+	}
+	insts, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range insts.Reservations {
+		n += len(r.Instances)
+	}
+	if n != 3 {
+		t.Errorf("got %d seeded instances in us-east-1, want 3", n)
 	}
 }

@@ -424,6 +424,18 @@ func TestEvents(t *testing.T) {
 	if !c.Events()[0].Delivered(clk.Now(), c.EventDelay()) || c.EventCount() != 1 {
 		t.Error("event not delivered after the delay")
 	}
+
+	b, _ := newCloud(t, func(o *sim.Options) { o.MaxEvents = 2 })
+	for _, name := range []string{"a", "b", "c"} {
+		b.RecordEvent(sim.Event{Name: name})
+	}
+	var got []string
+	for _, e := range b.Events() {
+		got = append(got, fmt.Sprint(e.Name, e.Seq))
+	}
+	if diff := cmp.Diff([]string{"b2", "c3"}, got); diff != "" {
+		t.Errorf("bounded events (-want +got):\n%s", diff)
+	}
 }
 
 func TestNetworkDependencies(t *testing.T) {

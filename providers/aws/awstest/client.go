@@ -18,7 +18,11 @@ import (
 // logging body). Hiding WriteTo behind a plain reader ends it: a Read after
 // close answers EOF, which io.Copy takes for the end. The SDK's own client
 // works too, with that race. The client is safe for concurrent use.
-func (s *Server) HTTPClient() *http.Client {
+func (s *Server) HTTPClient() *http.Client { return NewHTTPClient() }
+
+// NewHTTPClient is Server.HTTPClient for code that has no *Server at hand,
+// such as a program talking to cmd/cloudemu on a loopback port.
+func NewHTTPClient() *http.Client {
 	return &http.Client{Transport: plainBodyTransport{http.DefaultTransport}}
 }
 

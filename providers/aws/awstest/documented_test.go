@@ -175,6 +175,7 @@ func TestDocumentedFields(t *testing.T) {
 	assoc := call("AssociateAddress", map[string]string{"AllocationId": alloc, "InstanceId": inst})["associationId"]
 	call("DescribeAddresses", nil)
 	call("DescribeVolumes", nil)
+	call("DescribeInstanceStatus", nil)
 	call("DescribeSpotPriceHistory", map[string]string{"InstanceType.1": "g5.xlarge"})
 	call("CreateTags", map[string]string{"ResourceId.1": inst, "Tag.1.Key": "env", "Tag.1.Value": "doc"})
 	call("DeleteTags", map[string]string{"ResourceId.1": inst, "Tag.1.Key": "env"})

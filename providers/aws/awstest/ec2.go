@@ -54,6 +54,7 @@ func (s *Server) ec2Handlers() map[string]ec2Handler {
 		"RebootInstances":               s.rebootInstances,
 		"TerminateInstances":            s.terminateInstances,
 		"DescribeVolumes":               s.describeVolumes,
+		"DescribeInstanceStatus":        s.describeInstanceStatus,
 		"DescribeSpotPriceHistory":      s.describeSpotPriceHistory,
 	}
 }

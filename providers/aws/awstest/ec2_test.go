@@ -386,6 +386,9 @@ func TestInstanceLifecycle(t *testing.T) {
 	_, err = c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(5), InstanceIds: []string{id}})
 	wantCode(t, "MaxResults with IDs", err, "InvalidParameterCombination", 400)
 
+	// The status-ok waiter polls DescribeInstanceStatus.
+	must(t, ec2.NewInstanceStatusOkWaiter(c).Wait(ctx, &ec2.DescribeInstanceStatusInput{InstanceIds: []string{id}}, 10*time.Second))
+
 	// States: stop, start, reboot, terminate; wrong transitions.
 	_, err = c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{id}})
 	must(t, err) // starting a running instance is no error
@@ -401,6 +404,16 @@ func TestInstanceLifecycle(t *testing.T) {
 	}
 	_, err = c.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{id}})
 	wantCode(t, "reboot a stopped instance", err, "IncorrectInstanceState", 400)
+	st, err := c.DescribeInstanceStatus(ctx, &ec2.DescribeInstanceStatusInput{InstanceIds: []string{id}})
+	must(t, err)
+	if len(st.InstanceStatuses) != 0 {
+		t.Errorf("status of a stopped instance without IncludeAllInstances: got %d, want 0", len(st.InstanceStatuses))
+	}
+	st, err = c.DescribeInstanceStatus(ctx, &ec2.DescribeInstanceStatusInput{InstanceIds: []string{id}, IncludeAllInstances: aws.Bool(true)})
+	must(t, err)
+	if len(st.InstanceStatuses) != 1 || st.InstanceStatuses[0].InstanceStatus.Status != types.SummaryStatusNotApplicable {
+		t.Errorf("status of a stopped instance: got %+v", st.InstanceStatuses)
+	}
 	_, err = c.StartInstances(ctx, &ec2.StartInstancesInput{InstanceIds: []string{id}})
 	must(t, err)
 	_, err = c.RebootInstances(ctx, &ec2.RebootInstancesInput{InstanceIds: []string{id}})
@@ -635,4 +648,68 @@ func TestResourceBucket(t *testing.T) {
 	wantCode(t, "200 more", run(200), "RequestLimitExceeded", 503)
 	clk.Advance(60 * time.Second) // 120 tokens back; the request bucket refills too
 	wantCode(t, "after a minute", run(200), "InvalidAMIID.NotFound", 400)
+}
+
+func TestSeed(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	ids, err := srv.Seed("us-west-2", 10, "m5.large")
+	must(t, err)
+	if len(ids) != 10 {
+		t.Fatalf("got %d seeded instances, want 10", len(ids))
+	}
+	c := newSDK(srv, "us-west-2", DefaultAccessKeyID, DefaultSecretAccessKey, "").ec2
+	out, err := c.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{Filters: []types.Filter{flt("tag:Name", "seed"), flt("instance-state-name", "running")}})
+	must(t, err)
+	zones := map[string]int{}
+	for _, r := range out.Reservations {
+		for _, in := range r.Instances {
+			zones[aws.ToString(in.Placement.AvailabilityZone)]++
+			if aws.ToString(in.VpcId) == "" || len(in.BlockDeviceMappings) != 1 {
+				t.Errorf("seeded instance %s: vpc %q, %d volumes", *in.InstanceId, aws.ToString(in.VpcId), len(in.BlockDeviceMappings))
+			}
+		}
+	}
+	if len(zones) != 4 || zones["us-west-2a"] != 3 {
+		t.Errorf("got instances per zone %v, want 3,3,2,2 over four zones", zones)
+	}
+	vpcs, err := c.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{})
+	must(t, err)
+	if len(vpcs.Vpcs) != 1 {
+		t.Errorf("got %d VPCs, want the seed one", len(vpcs.Vpcs))
+	}
+}
+
+// TestResponseFaults: a lost or garbled answer still leaves the call done,
+// as the model's response faults promise.
+func TestResponseFaults(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	c := defaultSDK(srv).ec2
+	count := func() int {
+		out, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+		must(t, err)
+		return len(out.Vpcs)
+	}
+	for i, kind := range []sim.FaultKind{sim.FaultLost, sim.FaultGarbled} {
+		srv.Cloud().InjectFault(sim.Fault{Action: "CreateVpc", Kind: kind, Count: 1})
+		_, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+		if err == nil {
+			t.Errorf("%s: got no error", kind)
+		}
+		if got := count(); got != i+1 {
+			t.Errorf("%s: got %d VPCs, want %d: the call took effect", kind, got, i+1)
+		}
+	}
+	srv.Cloud().InjectFault(sim.Fault{Action: "CreateVpc", Kind: sim.FaultSlow, Latency: time.Minute, Count: 1})
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	_, err := c.CreateVpc(short, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err == nil {
+		t.Error("slow: got an answer before the caller gave up")
+	}
+	if got := count(); got != 3 {
+		t.Errorf("slow: got %d VPCs, want 3: the call took effect", got)
+	}
 }
