@@ -50,7 +50,7 @@ func run(ctx context.Context) error {
 		fmt.Printf("running against an in-process AWS emulator at %s (set AWS_ACCESS_KEY_ID or AWS_PROFILE for real AWS)\n", srv.URL())
 		instanceType, poll = "m5.large", 20*time.Millisecond
 		opts = append(opts, func(o *aws.Options) {
-			o.BaseEndpoint = srv.URL()
+			o.BaseEndpoint, o.HTTPClient = srv.URL(), srv.HTTPClient()
 			o.AccessKeyID, o.SecretAccessKey = awstest.DefaultAccessKeyID, multicloud.Secret(awstest.DefaultSecretAccessKey)
 			o.Network = []func(*network.Options){func(n *network.Options) { n.PollInterval = 20 * time.Millisecond }}
 		})

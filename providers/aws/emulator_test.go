@@ -131,7 +131,7 @@ func TestAssumeRole(t *testing.T) {
 	key := make([]byte, 32)
 	kp, _ := inventory.NewAESGCMKeyProvider(key)
 	svc, err := inventory.New(store, inventory.WithKeyProvider(kp), inventory.WithConnector(aws.ProviderCode, aws.NewConnector(func(o *aws.Options) {
-		o.BaseEndpoint, o.AccessKeyID, o.SecretAccessKey = srv.URL(), "AKIAACCOUNTA0000000A", "secret-a"
+		o.BaseEndpoint, o.AccessKeyID, o.SecretAccessKey, o.HTTPClient = srv.URL(), "AKIAACCOUNTA0000000A", "secret-a", srv.HTTPClient()
 	})))
 	if err != nil {
 		t.Fatalf("inventory.New: %v", err)

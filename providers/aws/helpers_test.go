@@ -30,7 +30,7 @@ func newServer(t testing.TB, opts ...func(*awstest.Options)) *awstest.Server {
 func newProvider(t testing.TB, srv *awstest.Server, edits ...func(*aws.Options)) *aws.Provider {
 	t.Helper()
 	p, err := aws.New(context.Background(), append([]func(*aws.Options){func(o *aws.Options) {
-		o.BaseEndpoint, o.HomeRegion = srv.URL(), region
+		o.BaseEndpoint, o.HomeRegion, o.HTTPClient = srv.URL(), region, srv.HTTPClient()
 		o.AccessKeyID, o.SecretAccessKey = awstest.DefaultAccessKeyID, multicloud.Secret(awstest.DefaultSecretAccessKey)
 		o.Network = []func(*network.Options){func(n *network.Options) {
 			n.PollInterval, n.WaitTimeout = 5*time.Millisecond, 20*time.Second
