@@ -182,22 +182,23 @@ type Provider struct {
 	prov    *network.Provisioner
 	log     *slog.Logger
 
-	mu         sync.Mutex
-	ec2c       map[string]*ec2.Client // region -> client
-	pricing    *pricing.Client
-	trail      map[string]*cloudtrail.Client // region -> CloudTrail client
-	stsc       *sts.Client
-	zones      map[string]zoneCache  // region -> zones and offerings
-	images     map[imageKey]imageHit // (region, key) -> AMI
-	prices     map[priceKey]priceHit // (region, type) -> hourly USD
-	regions    []string
-	regT       time.Time
-	addrTok    map[string]string    // allocation ID -> the flow's allocation token, while not released
-	relTok     map[string]int       // allocation token -> how many of its addresses were released
-	vpcOf      map[string]string    // instance ID -> VPC ID, for bindings that wait for internet access
-	boundOf    map[string]string    // instance ID -> the Elastic IP it had when RunInstances returned it
-	recent     map[string]time.Time // region/instance ID -> when RunInstances returned it
-	authorized map[string]time.Time // group ID|rule -> when this provider authorized it
+	mu           sync.Mutex
+	ec2c         map[string]*ec2.Client // region -> client
+	pricing      *pricing.Client
+	trail        map[string]*cloudtrail.Client // region -> CloudTrail client
+	stsc         *sts.Client
+	zones        map[string]zoneCache  // region -> zones and offerings
+	images       map[imageKey]imageHit // (region, key) -> AMI
+	prices       map[priceKey]priceHit
+	pricesLoaded map[string]time.Time // region -> when its whole price list was read
+	regions      []string
+	regT         time.Time
+	addrTok      map[string]string    // allocation ID -> the flow's allocation token, while not released
+	relTok       map[string]int       // allocation token -> how many of its addresses were released
+	vpcOf        map[string]string    // instance ID -> VPC ID, for bindings that wait for internet access
+	boundOf      map[string]string    // instance ID -> the Elastic IP it had when RunInstances returned it
+	recent       map[string]time.Time // region/instance ID -> when RunInstances returned it
+	authorized   map[string]time.Time // group ID|rule -> when this provider authorized it
 
 	prepMu sync.Mutex
 	prep   map[string]*prepState // VPC ID -> its internet access
@@ -259,7 +260,7 @@ func New(ctx context.Context, opts ...func(*Options)) (*Provider, error) {
 	p := &Provider{
 		opts: o, cfg: cfg, catalog: o.Catalog, log: o.Logger,
 		ec2c: map[string]*ec2.Client{}, zones: map[string]zoneCache{}, images: map[imageKey]imageHit{},
-		prices: map[priceKey]priceHit{}, addrTok: map[string]string{}, relTok: map[string]int{}, vpcOf: map[string]string{}, boundOf: map[string]string{}, authorized: map[string]time.Time{},
+		prices: map[priceKey]priceHit{}, pricesLoaded: map[string]time.Time{}, addrTok: map[string]string{}, relTok: map[string]int{}, vpcOf: map[string]string{}, boundOf: map[string]string{}, authorized: map[string]time.Time{},
 	}
 	p.prov = network.NewProvisioner(p, o.Network...)
 	return p, nil

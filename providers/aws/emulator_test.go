@@ -174,3 +174,41 @@ func TestPartialQuantity(t *testing.T) {
 		t.Errorf("error %q does not say how many are missing", err)
 	}
 }
+
+// TestOfferingsPriceList reads a region's offerings: zone IDs, the
+// Price List's prices (the emulator's list prices, in USD), and a second
+// call served from the caches without any call.
+func TestOfferingsPriceList(t *testing.T) {
+	srv := newServer(t)
+	p := newProvider(t, srv)
+	groups, err := p.Offerings(testCtx(t), region, multicloud.OnDemand)
+	if err != nil {
+		t.Fatalf("Offerings: %v", err)
+	}
+	var found bool
+	for _, g := range groups {
+		if g.Type.ID != "g4dn.xlarge" {
+			continue
+		}
+		found = true
+		for _, o := range g.Offers {
+			if o.Price.Source != "pricing.GetProducts" || math.Abs(o.Price.Amount-0.526) > 1e-9 || o.Price.Currency != "USD" ||
+				!strings.HasPrefix(o.ZoneID, "use1-az") || !o.AnyAccount {
+				t.Errorf("offer %s/%s: %+v, want the Price List's 0.526 USD, a zone ID and AnyAccount", o.Zone, o.ZoneID, o)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no g4dn.xlarge offerings in %d groups", len(groups))
+	}
+	before := srv.Cloud().CallCount("GetProducts") + srv.Cloud().CallCount("DescribeInstanceTypeOfferings")
+	if _, ok := p.CachedOfferings(region, multicloud.OnDemand); !ok {
+		t.Errorf("CachedOfferings after Offerings: not cached")
+	}
+	if _, err := p.Offerings(testCtx(t), region, multicloud.OnDemand); err != nil {
+		t.Fatalf("Offerings again: %v", err)
+	}
+	if after := srv.Cloud().CallCount("GetProducts") + srv.Cloud().CallCount("DescribeInstanceTypeOfferings"); after != before {
+		t.Errorf("a warm Offerings made %d calls, want none", after-before)
+	}
+}

@@ -23,8 +23,9 @@ var (
 // account in a zone ID. Stock is StockUnknown: AWS says a type is offered
 // in a zone, not whether it has capacity now (RunInstances answers
 // InsufficientInstanceCapacity). The price is the Price List's on-demand
-// price when cached (see OnDemandPrice), else the catalog's reference
-// price in USD (Source "embedded catalog"). AWS sells no prepaid
+// price (the region's whole list read once per Options.PriceTTL with
+// GetProducts, 100 products a page), else, when the list cannot be read,
+// the catalog's reference price in USD (Source "embedded catalog"). AWS sells no prepaid
 // instances: PREPAID gives no offerings.
 func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud.ChargeMode) ([]multicloud.OfferingGroup, error) {
 	if mode == multicloud.Prepaid {
@@ -33,6 +34,10 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 	z, err := p.availability(ctx, region)
 	if err != nil {
 		return nil, err
+	}
+	if err := p.loadRegionPrices(ctx, region); err != nil {
+		// The catalog's reference prices stand in.
+		p.log.Warn("price list not read; offerings carry catalog prices", "region", region, "err", err)
 	}
 	return p.offerings(region, z), nil
 }

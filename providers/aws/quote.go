@@ -201,3 +201,60 @@ func (p *Provider) Quote(ctx context.Context, r mcpricing.Request) (*mcpricing.Q
 	}
 	return q, nil
 }
+
+// regionPricePages bounds the GetProducts pages of one region's price
+// list (100 products a page; a region sells several hundred types).
+const regionPricePages = 30
+
+// loadRegionPrices reads the hourly on-demand prices of every instance
+// type of region from the Price List (GetProducts with the filters of
+// productFilters but the instance type, every page) into the price cache,
+// once per Options.PriceTTL. Documents without an instanceType attribute
+// or an hourly USD price are skipped.
+func (p *Provider) loadRegionPrices(ctx context.Context, region string) error {
+	const op = "GetProducts"
+	p.mu.Lock()
+	at, ok := p.pricesLoaded[region]
+	p.mu.Unlock()
+	if ok && time.Since(at) < p.opts.PriceTTL {
+		return nil
+	}
+	filters := productFilters(region, "")[1:] // all but instanceType
+	var next *string
+	now := time.Now().UTC()
+	got := map[string]float64{}
+	for page := 0; page < regionPricePages; page++ {
+		cctx, cancel := context.WithTimeout(ctx, p.opts.ReadTimeout)
+		out, err := p.pricingClient().GetProducts(cctx, &pricing.GetProductsInput{ServiceCode: aws.String("AmazonEC2"),
+			Filters: filters, FormatVersion: aws.String("aws_v1"), MaxResults: aws.Int32(100), NextToken: next})
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				err = errors.Join(err, ctx.Err())
+			}
+			return classify(op, region, err)
+		}
+		for _, d := range out.PriceList {
+			var doc priceDoc
+			if json.Unmarshal([]byte(d), &doc) != nil {
+				continue
+			}
+			typ := doc.Product.Attributes["instanceType"]
+			usd, err := onDemandHourly([]string{d})
+			if typ == "" || err != nil {
+				continue
+			}
+			got[typ] = max(got[typ], usd)
+		}
+		if next = out.NextToken; aws.ToString(next) == "" {
+			break
+		}
+	}
+	p.mu.Lock()
+	for typ, usd := range got {
+		p.prices[priceKey{region, typ}] = priceHit{usd: usd, asOf: now, expires: now.Add(p.opts.PriceTTL)}
+	}
+	p.pricesLoaded[region] = now
+	p.mu.Unlock()
+	return nil
+}
