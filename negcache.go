@@ -50,7 +50,11 @@ type Block struct {
 // service backs it with its database to share blocks between processes;
 // MemNegativeCache is the in-process one. Implementations must be safe for
 // concurrent use and must not block on the network for long: Blocked is
-// called on every candidate of every decision.
+// called on every candidate of every decision. A no-stock entry of a key
+// with AnyAccount is the same for every account: key it without Account
+// (issue 12 asked for the account in the key; capacity is physical, so
+// for AWS zone IDs it is left out, and one account's no-stock blocks the
+// zone ID for all).
 type NegativeCache interface {
 	// Blocked reports the block covering k (of instance type family
 	// family), if any: a no-stock of k itself, a quota of (provider,

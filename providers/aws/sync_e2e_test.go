@@ -90,7 +90,9 @@ func newInventory(t testing.TB, store inventory.Store, srv *awstest.Server, page
 	}
 	svc, err := inventory.New(store,
 		inventory.WithKeyProvider(kp),
-		inventory.WithConnector(aws.ProviderCode, aws.NewConnector(func(o *aws.Options) { o.BaseEndpoint, o.DiscoverPageSize, o.HTTPClient = srv.URL(), pageSize, srv.HTTPClient() })),
+		inventory.WithConnector(aws.ProviderCode, aws.NewConnector(func(o *aws.Options) {
+			o.BaseEndpoint, o.DiscoverPageSize, o.HTTPClient = srv.URL(), pageSize, srv.HTTPClient()
+		})),
 		inventory.WithConcurrency(8),
 		inventory.WithRateLimit(rate.Inf, 0),
 		inventory.WithRetry(multicloud.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}))

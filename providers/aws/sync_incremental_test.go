@@ -26,7 +26,9 @@ func TestIncrementalSyncFromCloudTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc, err := inventory.New(inventory.NewMemStore(), inventory.WithKeyProvider(kp),
-		inventory.WithConnector(aws.ProviderCode, aws.NewConnector(func(o *aws.Options) { o.BaseEndpoint, o.TrailDelay, o.HTTPClient = srv.URL(), time.Second, srv.HTTPClient() })),
+		inventory.WithConnector(aws.ProviderCode, aws.NewConnector(func(o *aws.Options) {
+			o.BaseEndpoint, o.TrailDelay, o.HTTPClient = srv.URL(), time.Second, srv.HTTPClient()
+		})),
 		inventory.WithRateLimit(rate.Inf, 0))
 	if err != nil {
 		t.Fatalf("inventory.New: %v", err)
