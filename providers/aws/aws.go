@@ -2,7 +2,8 @@
 // instances and their VPC network through github.com/aws/aws-sdk-go-v2.
 //
 // A Provider implements multicloud.Provider (with RegionLister,
-// HealthChecker, BatchGetter, RequestValidator and Sweeper),
+// HealthChecker, BatchGetter, RequestValidator, Sweeper, Candidater and
+// Offerer),
 // network.Primitives with network.VPCPreparer for the shared network flow,
 // and inventory discovery. Point Options.BaseEndpoint at an emulator
 // (providers/aws/awstest) to run it without a cloud.
@@ -423,6 +424,7 @@ var (
 	_ multicloud.BatchGetter      = (*Provider)(nil)
 	_ multicloud.RequestValidator = (*Provider)(nil)
 	_ multicloud.Sweeper          = (*Provider)(nil)
+	_ multicloud.Candidater       = (*Provider)(nil)
 	_ network.Primitives          = (*Provider)(nil)
 	_ network.VPCPreparer         = (*Provider)(nil)
 )
