@@ -3,9 +3,8 @@
 //
 // A Provider implements multicloud.Provider (with RegionLister,
 // HealthChecker, BatchGetter, RequestValidator, Sweeper, Candidater and
-// Offerer),
-// network.Primitives with network.VPCPreparer for the shared network flow,
-// and inventory discovery. Point Options.BaseEndpoint at an emulator
+// Offerer), network.Primitives with network.VPCPreparer for the shared
+// network flow, and inventory discovery (with a CloudTrail change feed). Point Options.BaseEndpoint at an emulator
 // (providers/aws/awstest) to run it without a cloud.
 package aws
 
