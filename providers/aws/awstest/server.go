@@ -228,8 +228,9 @@ type call struct {
 	resourceType string
 }
 
-// ServeHTTP serves EC2 and STS (Query protocols) and the Price List API
-// (awsJson1_1) on one endpoint; the signature's service name says which.
+// ServeHTTP serves EC2 and STS (Query protocols), the Price List API and
+// CloudTrail (awsJson1_1) on one endpoint; the signature's service name says
+// which. It is safe for concurrent use.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := uuid.NewString()
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
