@@ -11,6 +11,13 @@ import (
 // names differ per account (AWS: "us-east-1a" of one account is another's
 // "us-east-1c"), it is the zone ID ("use1-az2"), so that a no-stock seen by
 // one account blocks the same physical zone for every account.
+//
+// AnyAccount says the no-stock of the key holds for every account: the
+// zone ID names a physical zone whose capacity all accounts share (AWS),
+// so a no-stock seen by one account blocks the type in that zone ID for
+// all of them, and the no-stock entry is kept without Account. Account
+// still keys the quota and credentials blocks, which are an account's
+// own. Without AnyAccount (Aliyun, the fake) a no-stock is the account's.
 type StockKey struct {
 	Provider     string
 	Account      string
@@ -18,6 +25,16 @@ type StockKey struct {
 	ZoneID       string
 	InstanceType string
 	ChargeMode   ChargeMode
+	AnyAccount   bool
+}
+
+// stockEntry is the key of k's no-stock entry: without Account when the
+// zone's capacity is shared by every account (AnyAccount).
+func (k StockKey) stockEntry() StockKey {
+	if k.AnyAccount {
+		k.Account = ""
+	}
+	return k
 }
 
 // Block is why and until when a placement is skipped.
@@ -33,7 +50,11 @@ type Block struct {
 // service backs it with its database to share blocks between processes;
 // MemNegativeCache is the in-process one. Implementations must be safe for
 // concurrent use and must not block on the network for long: Blocked is
-// called on every candidate of every decision.
+// called on every candidate of every decision. A no-stock entry of a key
+// with AnyAccount is the same for every account: key it without Account
+// (issue 12 asked for the account in the key; capacity is physical, so
+// for AWS zone IDs it is left out, and one account's no-stock blocks the
+// zone ID for all).
 type NegativeCache interface {
 	// Blocked reports the block covering k (of instance type family
 	// family), if any: a no-stock of k itself, a quota of (provider,
@@ -124,7 +145,7 @@ func (c *MemNegativeCache) Blocked(k StockKey, family string) (Block, bool) {
 			return b, true
 		}
 	}
-	if b, ok := c.stock[k]; ok && now.Before(b.Until) {
+	if b, ok := c.stock[k.stockEntry()]; ok && now.Before(b.Until) {
 		return b, true
 	}
 	return Block{}, false
@@ -135,6 +156,7 @@ func (c *MemNegativeCache) Blocked(k StockKey, family string) (Block, bool) {
 // the first answer came) and does not extend the block; one after the
 // block ended doubles it.
 func (c *MemNegativeCache) NoStock(k StockKey) Block {
+	k = k.stockEntry()
 	now := c.opts.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -156,6 +178,7 @@ func (c *MemNegativeCache) NoStock(k StockKey) Block {
 
 // InStock implements NegativeCache.
 func (c *MemNegativeCache) InStock(k StockKey) {
+	k = k.stockEntry()
 	c.mu.RLock()
 	_, ok := c.stock[k]
 	c.mu.RUnlock()

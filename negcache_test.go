@@ -83,3 +83,39 @@ func TestNegativeCacheScopes(t *testing.T) {
 		})
 	}
 }
+
+// TestNegativeCacheAnyAccount checks the AWS keying: a no-stock of a zone
+// ID whose capacity every account shares (AnyAccount) blocks that zone
+// ID for another account, while a quota stays the account's own; without
+// AnyAccount a no-stock is the account's alone.
+func TestNegativeCacheAnyAccount(t *testing.T) {
+	c := multicloud.NewMemNegativeCache()
+	a := multicloud.StockKey{Provider: "aws", Account: "acct-a", Region: "us-east-1", ZoneID: "use1-az2", InstanceType: "p4d.24xlarge", ChargeMode: multicloud.OnDemand, AnyAccount: true}
+	b := a
+	b.Account = "acct-b"
+	other := b
+	other.ZoneID = "use1-az4"
+	c.NoStock(a)
+	if _, ok := c.Blocked(b, "p4d"); !ok {
+		t.Errorf("account b in the same zone ID: not blocked, want blocked by account a's no-stock")
+	}
+	if _, ok := c.Blocked(other, "p4d"); ok {
+		t.Errorf("account b in another zone ID: blocked, want free")
+	}
+	c.QuotaExceeded("aws", "acct-a", "us-east-1", "p4d")
+	if blk, ok := c.Blocked(other, "p4d"); ok {
+		t.Errorf("account b: blocked by account a's quota (%v), want free", blk.Reason)
+	}
+	c.InStock(b)
+	if _, ok := c.Blocked(a, ""); ok {
+		t.Errorf("after account b's success in the zone ID, account a: still blocked, want free")
+	}
+
+	ali := multicloud.StockKey{Provider: "aliyun", Account: "acct-a", Region: "cn-hangzhou", ZoneID: "cn-hangzhou-h", InstanceType: "ecs.g7.large", ChargeMode: multicloud.OnDemand}
+	ali2 := ali
+	ali2.Account = "acct-b"
+	c.NoStock(ali)
+	if _, ok := c.Blocked(ali2, ""); ok {
+		t.Errorf("aliyun account b: blocked by account a's no-stock, want free (no AnyAccount)")
+	}
+}

@@ -43,7 +43,11 @@ type Offering struct {
 	Account string `json:"account,omitempty"`
 	// ZoneID is the stable zone identifier (see StockKey); empty means
 	// the zone name.
-	ZoneID     string      `json:"zoneId,omitempty"`
+	ZoneID string `json:"zoneId,omitempty"`
+	// AnyAccount says ZoneID names a physical zone whose capacity every
+	// account shares (AWS zone IDs): a no-stock blocks it for all
+	// accounts (see StockKey).
+	AnyAccount bool        `json:"anyAccount,omitempty"`
 	ChargeMode ChargeMode  `json:"chargeMode"`
 	Type       TypeSpec    `json:"type"`
 	Stock      StockStatus `json:"stock"`
@@ -60,7 +64,7 @@ func (o *Offering) Key() StockKey {
 	if z == "" {
 		z = o.Zone
 	}
-	return StockKey{Provider: o.Provider, Account: o.Account, Region: o.Region, ZoneID: z, InstanceType: o.InstanceType, ChargeMode: o.ChargeMode}
+	return StockKey{Provider: o.Provider, Account: o.Account, Region: o.Region, ZoneID: z, InstanceType: o.InstanceType, ChargeMode: o.ChargeMode, AnyAccount: o.AnyAccount}
 }
 
 // OfferingGroup is the offerings of one instance type in a region, one per

@@ -67,7 +67,7 @@ type AccountConfig struct {
 	// region the provider lists.
 	SupportedRegions []string
 	// SupportedAssetTypes limits syncs to these asset types; empty means
-	// AssetTypeECS.
+	// the provider's default (AssetTypeECS, AssetTypeEC2 for AWS).
 	SupportedAssetTypes []string
 }
 

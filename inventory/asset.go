@@ -69,6 +69,12 @@ func (a *Asset) SetMetadata(v any) error {
 		if m != nil {
 			v = m.withLists()
 		}
+	case EC2Metadata:
+		v = m.withLists()
+	case *EC2Metadata:
+		if m != nil {
+			v = m.withLists()
+		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

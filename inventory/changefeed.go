@@ -24,8 +24,7 @@ type ChangeFeed struct {
 // ChangeLister is an optional capability of a Discoverer: it lists what
 // changed in a scope since a time, so that an incremental sync makes a
 // few calls instead of listing everything. providers/aliyun implements
-// it with ActionTrail; an AWS discoverer would with CloudTrail
-// LookupEvents (service/cloudtrail), which this module does not have yet.
+// it with ActionTrail, providers/aws with CloudTrail LookupEvents.
 type ChangeLister interface {
 	// ChangeFeed describes the feed.
 	ChangeFeed() ChangeFeed

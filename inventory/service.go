@@ -405,19 +405,20 @@ func (s *Service) discoverer(ctx context.Context, t SyncTarget) (Discoverer, str
 	return d, acct.Provider, acct.ID, acct, nil
 }
 
-// Discover lists the assets of assetType (AssetTypeECS when empty) that
+// Discover lists the assets of assetType (when empty, the Discoverer's
+// first AssetTypes, else AssetTypeECS) that
 // the target has in region, straight from the provider, without saving
 // them. API calls are rate limited and retried as in Sync.
 func (s *Service) Discover(ctx context.Context, t SyncTarget, region, assetType string) ([]Asset, error) {
 	if region == "" {
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "inventory: discover needs a region")
 	}
-	if assetType == "" {
-		assetType = AssetTypeECS
-	}
 	d, provider, account, _, err := s.discoverer(ctx, t)
 	if err != nil {
 		return nil, err
+	}
+	if assetType == "" {
+		assetType = defaultAssetTypes(d)[0]
 	}
 	call := s.callFunc(provider+"/"+account, region, nil)
 	var out []Asset

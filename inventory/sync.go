@@ -84,7 +84,7 @@ type SyncOptions struct {
 	// every region the Discoverer reports.
 	Regions []string
 	// AssetTypes to list; empty means the account's SupportedAssetTypes,
-	// else AssetTypeECS.
+	// else the Discoverer's AssetTypes (AssetTyper), else AssetTypeECS.
 	AssetTypes []string
 	// Mode is SyncFull (the default when empty), SyncIncremental or
 	// SyncRefresh.
@@ -223,7 +223,7 @@ func (s *Service) sync(ctx context.Context, d Discoverer, provider, account stri
 		}
 	}
 	if len(types) == 0 {
-		types = []string{AssetTypeECS}
+		types = defaultAssetTypes(d)
 	}
 	if len(regions) == 0 {
 		var err error

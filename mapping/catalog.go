@@ -75,12 +75,14 @@ func dataFile(provider string) (string, bool) {
 	switch provider {
 	case "aliyun", "fake": // the fake provider models Aliyun's catalog
 		return "data/aliyun.json", true
+	case "aws":
+		return "data/aws.json", true
 	}
 	return "", false
 }
 
 // Providers returns the provider codes that Load knows, sorted.
-func Providers() []string { return []string{"aliyun", "fake"} }
+func Providers() []string { return []string{"aliyun", "aws", "fake"} }
 
 // catalogFile is the layout of an embedded catalog file.
 type catalogFile struct {

@@ -67,27 +67,31 @@ func TestEmbeddedCatalogIsConsistent(t *testing.T) {
 			if it.GPUCount > 0 && it.GPUMemoryGiB <= 0 {
 				t.Errorf("%s: GPU type %s has no gpu_memory_gib", name, it.ID)
 			}
-			if it.Family == "" || it.Family != familyOf(it.ID) {
+			if fam := familyOf(it.ID); it.Family == "" || (fam != "" && it.Family != fam) {
 				t.Errorf("%s: type %s has family %q, want %q", name, it.ID, it.Family, familyOf(it.ID))
 			}
 			if it.VCPU <= 0 || it.MemoryGiB <= 0 || it.HourlyPrice <= 0 {
 				t.Errorf("%s: type %s has incomplete specs: %+v", name, it.ID, it)
 			}
 		}
-		if diff := cmp.Diff([]string{"A10", "A100", "L20", "T4", "V100"}, c.GPUModels()); diff != "" {
+		want := []string{"A10", "A100", "L20", "T4", "V100"}
+		if p == "aws" {
+			want = []string{"A100", "A10G", "H100", "L4", "L40S", "T4", "V100"}
+		}
+		if diff := cmp.Diff(want, c.GPUModels()); diff != "" {
 			t.Errorf("%s: GPU models (-want +got):\n%s", name, diff)
 		}
 	}
 }
 
 func TestLoad(t *testing.T) {
-	for _, p := range []string{"aliyun", "fake", " Aliyun "} {
+	for _, p := range []string{"aliyun", "fake", " Aliyun ", "aws"} {
 		if _, err := Load(p); err != nil {
 			t.Errorf("Load(%q): got %v, want nil", p, err)
 		}
 	}
-	_, err := Load("aws")
-	wantInvalid(t, err, `"aws"`, "aliyun", "fake")
+	_, err := Load("gcp")
+	wantInvalid(t, err, `"gcp"`, "aliyun", "aws", "fake")
 
 	// Two loads are independent.
 	a, b := load(t), load(t)
