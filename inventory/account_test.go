@@ -324,16 +324,25 @@ func TestRunAutoSync(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- svc.RunAutoSync(runCtx) }()
 
-	deadline := time.Now().Add(5 * time.Second)
-	for liveTotal(t, svc, inventory.Filter{Account: a.ID}) != 60 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	// The waits are bounded generously so a loaded machine cannot fail
+	// them; each waits for the assets and for the sync's recorded end,
+	// which is written after the assets.
+	deadline := time.Now().Add(60 * time.Second)
+	synced := func(total int, after *time.Time) inventory.CloudAccount {
+		for {
+			acct, _ := svc.GetAccount(ctx, a.ID)
+			done := liveTotal(t, svc, inventory.Filter{Account: a.ID}) == total && acct.LastSyncTime != nil &&
+				(after == nil || acct.LastSyncTime.After(*after))
+			if done || !time.Now().Before(deadline) {
+				return acct
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
-	first, _ := svc.GetAccount(ctx, a.ID)
+	first := synced(60, nil)
 	// A change in the cloud shows after the next interval.
 	cloud.edit(func(regions map[string][]inventory.Asset) { regions["region-00"] = regions["region-00"][:10] })
-	for liveTotal(t, svc, inventory.Filter{Account: a.ID}) != 40 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	synced(40, first.LastSyncTime)
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("RunAutoSync: got %v, want context.Canceled", err)
