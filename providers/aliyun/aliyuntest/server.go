@@ -60,6 +60,7 @@ type Server struct {
 
 	ctl    *controls
 	quirks quirks
+	spot   spotMarket
 
 	handlers map[string]map[string]handler // version -> action -> handler
 
@@ -576,6 +577,7 @@ func (s *Server) routes() map[string]map[string]handler {
 		"DescribeImages":                 {fn: s.describeImages},
 		"DescribeAvailableResource":      {fn: s.describeAvailableResource},
 		"DescribePrice":                  {fn: s.describePrice},
+		"DescribeSpotPriceHistory":       {fn: s.describeSpotPriceHistory},
 		"RunInstances":                   {fn: s.runInstances},
 		"DescribeInstances":              {fn: s.describeInstances},
 		"DescribeInstanceStatus":         {fn: s.describeInstanceStatus},
