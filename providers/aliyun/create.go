@@ -235,6 +235,8 @@ func (p *Provider) runRequest(spec *multicloud.CreateSpec, net network.Network) 
 		req.Period = requests.NewInteger(max(r.Duration, 1))
 		req.PeriodUnit = "Month"
 		req.AutoPay = requests.NewBoolean(true)
+	case multicloud.Spot:
+		req.InstanceChargeType, req.SpotStrategy = "PostPaid", spotStrategy
 	default:
 		req.InstanceChargeType = "PostPaid"
 	}

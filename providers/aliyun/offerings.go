@@ -2,10 +2,12 @@ package aliyun
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/multicloud-ecs/multicloud"
@@ -31,28 +33,31 @@ type stockEntry struct {
 	expires time.Time
 }
 
-// chargeType is Aliyun's InstanceChargeType of a charge mode.
-func chargeType(mode multicloud.ChargeMode) (string, bool) {
+// chargeType is Aliyun's InstanceChargeType and SpotStrategy of a charge
+// mode: a spot instance is a PostPaid one with a spot strategy.
+func chargeType(mode multicloud.ChargeMode) (ct, spot string, ok bool) {
 	switch mode {
 	case multicloud.OnDemand, "":
-		return "PostPaid", true
+		return "PostPaid", "", true
 	case multicloud.Prepaid:
-		return "PrePaid", true
+		return "PrePaid", "", true
+	case multicloud.Spot:
+		return "PostPaid", spotStrategy, true
 	}
-	return "", false
+	return "", "", false
 }
 
 // CachedOfferings implements multicloud.CachedOfferer: the offerings of
 // region and mode while their stock answer is younger than
 // Options.AvailabilityTTL, without a call.
 func (p *Provider) CachedOfferings(region string, mode multicloud.ChargeMode) ([]multicloud.OfferingGroup, bool) {
-	ct, ok := chargeType(mode)
+	ct, spot, ok := chargeType(mode)
 	if !ok {
 		return nil, true
 	}
 	p.stock.mu.Lock()
 	defer p.stock.mu.Unlock()
-	e, ok := p.stock.entries[region+"|"+ct]
+	e, ok := p.stock.entries[region+"|"+ct+"|"+spot]
 	if !ok || !time.Now().Before(e.expires) {
 		return nil, false
 	}
@@ -69,16 +74,24 @@ func (p *Provider) CachedOfferings(region string, mode multicloud.ChargeMode) ([
 // price a user pays comes from DescribePrice in Quote). Types the
 // response lists but the catalog does not know are left out, since their
 // specs are unknown. A charge mode Aliyun does not sell gives no
-// offerings. Errors are the call's, classified.
+// offerings. Errors are the calls', classified.
+//
+// For multicloud.Spot the stock is DescribeAvailableResource's for
+// PostPaid with SpotStrategy SpotAsPriceGo, and each zone's price is the
+// latest spot price of DescribeSpotPriceHistory (Source SpotPriceSource):
+// one more call per instance type that has stock in some zone, at most 4
+// at once, cached for Options.SpotPriceTTL; a zone without a spot price
+// has an unknown price. The offerings are then cached for the shorter of
+// the two TTLs.
 func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud.ChargeMode) ([]multicloud.OfferingGroup, error) {
 	if g, ok := p.CachedOfferings(region, mode); ok {
 		return g, nil
 	}
-	ct, _ := chargeType(mode)
+	ct, spot, _ := chargeType(mode)
 	if mode == "" {
 		mode = multicloud.OnDemand
 	}
-	key := region + "|" + ct
+	key := region + "|" + ct + "|" + spot
 	ch := p.stock.flight.DoChan(key, func() (any, error) {
 		// A flight that ended between this caller's cache miss and its
 		// DoChan has stored the answer: use it rather than ask again.
@@ -92,6 +105,7 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 		req := ecs.CreateDescribeAvailableResourceRequest()
 		req.DestinationResource = "InstanceType"
 		req.InstanceChargeType = ct
+		req.SpotStrategy = spot
 		resp := ecs.CreateDescribeAvailableResourceResponse()
 		if err := p.do(cctx, region, productECS, req, resp); err != nil {
 			return nil, err
@@ -129,11 +143,18 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 		for _, id := range order {
 			groups = append(groups, *byType[id])
 		}
+		ttl := p.opts.AvailabilityTTL
+		if mode == multicloud.Spot {
+			if err := p.spotOfferPrices(cctx, region, groups); err != nil {
+				return nil, err
+			}
+			ttl = min(ttl, p.opts.SpotPriceTTL)
+		}
 		p.stock.mu.Lock()
 		if p.stock.entries == nil {
 			p.stock.entries = map[string]stockEntry{}
 		}
-		p.stock.entries[key] = stockEntry{groups: groups, expires: at.Add(p.opts.AvailabilityTTL)}
+		p.stock.entries[key] = stockEntry{groups: groups, expires: at.Add(ttl)}
 		p.stock.mu.Unlock()
 		return groups, nil
 	})
@@ -168,4 +189,33 @@ func stockOf(category, status string) multicloud.StockStatus {
 		return multicloud.WithoutStock
 	}
 	return multicloud.StockUnknown
+}
+
+// spotOfferPrices sets the price of every offering of groups to its zone's
+// spot price, or unknown; types without stock in any zone are not read.
+func (p *Provider) spotOfferPrices(ctx context.Context, region string, groups []multicloud.OfferingGroup) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for gi := range groups {
+		grp := &groups[gi]
+		if !slices.ContainsFunc(grp.Offers, func(o multicloud.Offering) bool {
+			return o.Stock == multicloud.WithStock || o.Stock == multicloud.ClosedWithStock
+		}) {
+			for i := range grp.Offers {
+				grp.Offers[i].Price = multicloud.Price{}
+			}
+			continue
+		}
+		g.Go(func() error {
+			prices, err := p.spotPrices(gctx, region, grp.Type.ID)
+			if err != nil {
+				return err
+			}
+			for i := range grp.Offers {
+				grp.Offers[i].Price = prices[grp.Offers[i].Zone]
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
