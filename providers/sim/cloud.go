@@ -121,6 +121,9 @@ type Options struct {
 	// MaxCalls bounds the call log (oldest calls are dropped); 0 keeps
 	// every call. CallCount counts dropped calls too.
 	MaxCalls int
+	// MaxEvents bounds the change events kept (oldest are dropped); 0
+	// keeps every event.
+	MaxEvents int
 }
 
 // DefaultRegions returns the regions of a Cloud whose Options name none.
@@ -243,6 +246,7 @@ func New(opts ...func(*Options)) *Cloud {
 	c.tok.inflight = make(map[TokenKey]chan struct{})
 	c.stock.init(o.DefaultStock)
 	c.ctl.init(o.Seed, o.MaxCalls)
+	c.events.max = o.MaxEvents
 	for i, r := range o.Regions {
 		if _, dup := c.regions[r.ID]; dup {
 			continue

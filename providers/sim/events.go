@@ -19,6 +19,10 @@ type Event struct {
 	ResourceType string // the face's resource type, e.g. "ACS::ECS::Instance"
 	Resources    []string
 	At           time.Time
+	// Seq numbers the events in recording order from 1; RecordEvent sets
+	// it. A face's page token can hold it, as positions shift when
+	// Options.MaxEvents drops the oldest events.
+	Seq uint64
 }
 
 // eventLog is the account's event history; its own lock.
@@ -26,18 +30,26 @@ type eventLog struct {
 	mu     sync.Mutex
 	events []Event // in recording order
 	delay  time.Duration
+	seq    uint64
+	max    int // Options.MaxEvents
 }
 
-// RecordEvent appends e to the event history; a zero At is the Cloud's
-// now. Events should be recorded in time order.
+// RecordEvent appends e to the event history, numbering it (Event.Seq),
+// and drops the oldest events beyond Options.MaxEvents; a zero At is the
+// Cloud's now. Events should be recorded in time order.
 func (c *Cloud) RecordEvent(e Event) {
 	if e.At.IsZero() {
 		e.At = c.Now()
 	}
 	e.Resources = slices.Clone(e.Resources)
 	c.events.mu.Lock()
+	defer c.events.mu.Unlock()
+	c.events.seq++
+	e.Seq = c.events.seq
 	c.events.events = append(c.events.events, e)
-	c.events.mu.Unlock()
+	if m := c.events.max; m > 0 && len(c.events.events) > m {
+		c.events.events = slices.Delete(c.events.events, 0, len(c.events.events)-m)
+	}
 }
 
 // SetEventDelay makes each event visible through Events only d after it
@@ -69,7 +81,8 @@ func (c *Cloud) Events() []Event {
 	return out
 }
 
-// EventCount returns how many events the history holds, delivered or not.
+// EventCount returns how many events the history holds, delivered or not
+// (at most Options.MaxEvents when it is set).
 func (c *Cloud) EventCount() int {
 	c.events.mu.Lock()
 	defer c.events.mu.Unlock()

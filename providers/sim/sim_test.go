@@ -424,6 +424,18 @@ func TestEvents(t *testing.T) {
 	if !c.Events()[0].Delivered(clk.Now(), c.EventDelay()) || c.EventCount() != 1 {
 		t.Error("event not delivered after the delay")
 	}
+
+	b, _ := newCloud(t, func(o *sim.Options) { o.MaxEvents = 2 })
+	for _, name := range []string{"a", "b", "c"} {
+		b.RecordEvent(sim.Event{Name: name})
+	}
+	var got []string
+	for _, e := range b.Events() {
+		got = append(got, fmt.Sprint(e.Name, e.Seq))
+	}
+	if diff := cmp.Diff([]string{"b2", "c3"}, got); diff != "" {
+		t.Errorf("bounded events (-want +got):\n%s", diff)
+	}
 }
 
 func TestNetworkDependencies(t *testing.T) {
@@ -627,5 +639,71 @@ func TestSeeding(t *testing.T) {
 	}
 	if _, err := c.SeedInstances([]sim.InstanceSpec{{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", State: sim.StateDeleted}}); !errors.Is(err, sim.ErrInvalidParameter) {
 		t.Errorf("seeding deleted instances: %v", err)
+	}
+}
+
+// TestConcurrentLifecycles runs creates, state changes, address binds and
+// deletes from many goroutines over one bounded stock and quota: every
+// instance ends deleted, and stock, quota usage and addresses come back.
+func TestConcurrentLifecycles(t *testing.T) {
+	c, clk := newCloud(t)
+	_, s, g := network(t, c, clk)
+	const r, z, typ = "cn-hangzhou", "cn-hangzhou-h", "t"
+	c.SetStock(r, z, typ, 20)
+	c.SetQuota(r, sim.QuotaInstances, 10)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created := 0
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 25 {
+				ins, err := c.CreateInstances(sim.InstanceSpec{Region: r, Zone: z, Type: typ, VCPU: 2, SubnetID: s.ID,
+					SecurityGroupIDs: []string{g.ID}, Tags: map[string]string{"w": fmt.Sprint(w, i)}})
+				switch {
+				case errors.Is(err, sim.ErrNoStock), errors.Is(err, sim.ErrQuotaExceeded):
+					continue
+				case err != nil:
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				created++
+				mu.Unlock()
+				id := ins[0].ID
+				if _, err := c.StopInstance(r, id); err != nil {
+					t.Error(err)
+				}
+				if _, err := c.StartInstance(r, id); err != nil {
+					t.Error(err)
+				}
+				a, err := c.AllocateAddress(sim.AddressSpec{Region: r})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := c.AssociateAddress(r, a.ID, id); err != nil {
+					t.Error(err)
+				}
+				if _, err := c.DeleteInstance(r, id, sim.DeleteOptions{Force: true}); err != nil {
+					t.Error(err)
+				}
+				if err := c.ReleaseAddress(r, a.ID); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if created == 0 {
+		t.Fatal("no create succeeded")
+	}
+	got := []int{c.Usage(r, sim.QuotaInstances), c.Usage(r, sim.QuotaVCPUs), c.Usage(r, sim.QuotaAddresses), c.Stock(r, z, typ), c.InstanceCount(r)}
+	if diff := cmp.Diff([]int{0, 0, 0, 20, 0}, got); diff != "" {
+		t.Errorf("usage, vCPUs, addresses, stock, instances after %d lifecycles (-want +got):\n%s", created, diff)
+	}
+	if sn, _ := c.GetSubnet(r, s.ID); sn.Instances != 0 {
+		t.Errorf("subnet still counts %d instances", sn.Instances)
 	}
 }

@@ -1,6 +1,7 @@
 package aliyuntest
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"maps"
@@ -197,7 +198,7 @@ type lookupEventsResp struct {
 // belongs to.
 type trailToken struct {
 	Query string `json:"q"`
-	Next  int    `json:"n"` // trail index of the last event returned
+	Seq   uint64 `json:"s"` // sim.Event.Seq of the last event returned
 }
 
 // lookupEvents serves LookupEvents: the region's events in
@@ -276,11 +277,21 @@ func (s *Server) lookupEvents(c *call) (response, error) {
 	if tok := c.p.str("NextToken"); tok != "" {
 		var t trailToken
 		raw, err := base64.RawURLEncoding.DecodeString(tok)
-		if err != nil || json.Unmarshal(raw, &t) != nil || t.Query != query || t.Next < -1 || t.Next > len(events) {
+		if err != nil || json.Unmarshal(raw, &t) != nil || t.Query != query || t.Seq == 0 ||
+			len(events) > 0 && t.Seq > events[len(events)-1].Seq {
 			// Code not confirmed by the documentation.
 			return nil, errCode(400, "InvalidNextToken", "The specified NextToken is not valid.")
 		}
-		pos = t.Next
+		// The event's position now: events before it may have been dropped.
+		i, found := slices.BinarySearchFunc(events, t.Seq, func(e sim.Event, seq uint64) int { return cmp.Compare(e.Seq, seq) })
+		switch {
+		case !forward:
+			pos = i // the loop continues below it
+		case found:
+			pos = i
+		default:
+			pos = i - 1 // dropped: continue with the oldest left
+		}
 	}
 	r := &lookupEventsResp{StartTime: formatTimeSec(start), EndTime: formatTimeSec(end), Events: []trailEventJSON{}}
 	step := -1
@@ -301,7 +312,7 @@ func (s *Server) lookupEvents(c *call) (response, error) {
 		}
 		if len(r.Events) == n {
 			// One more matches: the page ends at the last one returned.
-			raw, _ := json.Marshal(trailToken{Query: query, Next: pos})
+			raw, _ := json.Marshal(trailToken{Query: query, Seq: events[pos].Seq})
 			r.NextToken = base64.RawURLEncoding.EncodeToString(raw)
 			break
 		}

@@ -306,6 +306,7 @@ func (s *Server) runInstances(c *call) (response, error) {
 	for i, d := range sp.disks {
 		spec.Disks = append(spec.Disks, sim.Disk{Category: d.category, SizeGiB: int(d.size), System: i == 0, DeleteWithInstance: d.deleteWithInstance})
 	}
+	s.st.sweepAttrs()
 	created, err := s.cloud.CreateInstances(spec)
 	switch sim.ClassOf(err) {
 	case "":

@@ -83,6 +83,7 @@ func (s *Server) createSecurityGroup(c *call) (response, error) {
 	if dry {
 		return nil, errDryRun
 	}
+	s.st.sweepAttrs()
 	g, err := s.cloud.CreateSecurityGroup(sim.SecurityGroupSpec{Region: c.region.id, VPCID: v.id, Name: name,
 		Description: c.p.str("Description"), Tags: tagMap(tags)})
 	if err != nil {

@@ -87,6 +87,7 @@ func (s *Server) allocateEipAddress(c *call) (response, error) {
 	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
 		return prev, err
 	}
+	s.st.sweepAttrs()
 	a, err := s.cloud.AllocateAddress(sim.AddressSpec{Region: c.region.id, Bandwidth: bw, Name: name, Tags: tagMap(tags)})
 	switch sim.ClassOf(err) {
 	case "":

@@ -84,6 +84,8 @@ type config struct {
 	cloud   *sim.Cloud
 	// maxCalls bounds the call log (WithCallLogLimit).
 	maxCalls int
+	// maxEvents bounds the trail (WithTrailLimit).
+	maxEvents int
 }
 
 // quirks are behaviours the API reference could not confirm; each has an option.
@@ -154,6 +156,14 @@ func WithCloud(c *sim.Cloud) Option {
 // holds).
 func WithCallLogLimit(n int) Option {
 	return func(c *config) { c.maxCalls = n }
+}
+
+// WithTrailLimit keeps only the last n events of the trail that
+// LookupEvents reads, for a server that runs long; a NextToken whose
+// events were dropped continues with those left. The default keeps every
+// event. It is ignored WithCloud (sim.Options.MaxEvents holds).
+func WithTrailLimit(n int) Option {
+	return func(c *config) { c.maxEvents = n }
 }
 
 // WithLatency delays every call by d (see also Server.SetLatency). It is
@@ -229,6 +239,7 @@ func New(opts ...Option) *Server {
 			o.Currency = c.quirks.currency
 			o.IDs = CloudIDs
 			o.MaxCalls = c.maxCalls
+			o.MaxEvents = c.maxEvents
 			o.Quotas = map[sim.Quota]int{sim.QuotaVPCs: defaultVPCQuota, sim.QuotaAddresses: defaultEIPQuota}
 		})
 	} else {

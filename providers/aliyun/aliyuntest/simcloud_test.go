@@ -2,6 +2,8 @@ package aliyuntest
 
 import (
 	"errors"
+	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -109,5 +111,75 @@ func TestCloudPrice(t *testing.T) {
 	}
 	if got != 2.5 || p.PriceInfo.Price.Currency != "USD" {
 		t.Errorf("instance type price %v %s, want 2.5 USD", got, p.PriceInfo.Price.Currency)
+	}
+}
+
+// TestTrailLimitKeepsPaging: a LookupEvents NextToken whose events the
+// bounded trail dropped continues with the events left.
+func TestTrailLimitKeepsPaging(t *testing.T) {
+	c := newClients(t, WithTrailLimit(3))
+	n := c.network(t, testRegion)
+	for range 4 {
+		c.run(t, n, 1)
+	}
+	lookup := func(token string) (names []string, next string) {
+		t.Helper()
+		v := url.Values{"Action": {"LookupEvents"}, "Version": {ActionTrailVersion}, "RegionId": {testRegion},
+			"SignatureType": {""}, "Timestamp": {time.Now().UTC().Format(timestampLayout)}, "SignatureNonce": {newNonce()},
+			"MaxResults": {"2"}, "Direction": {"FORWARD"}}
+		if token != "" {
+			v.Set("NextToken", token)
+		}
+		SignParams(http.MethodPost, v, DefaultAccessKeyID, DefaultAccessKeySecret)
+		status, body := rawCall(t, c.srv.Client(), c.srv.URL(), v)
+		if status != 200 {
+			t.Fatalf("LookupEvents: %d %v", status, body)
+		}
+		for _, e := range body["Events"].([]any) {
+			names = append(names, e.(map[string]any)["resourceName"].(string))
+		}
+		next, _ = body["NextToken"].(string)
+		return names, next
+	}
+	events := c.srv.Cloud().Events()
+	if len(events) != 3 {
+		t.Fatalf("trail holds %d events, want 3", len(events))
+	}
+	first, next := lookup("")
+	if len(first) != 2 || next == "" || first[0] != events[0].Resources[0] {
+		t.Fatalf("first page %v (next %q), want the two oldest of %d", first, next, len(events))
+	}
+	// Three more events drop every event the first page returned.
+	for range 3 {
+		c.run(t, n, 1)
+	}
+	rest, next := lookup(next)
+	events = c.srv.Cloud().Events()
+	if len(rest) != 2 || rest[0] != events[0].Resources[0] || next == "" {
+		t.Errorf("after the drop: %v (next %q), want the two oldest left", rest, next)
+	}
+}
+
+// TestSweepAttrs: the emulator drops its attributes of an instance another
+// face deleted, and keeps those of live ones.
+func TestSweepAttrs(t *testing.T) {
+	c := newClients(t)
+	n := c.network(t, testRegion)
+	ids := c.run(t, n, 2)
+	if err := c.srv.Cloud().RemoveInstance(ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	c.srv.mu.Lock()
+	defer c.srv.mu.Unlock()
+	c.srv.st.creates = sweepEvery - 1
+	c.srv.st.sweepAttrs()
+	if _, ok := c.srv.st.ecs[ids[0]]; ok {
+		t.Error("attributes of the deleted instance kept")
+	}
+	if _, ok := c.srv.st.ecs[ids[1]]; !ok {
+		t.Error("attributes of the live instance dropped")
+	}
+	if _, ok := c.srv.st.vpcx[n.vpcID]; !ok {
+		t.Error("attributes of the live VPC dropped")
 	}
 }

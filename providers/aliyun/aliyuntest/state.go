@@ -100,6 +100,7 @@ type state struct {
 	regions    map[string]*region
 	regionList []*region
 	seq        uint64 // order numbers
+	creates    uint64 // create calls, for sweepAttrs
 	// cloud is the simulated cloud the emulator serves.
 	cloud *sim.Cloud
 	ecs   map[string]*ecsAttrs // by instance ID
@@ -376,4 +377,50 @@ func (s *Server) InstanceIDs(region string) []string {
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// sweepAttrs drops the attributes of resources the simulated cloud no
+// longer holds (another face deleted them) every sweepEvery creates:
+// create handlers call it under the write lock, so that the tables stay
+// bounded at an amortized cost of a lookup per entry.
+func (st *state) sweepAttrs() {
+	st.creates++
+	if st.creates%sweepEvery != 0 {
+		return
+	}
+	c := st.cloud
+	for id := range st.ecs {
+		if in, err := c.Instance("", id); err != nil || !live(in.State) {
+			delete(st.ecs, id)
+		}
+	}
+	for id := range st.vpcx {
+		if !st.has(func(r string) error { _, err := c.GetVPC(r, id); return err }) {
+			delete(st.vpcx, id)
+		}
+	}
+	for id := range st.sgx {
+		if !st.has(func(r string) error { _, err := c.GetSecurityGroup(r, id); return err }) {
+			delete(st.sgx, id)
+		}
+	}
+	for id := range st.eipx {
+		if !st.has(func(r string) error { _, err := c.GetAddress(r, id); return err }) {
+			delete(st.eipx, id)
+		}
+	}
+}
+
+// sweepEvery is how many creates pass between two sweeps of the
+// attribute tables.
+const sweepEvery = 1024
+
+// has reports whether get finds a resource in one of the regions.
+func (st *state) has(get func(region string) error) bool {
+	for _, rg := range st.regionList {
+		if get(rg.id) == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -107,6 +107,7 @@ func (s *Server) createVpc(c *call) (response, error) {
 	if dry {
 		return nil, errDryRun
 	}
+	s.st.sweepAttrs()
 	sv, err := s.cloud.CreateVPC(sim.VPCSpec{Region: c.region.id, CIDR: cidr, Name: c.p.str("VpcName"),
 		Description: c.p.str("Description"), Tags: tagMap(tags)})
 	switch sim.ClassOf(err) {
