@@ -246,6 +246,9 @@ func (s *Server) runInstances(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sp.img != nil && !s.imageIn(c.region.id, sp.img.id) {
+		return nil, errCode(404, "InvalidImageId.NotFound", "The specified ImageId does not exist.")
+	}
 	dry, err := c.p.boolv("DryRun")
 	if err != nil {
 		return nil, err

@@ -61,6 +61,8 @@ type Server struct {
 	ctl    *controls
 	quirks quirks
 	spot   spotMarket
+	// regionImgs are the images withdrawn from single regions.
+	regionImgs regionImages
 
 	handlers map[string]map[string]handler // version -> action -> handler
 
