@@ -194,6 +194,7 @@ type source struct {
 	allowed bool
 	offers  []OfferingGroup
 	err     error
+	noImage bool // the provider's ImageChecker says the region lacks the request's image
 }
 
 func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceRequest, reg *Registry, full bool) (*Explanation, error) {
@@ -268,6 +269,7 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Concurrency)
 	for _, src := range sources {
+		s.checkImage(gctx, g, src, req.ImageKey)
 		if co, ok := src.prov.(CachedOfferer); ok {
 			if src.offers, ok = co.CachedOfferings(src.region, mode); ok {
 				continue // warm: no goroutine, no call
@@ -315,14 +317,17 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 		}
 		for gi := range src.offers {
 			grp := &src.offers[gi]
-			misfit := e.Require.misfit(&grp.Type)
-			if !src.allowed {
+			misfit, detail := e.Require.misfit(&grp.Type), ""
+			switch {
+			case !src.allowed:
 				misfit = RejectRegionNotAllowed
+			case misfit == "" && src.noImage:
+				misfit, detail = RejectImageUnavailable, "no image of "+req.ImageKey+" in "+src.region
 			}
 			if misfit != "" {
 				if full {
 					for i := range grp.Offers {
-						reject(Candidate{Offering: grp.Offers[i]}, misfit, "")
+						reject(Candidate{Offering: grp.Offers[i]}, misfit, detail)
 					}
 				} else {
 					e.uncountedN(misfit, len(grp.Offers))
@@ -448,6 +453,31 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 			Message: "every fitting placement is sold out (" + counts + ")", Err: &RetryAfterError{At: earliest}}
 	}
 	return e, &Error{Op: op, Code: CodeNoPlacement, Region: req.Region, Message: "no placement fits the request (" + counts + ")"}
+}
+
+// checkImage sets src.noImage from the provider's ImageChecker: inline
+// from its cache, else in a goroutine of g. An allowed source only, and
+// only when the request names an image key; an error leaves noImage false.
+func (s *CheapestScheduler) checkImage(ctx context.Context, g *errgroup.Group, src *source, key string) {
+	if key == "" || !src.allowed {
+		return
+	}
+	ic, ok := src.prov.(ImageChecker)
+	if !ok {
+		return
+	}
+	if cc, ok := src.prov.(CachedImageChecker); ok {
+		if avail, known := cc.CachedImageAvailable(src.region, key); known {
+			src.noImage = !avail
+			return
+		}
+	}
+	g.Go(func() error {
+		if avail, err := ic.ImageAvailable(ctx, src.region, key); err == nil {
+			src.noImage = !avail
+		}
+		return nil
+	})
 }
 
 // summary counts the rejections by reason: "no_stock 3, quota 1".

@@ -97,3 +97,23 @@ type PlacementObserver interface {
 type CachedOfferer interface {
 	CachedOfferings(region string, mode ChargeMode) ([]OfferingGroup, bool)
 }
+
+// ImageChecker is an optional Provider capability: whether the image an
+// image key names exists in a region (public images are published per
+// region, and a dated build may be missing or retired in one).
+// CheapestScheduler rejects the candidates of a region that lacks the
+// request's image with RejectImageUnavailable; an error leaves them in, and
+// the create says. Implementations read images per region, cache them with
+// a TTL and share one read among concurrent callers; they must be safe for
+// concurrent use.
+type ImageChecker interface {
+	ImageAvailable(ctx context.Context, region, key string) (bool, error)
+}
+
+// CachedImageChecker is an optional ImageChecker capability: the answer of
+// ImageAvailable when the provider holds the region's images fresh in
+// memory, without any call (known false when it does not). A decision reads
+// these inline and calls ImageAvailable, concurrently, only for the rest.
+type CachedImageChecker interface {
+	CachedImageAvailable(region, key string) (available, known bool)
+}

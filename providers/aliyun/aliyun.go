@@ -167,6 +167,7 @@ type Provider struct {
 
 	stock stockCache // DescribeAvailableResource per region and charge mode, for Offerings
 	spot  spotCache  // DescribeSpotPriceHistory per region and instance type
+	imgs  imageCache // DescribeImages per region, for ImageAvailable
 }
 
 // endpointsOnce initializes the SDK's global endpoint maps once: the SDK
