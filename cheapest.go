@@ -195,6 +195,9 @@ type source struct {
 	offers  []OfferingGroup
 	err     error
 	noImage bool // the provider's ImageChecker says the region lacks the request's image
+	// prices are the provider's TypePricer prices of the fitting types, by
+	// type and zone; nil keeps the offerings' prices.
+	prices map[string]map[string]Price
 }
 
 func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceRequest, reg *Registry, full bool) (*Explanation, error) {
@@ -284,6 +287,17 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Op: op, Code: CodeCanceled, Err: err}
 	}
+	// Prices that cost a call per type (spot markets): only for the types
+	// that fit, inline when cached.
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.Concurrency)
+	for _, src := range sources {
+		s.priceTypes(gctx, g, src, mode, &e.Require)
+	}
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Op: op, Code: CodeCanceled, Err: err}
+	}
 
 	type ranked struct {
 		o      *Offering
@@ -335,8 +349,14 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 				continue
 			}
 			excess := e.Require.excess(&grp.Type)
+			zonePrices, repriced := src.prices[grp.Type.ID]
 			for i := range grp.Offers {
 				o := &grp.Offers[i]
+				if repriced {
+					oc := *o // the provider's offerings stay untouched
+					oc.Price = zonePrices[o.Zone]
+					o = &oc
+				}
 				if b, ok := s.opts.Cache.Blocked(o.Key(), grp.Type.Family); ok {
 					inStock := o.Stock == WithStock || o.Stock == ClosedWithStock
 					if b.Reason == RejectNoStockCached && inStock && !o.StockAsOf.IsZero() && o.StockAsOf.After(b.Since) {
@@ -475,6 +495,39 @@ func (s *CheapestScheduler) checkImage(ctx context.Context, g *errgroup.Group, s
 	g.Go(func() error {
 		if avail, err := ic.ImageAvailable(ctx, src.region, key); err == nil {
 			src.noImage = !avail
+		}
+		return nil
+	})
+}
+
+// priceTypes sets src.prices from the provider's TypePricer for the types
+// of src that fit req and have stock somewhere: inline when cached, else in
+// a goroutine of g. An error keeps the offerings' prices.
+func (s *CheapestScheduler) priceTypes(ctx context.Context, g *errgroup.Group, src *source, mode ChargeMode, req *Requirements) {
+	tp, ok := src.prov.(TypePricer)
+	if !ok || src.err != nil || !src.allowed || src.noImage {
+		return
+	}
+	var types []string
+	for gi := range src.offers {
+		grp := &src.offers[gi]
+		if req.misfit(&grp.Type) != "" {
+			continue
+		}
+		if slices.ContainsFunc(grp.Offers, func(o Offering) bool { return o.Stock != WithoutStock && o.Stock != ClosedWithoutStock }) {
+			types = append(types, grp.Type.ID)
+		}
+	}
+	if len(types) == 0 {
+		return
+	}
+	if p, ok := tp.CachedTypePrices(src.region, mode, types); ok {
+		src.prices = p
+		return
+	}
+	g.Go(func() error {
+		if p, err := tp.TypePrices(ctx, src.region, mode, types); err == nil {
+			src.prices = p
 		}
 		return nil
 	})

@@ -117,3 +117,19 @@ type ImageChecker interface {
 type CachedImageChecker interface {
 	CachedImageAvailable(region, key string) (available, known bool)
 }
+
+// TypePricer is an optional Offerer capability for prices that cost a call
+// per instance type, such as a spot market's: the offerings of such a
+// charge mode may carry unknown prices, and CheapestScheduler asks for the
+// prices of just the types that fit a request and have stock somewhere.
+// For each type in the returned map, its zones' prices replace the
+// offerings' (a zone missing from it has an unknown price); other types
+// keep their offerings' prices, and so does every type when the map is
+// nil. CachedTypePrices answers without any call, false when some type's
+// prices are not held fresh; TypePrices reads what is missing (with TTLs,
+// one call for concurrent callers). An error keeps the offerings' prices.
+// Implementations must be safe for concurrent use.
+type TypePricer interface {
+	TypePrices(ctx context.Context, region string, mode ChargeMode, types []string) (map[string]map[string]Price, error)
+	CachedTypePrices(region string, mode ChargeMode, types []string) (map[string]map[string]Price, bool)
+}

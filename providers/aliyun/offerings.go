@@ -2,12 +2,10 @@ package aliyun
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/multicloud-ecs/multicloud"
@@ -77,12 +75,9 @@ func (p *Provider) CachedOfferings(region string, mode multicloud.ChargeMode) ([
 // offerings. Errors are the calls', classified.
 //
 // For multicloud.Spot the stock is DescribeAvailableResource's for
-// PostPaid with SpotStrategy SpotAsPriceGo, and each zone's price is the
-// latest spot price of DescribeSpotPriceHistory (Source SpotPriceSource):
-// one more call per instance type that has stock in some zone, at most 4
-// at once, cached for Options.SpotPriceTTL; a zone without a spot price
-// has an unknown price. The offerings are then cached for the shorter of
-// the two TTLs.
+// PostPaid with SpotStrategy SpotAsPriceGo, and the prices are unknown:
+// spot prices cost a call per instance type, which TypePrices makes for
+// the types a decision keeps.
 func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud.ChargeMode) ([]multicloud.OfferingGroup, error) {
 	if g, ok := p.CachedOfferings(region, mode); ok {
 		return g, nil
@@ -128,7 +123,7 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 						order = append(order, t.ID)
 					}
 					price := multicloud.Price{}
-					if t.HourlyPrice > 0 {
+					if t.HourlyPrice > 0 && mode != multicloud.Spot {
 						price = multicloud.Price{Amount: t.HourlyPrice, Currency: "CNY", Unit: "hour", Source: "embedded catalog", AsOf: CatalogPricesAsOf}
 					}
 					g.Offers = append(g.Offers, multicloud.Offering{
@@ -143,18 +138,11 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 		for _, id := range order {
 			groups = append(groups, *byType[id])
 		}
-		ttl := p.opts.AvailabilityTTL
-		if mode == multicloud.Spot {
-			if err := p.spotOfferPrices(cctx, region, groups); err != nil {
-				return nil, err
-			}
-			ttl = min(ttl, p.opts.SpotPriceTTL)
-		}
 		p.stock.mu.Lock()
 		if p.stock.entries == nil {
 			p.stock.entries = map[string]stockEntry{}
 		}
-		p.stock.entries[key] = stockEntry{groups: groups, expires: at.Add(ttl)}
+		p.stock.entries[key] = stockEntry{groups: groups, expires: at.Add(p.opts.AvailabilityTTL)}
 		p.stock.mu.Unlock()
 		return groups, nil
 	})
@@ -189,33 +177,4 @@ func stockOf(category, status string) multicloud.StockStatus {
 		return multicloud.WithoutStock
 	}
 	return multicloud.StockUnknown
-}
-
-// spotOfferPrices sets the price of every offering of groups to its zone's
-// spot price, or unknown; types without stock in any zone are not read.
-func (p *Provider) spotOfferPrices(ctx context.Context, region string, groups []multicloud.OfferingGroup) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
-	for gi := range groups {
-		grp := &groups[gi]
-		if !slices.ContainsFunc(grp.Offers, func(o multicloud.Offering) bool {
-			return o.Stock == multicloud.WithStock || o.Stock == multicloud.ClosedWithStock
-		}) {
-			for i := range grp.Offers {
-				grp.Offers[i].Price = multicloud.Price{}
-			}
-			continue
-		}
-		g.Go(func() error {
-			prices, err := p.spotPrices(gctx, region, grp.Type.ID)
-			if err != nil {
-				return err
-			}
-			for i := range grp.Offers {
-				grp.Offers[i].Price = prices[grp.Offers[i].Zone]
-			}
-			return nil
-		})
-	}
-	return g.Wait()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/multicloud-ecs/multicloud"
@@ -125,4 +126,54 @@ func (p *Provider) spotPrices(ctx context.Context, region, typ string) (map[stri
 	case <-ctx.Done():
 		return nil, canceled("DescribeSpotPriceHistory", region, ctx.Err())
 	}
+}
+
+// CachedTypePrices implements multicloud.TypePricer: for multicloud.Spot,
+// the spot prices of types by zone while every type's are younger than
+// Options.SpotPriceTTL, without a call; for other charge modes nil (the
+// offerings' prices stand).
+func (p *Provider) CachedTypePrices(region string, mode multicloud.ChargeMode, types []string) (map[string]map[string]multicloud.Price, bool) {
+	if mode != multicloud.Spot {
+		return nil, true
+	}
+	now := time.Now()
+	out := make(map[string]map[string]multicloud.Price, len(types))
+	for _, t := range types {
+		m, ok := p.spot.cached(region+"|"+t, now)
+		if !ok {
+			return nil, false
+		}
+		out[t] = m
+	}
+	return out, true
+}
+
+// TypePrices implements multicloud.TypePricer: for multicloud.Spot, the
+// latest spot price of each type in each zone (see spotPrices): one
+// DescribeSpotPriceHistory per type not cached, at most 4 at once; for
+// other charge modes nil. Errors are the calls', classified.
+func (p *Provider) TypePrices(ctx context.Context, region string, mode multicloud.ChargeMode, types []string) (map[string]map[string]multicloud.Price, error) {
+	if mode != multicloud.Spot {
+		return nil, nil
+	}
+	out := make(map[string]map[string]multicloud.Price, len(types))
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for _, t := range types {
+		g.Go(func() error {
+			m, err := p.spotPrices(gctx, region, t)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out[t] = m
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

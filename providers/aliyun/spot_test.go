@@ -32,7 +32,7 @@ func chargeModeServer(t *testing.T) *aliyuntest.Server {
 }
 
 // TestOfferingsPerChargeMode: the provider's offerings read each charge
-// mode's own stock, and spot offerings carry spot-history prices.
+// mode's own stock, and spot prices come from the spot history per type.
 func TestOfferingsPerChargeMode(t *testing.T) {
 	srv := chargeModeServer(t)
 	p := newProvider(t, srv)
@@ -50,34 +50,57 @@ func TestOfferingsPerChargeMode(t *testing.T) {
 		}
 	}
 
+	// Spot offerings leave prices to TypePrices: one
+	// DescribeSpotPriceHistory per type asked for, none while cached.
 	groups, err := p.Offerings(testCtx(t), "cn-hangzhou", multicloud.Spot)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prices := map[string]float64{}
 	for _, g := range groups {
 		for _, o := range g.Offers {
-			if o.Price.Known() && (o.Price.Source != aliyun.SpotPriceSource || o.Price.Currency != "CNY" || o.Price.Unit != "hour" || o.Price.AsOf.IsZero()) {
-				t.Errorf("%s: price %+v, want CNY per hour from %s with an as-of time", o.Placement, o.Price, aliyun.SpotPriceSource)
-			}
-			if g.Type.ID == gn7 {
-				prices[o.Zone] = o.Price.Amount
+			if o.Price.Known() {
+				t.Errorf("%s: spot offering priced %+v, want unknown until TypePrices", o.Placement, o.Price)
 			}
 		}
+	}
+	if got := srv.CallCount("DescribeSpotPriceHistory"); got != 0 {
+		t.Errorf("DescribeSpotPriceHistory calls of Offerings: got %d, want 0", got)
+	}
+	if _, ok := p.CachedTypePrices("cn-hangzhou", multicloud.Spot, []string{gn7}); ok {
+		t.Error("spot prices cached before any read")
+	}
+	tp, err := p.TypePrices(testCtx(t), "cn-hangzhou", multicloud.Spot, []string{gn7, gn7e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prices := map[string]float64{}
+	for z, pr := range tp[gn7] {
+		if pr.Source != aliyun.SpotPriceSource || pr.Currency != "CNY" || pr.Unit != "hour" || pr.AsOf.IsZero() {
+			t.Errorf("%s: price %+v, want CNY per hour from %s with an as-of time", z, pr, aliyun.SpotPriceSource)
+		}
+		prices[z] = pr.Amount
 	}
 	if diff := cmp.Diff(map[string]float64{"cn-hangzhou-h": 9, "cn-hangzhou-i": 5, "cn-hangzhou-j": 7, "cn-hangzhou-k": 12}, prices); diff != "" {
 		t.Errorf("spot prices of %s by zone (-want +got):\n%s", gn7, diff)
 	}
-	// One DescribeSpotPriceHistory per type with stock, and none again
-	// while cached.
-	if got, want := srv.CallCount("DescribeSpotPriceHistory"), len(groups); got != want {
-		t.Errorf("DescribeSpotPriceHistory calls: got %d, want %d (one per type)", got, want)
+	if len(tp[gn7e]) != 4 {
+		t.Errorf("spot prices of %s: got %d zones, want 4", gn7e, len(tp[gn7e]))
+	}
+	cached, ok := p.CachedTypePrices("cn-hangzhou", multicloud.Spot, []string{gn7, gn7e})
+	if !ok || !cmp.Equal(cached, tp) {
+		t.Errorf("cached spot prices: got %v (%v), want the read ones", cached, ok)
+	}
+	if _, err := p.TypePrices(testCtx(t), "cn-hangzhou", multicloud.Spot, []string{gn7}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.CallCount("DescribeSpotPriceHistory"); got != 2 {
+		t.Errorf("DescribeSpotPriceHistory calls: got %d, want 2 (one per type)", got)
 	}
 	if got := srv.CallCount("DescribeAvailableResource"); got != 3 {
 		t.Errorf("DescribeAvailableResource calls: got %d, want 3 (one per charge mode)", got)
 	}
-	if _, ok := p.CachedOfferings("cn-hangzhou", multicloud.Spot); !ok {
-		t.Error("spot offerings not cached")
+	if m, ok := p.CachedTypePrices("cn-hangzhou", multicloud.OnDemand, []string{gn7}); !ok || m != nil {
+		t.Errorf("on-demand type prices: got %v, %v; want nil, true (the offerings' prices stand)", m, ok)
 	}
 }
 
@@ -129,8 +152,8 @@ func TestRunInstancesPerChargeMode(t *testing.T) {
 	}
 }
 
-// TestCheapestSpot: a spot request is ranked by spot-history prices, the
-// zone whose spot stock is out is skipped, and the created instance's
+// TestCheapestSpot: a spot request is ranked by spot-history prices read
+// for the fitting types only, the zone whose spot stock is out is skipped, and the created instance's
 // quote prices it at the zone's spot price.
 func TestCheapestSpot(t *testing.T) {
 	srv := chargeModeServer(t)
@@ -158,6 +181,11 @@ func TestCheapestSpot(t *testing.T) {
 	want := []string{"cn-hangzhou-j " + gn7, "cn-hangzhou-h " + gn7, "cn-hangzhou-k " + gn7, "cn-hangzhou-h " + gn7e, "cn-hangzhou-i " + gn7e}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("spot placements (-want +got):\n%s", diff)
+	}
+	// Spot prices are read for the two types that fit (1×A100), not for
+	// every type of the region.
+	if got := srv.CallCount("DescribeSpotPriceHistory"); got != 2 {
+		t.Errorf("DescribeSpotPriceHistory calls: got %d, want 2 (the fitting types)", got)
 	}
 	for _, c := range e.Rejected {
 		if c.InstanceType == gn7 && c.Zone == "cn-hangzhou-i" && c.Reason != multicloud.RejectNoStock {

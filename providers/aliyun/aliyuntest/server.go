@@ -11,7 +11,9 @@
 // the call log and change events are the sim.Cloud's (Server.Cloud), and
 // the emulator keeps only the wire: parameters, signatures, JSON shapes,
 // error codes and statuses, paging styles and documented quirks. A server
-// built WithCloud serves a cloud that other faces serve too.
+// built WithCloud serves a cloud that other faces serve too. Two facts of
+// ECS alone are the emulator's too: its spot market (DescribeSpotPriceHistory,
+// SetSpotPrice) and images withdrawn from single regions (WithdrawImage).
 package aliyuntest
 
 import (
