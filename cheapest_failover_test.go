@@ -41,7 +41,7 @@ func failoverRun(t testing.TB, sched func(clock *fake.ManualClock) multicloud.Sc
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok, _ := placementtest.Run(t, client, n, nil, "ubuntu-22.04", func() { clock.Advance(5 * time.Second) })
+	ok, _ := placementtest.Run(t, client, n, nil, "ubuntu-22.04", "", func() { clock.Advance(5 * time.Second) })
 	failed := 0
 	for _, c := range cloud.Calls() {
 		if (c.Op == "Resolve" || c.Op == "RunInstances") && errors.Is(c.Err, multicloud.ErrNoStock) {

@@ -79,10 +79,11 @@ var Kinds = []Kind{{GPU: "A100"}, {GPU: "T4"}, {GPU: "A10"}, {GPU: "V100"}, {GPU
 
 // Run creates n instances one after another through client, request i of
 // kind kinds[i%len(kinds)] (Kinds when nil) for one of 7 users, with image, any provider and
-// any region, and calls after (when not nil) after each. It returns how
+// any region, in charge mode mode (ON_DEMAND when empty), and calls after
+// (when not nil) after each. It returns how
 // many creates succeeded and how many failed with ErrNoStock; any other
 // error, or no success at all, fails t.
-func Run(t testing.TB, client *multicloud.Client, n int, kinds []Kind, image string, after func()) (ok, noStock int) {
+func Run(t testing.TB, client *multicloud.Client, n int, kinds []Kind, image string, mode multicloud.ChargeMode, after func()) (ok, noStock int) {
 	t.Helper()
 	ctx := context.Background()
 	if kinds == nil {
@@ -100,6 +101,9 @@ func Run(t testing.TB, client *multicloud.Client, n int, kinds []Kind, image str
 		}
 		req.CPU, req.Memory = k.CPU, k.Memory
 		req.Constraints = &multicloud.Constraints{}
+		if mode != "" {
+			req.InstanceChargeMode = mode
+		}
 		if _, err := client.CreateInstance(ctx, req); err == nil {
 			ok++
 		} else if !errors.Is(err, multicloud.ErrNoStock) {

@@ -21,7 +21,7 @@ var failoverT0 = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 // those are reported WithStock by DescribeAvailableResource, and returns
 // the RunInstances calls that failed with OperationDenied.NoStock per
 // successful create, and the successful creates.
-func emulatorFailoverRun(t testing.TB, sched func(*sim.ManualClock) multicloud.Scheduler, n int, soldOut, wrong float64) (float64, int) {
+func emulatorFailoverRun(t testing.TB, sched func(*sim.ManualClock) multicloud.Scheduler, mode multicloud.ChargeMode, n int, soldOut, wrong float64) (float64, int) {
 	t.Helper()
 	clock := sim.NewManualClock(failoverT0)
 	srv := newServer(t, aliyuntest.WithClock(clock.Now), aliyuntest.WithRandSeed(42))
@@ -37,7 +37,7 @@ func emulatorFailoverRun(t testing.TB, sched func(*sim.ManualClock) multicloud.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok, _ := placementtest.Run(t, client, n, emulatorKinds, "ubuntu-22.04", func() { clock.Advance(5 * time.Second) })
+	ok, _ := placementtest.Run(t, client, n, emulatorKinds, "ubuntu-22.04", mode, func() { clock.Advance(5 * time.Second) })
 	failed := 0
 	for _, c := range srv.Cloud().Calls() {
 		if c.Action == "RunInstances" && c.Err != nil && strings.HasPrefix(c.Err.Error(), "OperationDenied.NoStock") {
@@ -65,8 +65,8 @@ func TestCheapestFailedRunInstancesPerCreate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("creates 2 × 150 instances on the emulator")
 	}
-	got, okGot := emulatorFailoverRun(t, emulatorCheapest, 150, 0.3, 0.1)
-	naive, okNaive := emulatorFailoverRun(t, emulatorNaive, 150, 0.3, 0.1)
+	got, okGot := emulatorFailoverRun(t, emulatorCheapest, "", 150, 0.3, 0.1)
+	naive, okNaive := emulatorFailoverRun(t, emulatorNaive, "", 150, 0.3, 0.1)
 	t.Logf("failed RunInstances per successful create: cheapest %.3f (%d created), naive price order %.3f (%d created)", got, okGot, naive, okNaive)
 	if got > 0.15 {
 		t.Errorf("cheapest: got %.3f failed RunInstances per create, want at most 0.15", got)
@@ -80,9 +80,27 @@ func TestCheapestFailedRunInstancesPerCreate(t *testing.T) {
 // creates each, as metrics.
 func BenchmarkFailedRunInstancesPerCreate(b *testing.B) {
 	for b.Loop() {
-		got, _ := emulatorFailoverRun(b, emulatorCheapest, 300, 0.3, 0.1)
-		naive, _ := emulatorFailoverRun(b, emulatorNaive, 300, 0.3, 0.1)
+		got, _ := emulatorFailoverRun(b, emulatorCheapest, "", 300, 0.3, 0.1)
+		naive, _ := emulatorFailoverRun(b, emulatorNaive, "", 300, 0.3, 0.1)
 		b.ReportMetric(got, "failed/create-cheapest")
 		b.ReportMetric(naive, "failed/create-naive")
+	}
+}
+
+// TestCheapestFailedRunInstancesPerSpotCreate is the same run for spot
+// instances: spot prices from the spot history, spot stock, the same
+// sold-out cells.
+func TestCheapestFailedRunInstancesPerSpotCreate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates 2 × 150 instances on the emulator")
+	}
+	got, okGot := emulatorFailoverRun(t, emulatorCheapest, multicloud.Spot, 150, 0.3, 0.1)
+	naive, okNaive := emulatorFailoverRun(t, emulatorNaive, multicloud.Spot, 150, 0.3, 0.1)
+	t.Logf("spot: failed RunInstances per successful create: cheapest %.3f (%d created), naive %.3f (%d created)", got, okGot, naive, okNaive)
+	if got > 0.15 {
+		t.Errorf("cheapest: got %.3f failed RunInstances per spot create, want at most 0.15", got)
+	}
+	if got >= naive {
+		t.Errorf("cheapest %.3f, naive %.3f: want cheapest below the baseline", got, naive)
 	}
 }
