@@ -206,3 +206,33 @@ func TestCheapestSpot(t *testing.T) {
 		t.Errorf("quote %v, want SPOT with the instance at 7 per hour", in.Quote)
 	}
 }
+
+// TestCandidatesPerChargeMode: resolving a region without a zone keeps
+// only the zones whose stock in the request's charge mode has the type.
+func TestCandidatesPerChargeMode(t *testing.T) {
+	srv := chargeModeServer(t)
+	p := newProvider(t, srv)
+	tests := []struct {
+		mode multicloud.ChargeMode
+		want []string
+	}{
+		{multicloud.OnDemand, []string{"cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-k"}},
+		{multicloud.Spot, []string{"cn-hangzhou-h", "cn-hangzhou-j", "cn-hangzhou-k"}},
+		{multicloud.Prepaid, []string{"cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"}},
+	}
+	for _, tt := range tests {
+		req := request("tenant-a", "user-a", multicloud.WithPlacement("cn-hangzhou", ""), multicloud.WithInstanceType(gn7))
+		req.InstanceChargeMode = tt.mode
+		pls, err := p.Candidates(testCtx(t), req, "cn-hangzhou")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, pl := range pls {
+			got = append(got, pl.Zone)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s: zones (-want +got):\n%s", tt.mode, diff)
+		}
+	}
+}
