@@ -58,8 +58,9 @@ type CheapestOptions struct {
 // CheapestScheduler places a request in the cheapest place that has
 // stock: it enumerates providers × allowed regions × zones × instance
 // types fitting the request (through each provider's Offerer), drops what
-// does not fit, is sold out (stock probe or negative cache), blocked by
-// quota or credentials, or above the request's maximum price, and ranks
+// does not fit, lacks the request's image in its region (ImageChecker), is
+// sold out (stock probe or negative cache), blocked by quota or
+// credentials, or above the request's maximum price, and ranks
 // the rest by hourly price in one currency, then ClosedWithStock after
 // WithStock, then least excess vCPU and memory. It returns at most
 // MaxPlacements placements across at most MaxRegions regions, which is how
@@ -69,6 +70,9 @@ type CheapestOptions struct {
 // The Client reports each attempt's outcome through Observe, which feeds
 // the negative cache. A warm decision makes no network call: it reads the
 // providers' cached offerings and the cached health checks.
+//
+// Prices that cost a call per instance type (a spot market) come from the
+// provider's TypePricer, asked for the fitting types only.
 //
 // It is safe for concurrent use. Build it with NewCheapestScheduler.
 type CheapestScheduler struct {

@@ -2,6 +2,7 @@ package aliyun_test
 
 import (
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,5 +235,40 @@ func TestCandidatesPerChargeMode(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s: zones (-want +got):\n%s", tt.mode, diff)
 		}
+	}
+}
+
+// TestSpotPricesShared: 50 concurrent cold spot decisions read each
+// fitting type's spot history once.
+func TestSpotPricesShared(t *testing.T) {
+	srv := chargeModeServer(t)
+	reg, err := multicloud.NewRegistry(newProvider(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := multicloud.NewCheapestScheduler()
+	req := multicloud.NewCreateInstanceRequest(multicloud.WithGPU("A100", 1), multicloud.WithSpot())
+	req.CPU, req.Memory = 12, 90
+	req.Constraints = &multicloud.Constraints{Regions: []string{"cn-hangzhou"}}
+	req.Normalize()
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			pls, err := s.Schedule(testCtx(t), req, reg)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if pls[0].Zone != "cn-hangzhou-j" || pls[0].InstanceType != gn7 {
+				t.Errorf("first placement %s, want cn-hangzhou-j %s", pls[0], gn7)
+			}
+		})
+	}
+	wg.Wait()
+	if got := srv.CallCount("DescribeSpotPriceHistory"); got != 2 {
+		t.Errorf("DescribeSpotPriceHistory calls: got %d, want 2 (one per fitting type)", got)
+	}
+	if got := srv.CallCount("DescribeAvailableResource"); got != 1 {
+		t.Errorf("DescribeAvailableResource calls: got %d, want 1", got)
 	}
 }
