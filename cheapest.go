@@ -255,6 +255,10 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 			reject(whole, RejectNotOffered, "the provider lists no offerings")
 			continue
 		}
+		if cm, ok := prov.(ChargeModer); ok && !slices.Contains(cm.ChargeModes(), mode) {
+			reject(whole, RejectChargeModeUnsupported, "the provider does not sell "+string(mode))
+			continue
+		}
 		if err := s.healthy(ctx, prov); err != nil {
 			reject(whole, RejectUnhealthy, err.Error())
 			continue

@@ -59,6 +59,9 @@ func (p *marketProvider) TypePrices(_ context.Context, region string, _ multiclo
 	}
 	return out, nil
 }
+func (p *marketProvider) ChargeModes() []multicloud.ChargeMode {
+	return []multicloud.ChargeMode{multicloud.Spot}
+}
 func (p *marketProvider) ImageAvailable(_ context.Context, region, _ string) (bool, error) {
 	return !p.noImage[region], nil
 }
@@ -183,4 +186,23 @@ func TestCheapestTypePricer(t *testing.T) {
 			t.Errorf("chosen + rejected: got %d, want the 10 candidates", n)
 		}
 	})
+}
+
+// TestCheapestChargeModeUnsupported: a provider whose ChargeModes lack the
+// request's mode is rejected as a whole, its offerings not read.
+func TestCheapestChargeModeUnsupported(t *testing.T) {
+	p := newMarket()
+	reg, _ := multicloud.NewRegistry(p)
+	req := spotA100()
+	req.InstanceChargeMode = multicloud.OnDemand
+	e, err := newCheapest(fake.NewManualClock(t0), nil).Explain(context.Background(), req, reg)
+	if multicloud.CodeOf(err) != multicloud.CodeNoPlacement {
+		t.Fatalf("got %v, want NO_PLACEMENT", err)
+	}
+	if len(e.Rejected) != 1 || e.Rejected[0].Reason != multicloud.RejectChargeModeUnsupported || e.Rejected[0].Provider != "market" {
+		t.Errorf("rejected %+v, want the market provider as %s", e.Rejected, multicloud.RejectChargeModeUnsupported)
+	}
+	if len(p.asked) != 0 {
+		t.Errorf("priced %v for an unsupported mode", p.asked)
+	}
 }

@@ -133,3 +133,12 @@ type TypePricer interface {
 	TypePrices(ctx context.Context, region string, mode ChargeMode, types []string) (map[string]map[string]Price, error)
 	CachedTypePrices(region string, mode ChargeMode, types []string) (map[string]map[string]Price, bool)
 }
+
+// ChargeModer is an optional Offerer capability: the charge modes the
+// provider sells. CheapestScheduler rejects a provider that does not sell
+// the request's mode as RejectChargeModeUnsupported without reading its
+// offerings; a provider without it is read, and a mode it does not sell
+// gives no offerings.
+type ChargeModer interface {
+	ChargeModes() []ChargeMode
+}

@@ -45,6 +45,13 @@ func chargeType(mode multicloud.ChargeMode) (ct, spot string, ok bool) {
 	return "", "", false
 }
 
+// ChargeModes implements multicloud.ChargeModer: pay-as-you-go
+// (PostPaid), subscription (PrePaid) and spot (PostPaid with a spot
+// strategy).
+func (p *Provider) ChargeModes() []multicloud.ChargeMode {
+	return []multicloud.ChargeMode{multicloud.OnDemand, multicloud.Prepaid, multicloud.Spot}
+}
+
 // CachedOfferings implements multicloud.CachedOfferer: the offerings of
 // region and mode while their stock answer is younger than
 // Options.AvailabilityTTL, without a call.
