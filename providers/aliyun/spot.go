@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -151,29 +152,36 @@ func (p *Provider) CachedTypePrices(region string, mode multicloud.ChargeMode, t
 // TypePrices implements multicloud.TypePricer: for multicloud.Spot, the
 // latest spot price of each type in each zone (see spotPrices): one
 // DescribeSpotPriceHistory per type not cached, at most 4 at once; for
-// other charge modes nil. Errors are the calls', classified.
+// other charge modes nil. A type whose read fails is left out of the map
+// (its offerings keep their unknown price); the error, classified, is
+// returned only when every read failed.
 func (p *Provider) TypePrices(ctx context.Context, region string, mode multicloud.ChargeMode, types []string) (map[string]map[string]multicloud.Price, error) {
 	if mode != multicloud.Spot {
 		return nil, nil
 	}
 	out := make(map[string]map[string]multicloud.Price, len(types))
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
+	var (
+		mu    sync.Mutex
+		first error
+	)
+	var g errgroup.Group
 	g.SetLimit(4)
 	for _, t := range types {
 		g.Go(func() error {
-			m, err := p.spotPrices(gctx, region, t)
-			if err != nil {
-				return err
-			}
+			m, err := p.spotPrices(ctx, region, t)
 			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				first = cmp.Or(first, err)
+				return nil
+			}
 			out[t] = m
-			mu.Unlock()
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	_ = g.Wait()
+	if len(out) == 0 && first != nil {
+		return nil, first
 	}
 	return out, nil
 }

@@ -272,3 +272,20 @@ func TestSpotPricesShared(t *testing.T) {
 		t.Errorf("DescribeAvailableResource calls: got %d, want 1", got)
 	}
 }
+
+// TestTypePricesPartial: a type whose spot history cannot be read is left
+// out, the others priced; only when every read fails is there an error.
+func TestTypePricesPartial(t *testing.T) {
+	srv := chargeModeServer(t)
+	p := newProvider(t, srv)
+	got, err := p.TypePrices(testCtx(t), "cn-hangzhou", multicloud.Spot, []string{gn7, "ecs.no-such-type"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["ecs.no-such-type"]; ok || len(got[gn7]) != 4 {
+		t.Errorf("prices %v: want %s in 4 zones and no entry for the unknown type", got, gn7)
+	}
+	if _, err := p.TypePrices(testCtx(t), "cn-hangzhou", multicloud.Spot, []string{"ecs.no-such-type"}); !errors.Is(err, multicloud.ErrInvalidArgument) {
+		t.Errorf("every read failing: got %v, want ErrInvalidArgument", err)
+	}
+}
