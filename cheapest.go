@@ -360,6 +360,12 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 			zonePrices, repriced := src.prices[grp.Type.ID]
 			for i := range grp.Offers {
 				o := &grp.Offers[i]
+				if o.ChargeMode != "" && o.ChargeMode != mode {
+					// Offered in another mode than asked: a create would
+					// not be billed as the request says.
+					reject(Candidate{Offering: *o}, RejectChargeModeUnsupported, "offered as "+string(o.ChargeMode))
+					continue
+				}
 				if repriced {
 					oc := *o // the provider's offerings stay untouched
 					oc.Price = zonePrices[o.Zone]

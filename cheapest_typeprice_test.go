@@ -21,6 +21,7 @@ type marketProvider struct {
 	prices   map[string]map[string]multicloud.Price
 	priceErr error
 	noImage  map[string]bool
+	label    multicloud.ChargeMode // when set, the charge mode every offering is labelled with
 
 	mu    sync.Mutex
 	asked map[string][]string // region -> types asked
@@ -34,6 +35,9 @@ func (p *marketProvider) Offerings(_ context.Context, region string, mode multic
 		g2 := multicloud.OfferingGroup{Type: g.Type}
 		for _, o := range g.Offers {
 			o.Provider, o.Region, o.ChargeMode, o.Type = "market", region, mode, g.Type
+			if p.label != "" {
+				o.ChargeMode = p.label
+			}
 			g2.Offers = append(g2.Offers, o)
 		}
 		out = append(out, g2)
@@ -204,5 +208,27 @@ func TestCheapestChargeModeUnsupported(t *testing.T) {
 	}
 	if len(p.asked) != 0 {
 		t.Errorf("priced %v for an unsupported mode", p.asked)
+	}
+}
+
+// TestCheapestOfferedInAnotherMode: offerings labelled with another charge
+// mode than the request's (a provider that sells only on-demand answering
+// a spot request) are rejected as charge_mode_unsupported, never placed.
+func TestCheapestOfferedInAnotherMode(t *testing.T) {
+	p := newMarket()
+	p.label = multicloud.OnDemand
+	reg, _ := multicloud.NewRegistry(p)
+	e, err := newCheapest(fake.NewManualClock(t0), nil).Explain(context.Background(), spotA100(), reg)
+	if multicloud.CodeOf(err) != multicloud.CodeNoPlacement {
+		t.Fatalf("got %v (%d chosen), want NO_PLACEMENT", err, len(e.Chosen))
+	}
+	n := 0
+	for _, c := range e.Rejected {
+		if c.Reason == multicloud.RejectChargeModeUnsupported {
+			n++
+		}
+	}
+	if n != 8 { // the A100 offerings of both regions; the CPU type does not fit
+		t.Errorf("charge_mode_unsupported rejections: got %d, want 8", n)
 	}
 }
