@@ -58,8 +58,9 @@ type CheapestOptions struct {
 // CheapestScheduler places a request in the cheapest place that has
 // stock: it enumerates providers × allowed regions × zones × instance
 // types fitting the request (through each provider's Offerer), drops what
-// does not fit, is sold out (stock probe or negative cache), blocked by
-// quota or credentials, or above the request's maximum price, and ranks
+// does not fit, lacks the request's image in its region (ImageChecker), is
+// sold out (stock probe or negative cache), blocked by quota or
+// credentials, or above the request's maximum price, and ranks
 // the rest by hourly price in one currency, then ClosedWithStock after
 // WithStock, then least excess vCPU and memory. It returns at most
 // MaxPlacements placements across at most MaxRegions regions, which is how
@@ -69,6 +70,9 @@ type CheapestOptions struct {
 // The Client reports each attempt's outcome through Observe, which feeds
 // the negative cache. A warm decision makes no network call: it reads the
 // providers' cached offerings and the cached health checks.
+//
+// Prices that cost a call per instance type (a spot market) come from the
+// provider's TypePricer, asked for the fitting types only.
 //
 // It is safe for concurrent use. Build it with NewCheapestScheduler.
 type CheapestScheduler struct {
@@ -194,6 +198,10 @@ type source struct {
 	allowed bool
 	offers  []OfferingGroup
 	err     error
+	noImage bool // the provider's ImageChecker says the region lacks the request's image
+	// prices are the provider's TypePricer prices of the fitting types, by
+	// type and zone; nil keeps the offerings' prices.
+	prices map[string]map[string]Price
 }
 
 func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceRequest, reg *Registry, full bool) (*Explanation, error) {
@@ -247,6 +255,10 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 			reject(whole, RejectNotOffered, "the provider lists no offerings")
 			continue
 		}
+		if cm, ok := prov.(ChargeModer); ok && !slices.Contains(cm.ChargeModes(), mode) {
+			reject(whole, RejectChargeModeUnsupported, "the provider does not sell "+string(mode))
+			continue
+		}
 		if err := s.healthy(ctx, prov); err != nil {
 			reject(whole, RejectUnhealthy, err.Error())
 			continue
@@ -268,6 +280,7 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Concurrency)
 	for _, src := range sources {
+		s.checkImage(gctx, g, src, req.ImageKey)
 		if co, ok := src.prov.(CachedOfferer); ok {
 			if src.offers, ok = co.CachedOfferings(src.region, mode); ok {
 				continue // warm: no goroutine, no call
@@ -277,6 +290,17 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 			src.offers, src.err = src.prov.(Offerer).Offerings(gctx, src.region, mode)
 			return nil
 		})
+	}
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Op: op, Code: CodeCanceled, Err: err}
+	}
+	// Prices that cost a call per type (spot markets): only for the types
+	// that fit, inline when cached.
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.Concurrency)
+	for _, src := range sources {
+		s.priceTypes(gctx, g, src, mode, &e.Require)
 	}
 	_ = g.Wait()
 	if err := ctx.Err(); err != nil {
@@ -315,14 +339,17 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 		}
 		for gi := range src.offers {
 			grp := &src.offers[gi]
-			misfit := e.Require.misfit(&grp.Type)
-			if !src.allowed {
+			misfit, detail := e.Require.misfit(&grp.Type), ""
+			switch {
+			case !src.allowed:
 				misfit = RejectRegionNotAllowed
+			case misfit == "" && src.noImage:
+				misfit, detail = RejectImageUnavailable, "no image of "+req.ImageKey+" in "+src.region
 			}
 			if misfit != "" {
 				if full {
 					for i := range grp.Offers {
-						reject(Candidate{Offering: grp.Offers[i]}, misfit, "")
+						reject(Candidate{Offering: grp.Offers[i]}, misfit, detail)
 					}
 				} else {
 					e.uncountedN(misfit, len(grp.Offers))
@@ -330,8 +357,20 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 				continue
 			}
 			excess := e.Require.excess(&grp.Type)
+			zonePrices, repriced := src.prices[grp.Type.ID]
 			for i := range grp.Offers {
 				o := &grp.Offers[i]
+				if o.ChargeMode != "" && o.ChargeMode != mode {
+					// Offered in another mode than asked: a create would
+					// not be billed as the request says.
+					reject(Candidate{Offering: *o}, RejectChargeModeUnsupported, "offered as "+string(o.ChargeMode))
+					continue
+				}
+				if repriced {
+					oc := *o // the provider's offerings stay untouched
+					oc.Price = zonePrices[o.Zone]
+					o = &oc
+				}
 				if b, ok := s.opts.Cache.Blocked(o.Key(), grp.Type.Family); ok {
 					inStock := o.Stock == WithStock || o.Stock == ClosedWithStock
 					if b.Reason == RejectNoStockCached && inStock && !o.StockAsOf.IsZero() && o.StockAsOf.After(b.Since) {
@@ -448,6 +487,64 @@ func (s *CheapestScheduler) decide(ctx context.Context, req *CreateInstanceReque
 			Message: "every fitting placement is sold out (" + counts + ")", Err: &RetryAfterError{At: earliest}}
 	}
 	return e, &Error{Op: op, Code: CodeNoPlacement, Region: req.Region, Message: "no placement fits the request (" + counts + ")"}
+}
+
+// checkImage sets src.noImage from the provider's ImageChecker: inline
+// from its cache, else in a goroutine of g. An allowed source only, and
+// only when the request names an image key; an error leaves noImage false.
+func (s *CheapestScheduler) checkImage(ctx context.Context, g *errgroup.Group, src *source, key string) {
+	if key == "" || !src.allowed {
+		return
+	}
+	ic, ok := src.prov.(ImageChecker)
+	if !ok {
+		return
+	}
+	if cc, ok := src.prov.(CachedImageChecker); ok {
+		if avail, known := cc.CachedImageAvailable(src.region, key); known {
+			src.noImage = !avail
+			return
+		}
+	}
+	g.Go(func() error {
+		if avail, err := ic.ImageAvailable(ctx, src.region, key); err == nil {
+			src.noImage = !avail
+		}
+		return nil
+	})
+}
+
+// priceTypes sets src.prices from the provider's TypePricer for the types
+// of src that fit req and have stock somewhere: inline when cached, else in
+// a goroutine of g. An error keeps the offerings' prices.
+func (s *CheapestScheduler) priceTypes(ctx context.Context, g *errgroup.Group, src *source, mode ChargeMode, req *Requirements) {
+	tp, ok := src.prov.(TypePricer)
+	if !ok || src.err != nil || !src.allowed || src.noImage {
+		return
+	}
+	var types []string
+	for gi := range src.offers {
+		grp := &src.offers[gi]
+		if req.misfit(&grp.Type) != "" {
+			continue
+		}
+		if slices.ContainsFunc(grp.Offers, func(o Offering) bool { return o.Stock != WithoutStock && o.Stock != ClosedWithoutStock }) {
+			types = append(types, grp.Type.ID)
+		}
+	}
+	if len(types) == 0 {
+		return
+	}
+	if p, ok := tp.CachedTypePrices(src.region, mode, types); ok {
+		src.prices = p
+		return
+	}
+	g.Go(func() error {
+		if p, err := tp.TypePrices(ctx, src.region, mode, types); err == nil {
+			src.prices = p
+		}
+		return nil
+	})
 }
 
 // summary counts the rejections by reason: "no_stock 3, quota 1".

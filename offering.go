@@ -101,3 +101,48 @@ type PlacementObserver interface {
 type CachedOfferer interface {
 	CachedOfferings(region string, mode ChargeMode) ([]OfferingGroup, bool)
 }
+
+// ImageChecker is an optional Provider capability: whether the image an
+// image key names exists in a region (public images are published per
+// region, and a dated build may be missing or retired in one).
+// CheapestScheduler rejects the candidates of a region that lacks the
+// request's image with RejectImageUnavailable; an error leaves them in, and
+// the create says. Implementations read images per region, cache them with
+// a TTL and share one read among concurrent callers; they must be safe for
+// concurrent use.
+type ImageChecker interface {
+	ImageAvailable(ctx context.Context, region, key string) (bool, error)
+}
+
+// CachedImageChecker is an optional ImageChecker capability: the answer of
+// ImageAvailable when the provider holds the region's images fresh in
+// memory, without any call (known false when it does not). A decision reads
+// these inline and calls ImageAvailable, concurrently, only for the rest.
+type CachedImageChecker interface {
+	CachedImageAvailable(region, key string) (available, known bool)
+}
+
+// TypePricer is an optional Offerer capability for prices that cost a call
+// per instance type, such as a spot market's: the offerings of such a
+// charge mode may carry unknown prices, and CheapestScheduler asks for the
+// prices of just the types that fit a request and have stock somewhere.
+// For each type in the returned map, its zones' prices replace the
+// offerings' (a zone missing from it has an unknown price); other types
+// keep their offerings' prices, and so does every type when the map is
+// nil. CachedTypePrices answers without any call, false when some type's
+// prices are not held fresh; TypePrices reads what is missing (with TTLs,
+// one call for concurrent callers). An error keeps the offerings' prices.
+// Implementations must be safe for concurrent use.
+type TypePricer interface {
+	TypePrices(ctx context.Context, region string, mode ChargeMode, types []string) (map[string]map[string]Price, error)
+	CachedTypePrices(region string, mode ChargeMode, types []string) (map[string]map[string]Price, bool)
+}
+
+// ChargeModer is an optional Offerer capability: the charge modes the
+// provider sells. CheapestScheduler rejects a provider that does not sell
+// the request's mode as RejectChargeModeUnsupported without reading its
+// offerings; a provider without it is read, and a mode it does not sell
+// gives no offerings.
+type ChargeModer interface {
+	ChargeModes() []ChargeMode
+}

@@ -15,7 +15,7 @@ import (
 	"github.com/multicloud-ecs/multicloud/pricing"
 )
 
-// ChargeMode is how an instance is billed: OnDemand or Prepaid.
+// ChargeMode is how an instance is billed: OnDemand, Prepaid or Spot.
 type ChargeMode = pricing.ChargeMode
 
 // BandwidthMode is how a public address's bandwidth is billed: Traffic or
@@ -26,6 +26,7 @@ type BandwidthMode = pricing.BandwidthMode
 const (
 	OnDemand = pricing.OnDemand // ON_DEMAND: pay by the hour
 	Prepaid  = pricing.Prepaid  // PREPAID: pay Duration months up front
+	Spot     = pricing.Spot     // SPOT: pay the market price by the hour; the cloud may reclaim the instance
 	Traffic  = pricing.Traffic  // TRAFFIC: pay per GB sent
 	Fixed    = pricing.Fixed    // FIXED: pay for the bandwidth reserved
 )
@@ -244,6 +245,13 @@ func WithKeyPair(name string) RequestOption {
 // WithPrepaid bills the instances PREPAID for months months.
 func WithPrepaid(months int) RequestOption {
 	return func(r *CreateInstanceRequest) { r.InstanceChargeMode, r.Duration = Prepaid, months }
+}
+
+// WithSpot bills the instances as SPOT (preemptible) instances at the
+// market price. A provider that does not sell spot instances offers no
+// placement for them.
+func WithSpot() RequestOption {
+	return func(r *CreateInstanceRequest) { r.InstanceChargeMode, r.Duration = Spot, 0 }
 }
 
 // WithQuantity asks for n identical instances in one call.
@@ -546,7 +554,7 @@ func (v *validator) publicIP(r *CreateInstanceRequest) {
 // cloud's.
 func (v *validator) charge(mode ChargeMode, months int) {
 	switch mode {
-	case OnDemand:
+	case OnDemand, Spot:
 		if months != 0 {
 			v.add("duration", "only for PREPAID")
 		}
@@ -555,7 +563,7 @@ func (v *validator) charge(mode ChargeMode, months int) {
 			v.add("duration", fmt.Sprintf("PREPAID needs a duration of at least 1 month, got %d", months))
 		}
 	default:
-		v.add("instanceChargeMode", fmt.Sprintf("must be ON_DEMAND or PREPAID, got %q", mode))
+		v.add("instanceChargeMode", fmt.Sprintf("must be ON_DEMAND, PREPAID or SPOT, got %q", mode))
 	}
 }
 

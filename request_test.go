@@ -96,6 +96,8 @@ func TestValidate(t *testing.T) {
 		{"bad charge mode", func(r *multicloud.CreateInstanceRequest) { r.InstanceChargeMode = "FREE" }, []string{"instanceChargeMode"}},
 		{"on demand with duration", func(r *multicloud.CreateInstanceRequest) { r.Duration = 3 }, []string{"duration"}},
 		{"prepaid without duration", func(r *multicloud.CreateInstanceRequest) { r.InstanceChargeMode = multicloud.Prepaid }, []string{"duration"}},
+		{"spot ok", func(r *multicloud.CreateInstanceRequest) { multicloud.WithSpot()(r) }, nil},
+		{"spot with duration", func(r *multicloud.CreateInstanceRequest) { r.InstanceChargeMode, r.Duration = multicloud.Spot, 1 }, []string{"duration"}},
 		{"prepaid 10 months ok", func(r *multicloud.CreateInstanceRequest) { r.InstanceChargeMode, r.Duration = multicloud.Prepaid, 10 }, nil},
 		{"prepaid 12 months ok", func(r *multicloud.CreateInstanceRequest) { r.InstanceChargeMode, r.Duration = multicloud.Prepaid, 12 }, nil},
 		{"quantity zero", func(r *multicloud.CreateInstanceRequest) { r.Quantity = 0 }, []string{"quantity"}},

@@ -15,6 +15,9 @@ type ChargeMode string
 const (
 	OnDemand ChargeMode = "ON_DEMAND" // pay as you go, by the hour
 	Prepaid  ChargeMode = "PREPAID"   // subscription, paid for a number of months up front
+	// Spot is a spot (preemptible) instance: billed by the hour at the
+	// market price, which moves, and reclaimable by the cloud.
+	Spot ChargeMode = "SPOT"
 )
 
 // BandwidthMode is how public bandwidth is billed.
@@ -34,7 +37,7 @@ type Request struct {
 	Zone              string        // zone ID; may be empty where the price does not depend on it
 	InstanceType      string        // provider instance type, resolved
 	ImageID           string        // image ID; some providers price licensed images differently
-	ChargeMode        ChargeMode    // ON_DEMAND or PREPAID
+	ChargeMode        ChargeMode    // ON_DEMAND, PREPAID or SPOT
 	DurationMonths    int           // PREPAID only: the number of months paid up front
 	SystemDiskType    string        // disk category, e.g. "cloud_essd"
 	SystemDiskSizeGiB int           // system disk size in GiB

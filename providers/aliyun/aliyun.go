@@ -44,6 +44,8 @@ const (
 	DefaultQuoteTTL        = 10 * time.Minute
 	DefaultAvailabilityTTL = 3 * time.Minute
 	DefaultRegionsTTL      = time.Hour
+	DefaultSpotPriceTTL    = 5 * time.Minute
+	DefaultImagesTTL       = time.Hour
 	DefaultRoleSession     = "multicloud"
 	DefaultSettleTimeout   = 2 * time.Minute
 	// DefaultTrafficPricePerGB is the default of Options.TrafficPricePerGB.
@@ -119,6 +121,12 @@ type Options struct {
 	// AvailabilityTTL is how long the zones that sell each instance type
 	// (DescribeAvailableResource) are cached per region; default 3 minutes.
 	AvailabilityTTL time.Duration
+	// SpotPriceTTL is how long the spot prices of an instance type
+	// (DescribeSpotPriceHistory) are cached per region; default 5 minutes.
+	SpotPriceTTL time.Duration
+	// ImagesTTL is how long the images of a region (DescribeImages) are
+	// cached for the image check of Offerings; default an hour.
+	ImagesTTL time.Duration
 	// SettleTimeout bounds the settling of a call that creates or
 	// releases something billable (RunInstances, AllocateEipAddress,
 	// CreateVpc, CreateVSwitch, CreateSecurityGroup, DeleteInstance) and of
@@ -158,6 +166,8 @@ type Provider struct {
 	addrTok  map[string]string // allocation ID -> the allocation token it was allocated with
 
 	stock stockCache // DescribeAvailableResource per region and charge mode, for Offerings
+	spot  spotCache  // DescribeSpotPriceHistory per region and instance type
+	imgs  imageCache // DescribeImages per region, for ImageAvailable
 }
 
 // endpointsOnce initializes the SDK's global endpoint maps once: the SDK
@@ -187,6 +197,8 @@ func New(opts ...func(*Options)) (*Provider, error) {
 	setDefault(&o.CreateTimeout, DefaultCreateTimeout)
 	setDefault(&o.QuoteTTL, DefaultQuoteTTL)
 	setDefault(&o.AvailabilityTTL, DefaultAvailabilityTTL)
+	setDefault(&o.SpotPriceTTL, DefaultSpotPriceTTL)
+	setDefault(&o.ImagesTTL, DefaultImagesTTL)
 	setDefault(&o.TrafficPricePerGB, DefaultTrafficPricePerGB)
 	setDefault(&o.SettleTimeout, DefaultSettleTimeout)
 	if o.Logger == nil {

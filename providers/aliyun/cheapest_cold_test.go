@@ -100,3 +100,33 @@ func BenchmarkCheapestCold(b *testing.B) {
 	b.ReportMetric(float64(durs[(len(durs)*95)/100].Milliseconds()), "p95-ms")
 	b.ReportMetric(float64(calls)/float64(len(durs)), "aliyun-calls/decision")
 }
+
+// BenchmarkCheapestColdSpot is BenchmarkCheapestCold for a spot request:
+// the Aliyun regions add one DescribeSpotPriceHistory per type in stock
+// (the fake sells no spot instances).
+func BenchmarkCheapestColdSpot(b *testing.B) {
+	ctx := context.Background()
+	var durs []time.Duration
+	calls := map[string]int{}
+	for b.Loop() {
+		b.StopTimer()
+		srv, reg := coldClouds(b, 150*time.Millisecond)
+		s := multicloud.NewCheapestScheduler()
+		req := anyRegionA100()
+		req.InstanceChargeMode = multicloud.Spot
+		b.StartTimer()
+		start := time.Now()
+		if _, err := s.Schedule(ctx, req, reg); err != nil {
+			b.Fatal(err)
+		}
+		durs = append(durs, time.Since(start))
+		for a, n := range srv.Cloud().CallCounts() {
+			calls[a] += n
+		}
+	}
+	slices.Sort(durs)
+	b.ReportMetric(float64(durs[len(durs)/2].Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(durs[(len(durs)*95)/100].Milliseconds()), "p95-ms")
+	b.ReportMetric(float64(calls["DescribeSpotPriceHistory"])/float64(len(durs)), "spot-history-calls/decision")
+	b.ReportMetric(float64(calls["DescribeAvailableResource"])/float64(len(durs)), "stock-calls/decision")
+}

@@ -235,6 +235,8 @@ func (p *Provider) runRequest(spec *multicloud.CreateSpec, net network.Network) 
 		req.Period = requests.NewInteger(max(r.Duration, 1))
 		req.PeriodUnit = "Month"
 		req.AutoPay = requests.NewBoolean(true)
+	case multicloud.Spot:
+		req.InstanceChargeType, req.SpotStrategy = "PostPaid", spotStrategy
 	default:
 		req.InstanceChargeType = "PostPaid"
 	}
@@ -307,7 +309,7 @@ func (p *Provider) candidates(ctx context.Context, req *multicloud.CreateInstanc
 	if zone != "" && typ != "" {
 		return []multicloud.Placement{{Provider: ProviderCode, Region: region, Zone: zone, InstanceType: types[0].ID}}, nil
 	}
-	avail, err := p.availability(ctx, region)
+	avail, err := p.availability(ctx, region, req.InstanceChargeMode)
 	if err != nil {
 		return nil, err
 	}
@@ -352,10 +354,15 @@ type zoneCache struct {
 	expires time.Time
 }
 
-// availability returns region's zone cache, refreshed when expired.
-func (p *Provider) availability(ctx context.Context, region string) (zoneCache, error) {
+// availability returns region's zone cache for the stock of mode,
+// refreshed when expired.
+func (p *Provider) availability(ctx context.Context, region string, mode multicloud.ChargeMode) (zoneCache, error) {
+	// Stock is per charge mode: a zone sold out for PostPaid may still
+	// sell PrePaid or spot instances.
+	ct, spot, _ := chargeType(mode)
+	key := region + "|" + ct + "|" + spot
 	p.mu.Lock()
-	c, ok := p.zones[region]
+	c, ok := p.zones[key]
 	p.mu.Unlock()
 	if ok && time.Now().Before(c.expires) {
 		return c, nil
@@ -371,6 +378,7 @@ func (p *Provider) availability(ctx context.Context, region string) (zoneCache, 
 	}
 	areq := ecs.CreateDescribeAvailableResourceRequest()
 	areq.DestinationResource = "InstanceType"
+	areq.InstanceChargeType, areq.SpotStrategy = ct, spot
 	aresp := ecs.CreateDescribeAvailableResourceResponse()
 	switch err := p.do(ctx, region, productECS, areq, aresp); {
 	case err == nil:
@@ -394,7 +402,7 @@ func (p *Provider) availability(ctx context.Context, region string) (zoneCache, 
 		return zoneCache{}, err
 	}
 	p.mu.Lock()
-	p.zones[region] = c
+	p.zones[key] = c
 	p.mu.Unlock()
 	return c, nil
 }

@@ -140,8 +140,11 @@ func toInstance(in *ecs.Instance) *multicloud.Instance {
 	if g := in.SecurityGroupIds.SecurityGroupId; len(g) > 0 {
 		out.Network.SecurityGroupID = g[0]
 	}
-	if in.InstanceChargeType == "PrePaid" {
+	switch {
+	case in.InstanceChargeType == "PrePaid":
 		out.ChargeMode = multicloud.Prepaid
+	case in.SpotStrategy == "SpotAsPriceGo" || in.SpotStrategy == "SpotWithPriceLimit":
+		out.ChargeMode = multicloud.Spot
 	}
 	if len(in.Tags.Tag) > 0 {
 		out.Tags = make(map[string]string, len(in.Tags.Tag))

@@ -31,28 +31,38 @@ type stockEntry struct {
 	expires time.Time
 }
 
-// chargeType is Aliyun's InstanceChargeType of a charge mode.
-func chargeType(mode multicloud.ChargeMode) (string, bool) {
+// chargeType is Aliyun's InstanceChargeType and SpotStrategy of a charge
+// mode: a spot instance is a PostPaid one with a spot strategy.
+func chargeType(mode multicloud.ChargeMode) (ct, spot string, ok bool) {
 	switch mode {
 	case multicloud.OnDemand, "":
-		return "PostPaid", true
+		return "PostPaid", "", true
 	case multicloud.Prepaid:
-		return "PrePaid", true
+		return "PrePaid", "", true
+	case multicloud.Spot:
+		return "PostPaid", spotStrategy, true
 	}
-	return "", false
+	return "", "", false
+}
+
+// ChargeModes implements multicloud.ChargeModer: pay-as-you-go
+// (PostPaid), subscription (PrePaid) and spot (PostPaid with a spot
+// strategy).
+func (p *Provider) ChargeModes() []multicloud.ChargeMode {
+	return []multicloud.ChargeMode{multicloud.OnDemand, multicloud.Prepaid, multicloud.Spot}
 }
 
 // CachedOfferings implements multicloud.CachedOfferer: the offerings of
 // region and mode while their stock answer is younger than
 // Options.AvailabilityTTL, without a call.
 func (p *Provider) CachedOfferings(region string, mode multicloud.ChargeMode) ([]multicloud.OfferingGroup, bool) {
-	ct, ok := chargeType(mode)
+	ct, spot, ok := chargeType(mode)
 	if !ok {
 		return nil, true
 	}
 	p.stock.mu.Lock()
 	defer p.stock.mu.Unlock()
-	e, ok := p.stock.entries[region+"|"+ct]
+	e, ok := p.stock.entries[region+"|"+ct+"|"+spot]
 	if !ok || !time.Now().Before(e.expires) {
 		return nil, false
 	}
@@ -69,16 +79,21 @@ func (p *Provider) CachedOfferings(region string, mode multicloud.ChargeMode) ([
 // price a user pays comes from DescribePrice in Quote). Types the
 // response lists but the catalog does not know are left out, since their
 // specs are unknown. A charge mode Aliyun does not sell gives no
-// offerings. Errors are the call's, classified.
+// offerings. Errors are the calls', classified.
+//
+// For multicloud.Spot the stock is DescribeAvailableResource's for
+// PostPaid with SpotStrategy SpotAsPriceGo, and the prices are unknown:
+// spot prices cost a call per instance type, which TypePrices makes for
+// the types a decision keeps.
 func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud.ChargeMode) ([]multicloud.OfferingGroup, error) {
 	if g, ok := p.CachedOfferings(region, mode); ok {
 		return g, nil
 	}
-	ct, _ := chargeType(mode)
+	ct, spot, _ := chargeType(mode)
 	if mode == "" {
 		mode = multicloud.OnDemand
 	}
-	key := region + "|" + ct
+	key := region + "|" + ct + "|" + spot
 	ch := p.stock.flight.DoChan(key, func() (any, error) {
 		// A flight that ended between this caller's cache miss and its
 		// DoChan has stored the answer: use it rather than ask again.
@@ -92,6 +107,7 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 		req := ecs.CreateDescribeAvailableResourceRequest()
 		req.DestinationResource = "InstanceType"
 		req.InstanceChargeType = ct
+		req.SpotStrategy = spot
 		resp := ecs.CreateDescribeAvailableResourceResponse()
 		if err := p.do(cctx, region, productECS, req, resp); err != nil {
 			return nil, err
@@ -114,7 +130,7 @@ func (p *Provider) Offerings(ctx context.Context, region string, mode multicloud
 						order = append(order, t.ID)
 					}
 					price := multicloud.Price{}
-					if t.HourlyPrice > 0 {
+					if t.HourlyPrice > 0 && mode != multicloud.Spot {
 						price = multicloud.Price{Amount: t.HourlyPrice, Currency: "CNY", Unit: "hour", Source: "embedded catalog", AsOf: CatalogPricesAsOf}
 					}
 					g.Offers = append(g.Offers, multicloud.Offering{

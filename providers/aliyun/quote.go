@@ -1,6 +1,7 @@
 package aliyun
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strings"
@@ -72,6 +73,26 @@ func (p *Provider) Quote(ctx context.Context, r pricing.Request) (*pricing.Quote
 	} else {
 		req.PriceUnit = "Hour"
 	}
+	// A spot quote prices the instance at the market: the latest spot
+	// price of the zone (the lowest of the region's zones when no zone is
+	// given) from DescribeSpotPriceHistory; disks and bandwidth keep
+	// DescribePrice's pay-as-you-go figures.
+	var spot multicloud.Price
+	if r.ChargeMode == pricing.Spot {
+		req.SpotStrategy = spotStrategy
+		prices, err := p.spotPrices(ctx, r.Region, r.InstanceType)
+		if err != nil {
+			return nil, err
+		}
+		for z, pr := range prices {
+			if (r.Zone == "" || z == r.Zone) && (!spot.Known() || pr.Amount < spot.Amount) {
+				spot = pr
+			}
+		}
+		if !spot.Known() {
+			return nil, errorf(op, r.Region, multicloud.CodeNotFound, "", "no spot price of %s in %s", r.InstanceType, cmp.Or(r.Zone, r.Region))
+		}
+	}
 	resp := ecs.CreateDescribePriceResponse()
 	if err := p.do(ctx, r.Region, productECS, req, resp); err != nil {
 		return nil, err
@@ -86,6 +107,12 @@ func (p *Provider) Quote(ctx context.Context, r pricing.Request) (*pricing.Quote
 		q.ChargeMode = pricing.OnDemand
 	}
 	period := priceBreakdown(resp.PriceInfo.Price.TradePrice, priceParts(resp.GetHttpContentBytes()), bwScale).Scale(scale)
+	if spot.Known() {
+		inst := spot.Amount * float64(qty)
+		period.Total += inst - period.Instance
+		period.Instance = inst
+		q.Currency = spot.Currency
+	}
 	if q.ChargeMode == pricing.Prepaid {
 		q.DurationMonths = months
 		q.Monthly = period.Scale(1 / float64(months))

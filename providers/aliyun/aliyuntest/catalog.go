@@ -565,7 +565,8 @@ func (s *Server) describeImages(c *call) (response, error) {
 	osType, arch := c.p.str("OSType"), c.p.str("Architecture")
 	var match []imageJSON
 	for _, im := range images {
-		if owner != "" && owner != "system" ||
+		if !s.imageIn(c.region.id, im.id) ||
+			owner != "" && owner != "system" ||
 			len(ids) > 0 && !contains(ids, im.id) ||
 			name != "" && !wildcard(name, im.id) ||
 			family != "" && family != im.family ||

@@ -219,6 +219,7 @@ func TestDocumentedFields(t *testing.T) {
 		{call: ecsCall("DescribeImages")},
 		{call: ecsCall("DescribeAvailableResource", "DestinationResource", "InstanceType")},
 		{call: ecsCall("DescribePrice", "InstanceType", "ecs.g7.large")},
+		{call: ecsCall("DescribeSpotPriceHistory", "NetworkType", "vpc", "InstanceType", "ecs.g7.large")},
 		{call: ecsCall("DescribeInstances")},
 		{call: ecsCall("DescribeInstanceStatus")},
 		{call: ecsCall("DescribeInstanceAttribute", "InstanceId", inst)},

@@ -1,6 +1,7 @@
 package aliyuntest
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 // disks, security group IDs) are never mutated in place.
 type instance struct {
 	id                 string
+	spotStrategy       string // "" for NoSpot
 	rg                 *region
 	zone               string
 	name               string // "" means the ID
@@ -276,7 +278,7 @@ func (s *Server) instanceJSON(in *instance, now time.Time) instanceJSON {
 		ImageId: in.img.id, InstanceChargeType: "PostPaid", InternetChargeType: "PayByTraffic",
 		InternetMaxBandwidthOut: int(in.bwOut), InternetMaxBandwidthIn: int(in.bwIn), InstanceNetworkType: "vpc",
 		CreationTime: formatTime(time.Unix(in.created, 0)), StartTime: formatTime(time.Unix(in.started, 0)),
-		ExpiredTime: neverExpires, KeyPairName: in.keyPair, SpotStrategy: "NoSpot",
+		ExpiredTime: neverExpires, KeyPairName: in.keyPair, SpotStrategy: cmp.Or(in.spotStrategy, "NoSpot"),
 		DeletionProtection: in.deletionProtection, IoOptimized: true, DeviceAvailable: true,
 		ResourceGroupId: defaultResourceGroupID, SerialNumber: in.serialNumber(),
 	}

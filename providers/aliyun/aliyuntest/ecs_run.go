@@ -28,6 +28,7 @@ type runSpec struct {
 	amount, minAmount                          int
 	prepaid, payByBW, deletionProtection       bool
 	stockMode                                  string // the stock matrix's charge mode
+	spotStrategy                               string // SpotWithPriceLimit or SpotAsPriceGo for a spot instance, else ""
 	period                                     int
 	periodUnit                                 string
 	autoRenew                                  bool
@@ -105,6 +106,9 @@ func parseRun(p params) (*runSpec, error) {
 	}
 	if sp.stockMode, err = chargeModeOf(p); err != nil {
 		return nil, err
+	}
+	if sp.stockMode == ChargeSpot {
+		sp.spotStrategy = p.str("SpotStrategy")
 	}
 	if err := sp.parseDisks(p); err != nil {
 		return nil, err
@@ -242,6 +246,9 @@ func (s *Server) runInstances(c *call) (response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sp.img != nil && !s.imageIn(c.region.id, sp.img.id) {
+		return nil, errCode(404, "InvalidImageId.NotFound", "The specified ImageId does not exist.")
+	}
 	dry, err := c.p.boolv("DryRun")
 	if err != nil {
 		return nil, err
@@ -338,7 +345,7 @@ func (s *Server) runInstances(c *call) (response, error) {
 func (sp *runSpec) attrs(now time.Time) *ecsAttrs {
 	a := &ecsAttrs{hostName: sp.hostName, description: sp.description, keyPair: sp.keyPair, userData: sp.userData,
 		ramRole: sp.ramRole, payByBW: sp.payByBW, bwOut: int32(sp.bwOut), bwIn: int32(sp.bwIn),
-		autoRenew: sp.autoRenew, autoRenewPeriod: sp.autoRenewPeriod, renewUnit: sp.periodUnit}
+		autoRenew: sp.autoRenew, autoRenewPeriod: sp.autoRenewPeriod, renewUnit: sp.periodUnit, spotStrategy: sp.spotStrategy}
 	for _, d := range sp.disks {
 		a.pls = append(a.pls, d.pl)
 	}

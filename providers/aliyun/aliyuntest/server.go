@@ -11,7 +11,9 @@
 // the call log and change events are the sim.Cloud's (Server.Cloud), and
 // the emulator keeps only the wire: parameters, signatures, JSON shapes,
 // error codes and statuses, paging styles and documented quirks. A server
-// built WithCloud serves a cloud that other faces serve too.
+// built WithCloud serves a cloud that other faces serve too. Two facts of
+// ECS alone are the emulator's too: its spot market (DescribeSpotPriceHistory,
+// SetSpotPrice) and images withdrawn from single regions (WithdrawImage).
 package aliyuntest
 
 import (
@@ -60,6 +62,9 @@ type Server struct {
 
 	ctl    *controls
 	quirks quirks
+	spot   spotMarket
+	// regionImgs are the images withdrawn from single regions.
+	regionImgs regionImages
 
 	handlers map[string]map[string]handler // version -> action -> handler
 
@@ -587,6 +592,7 @@ func (s *Server) routes() map[string]map[string]handler {
 		"DescribeImages":                 {fn: s.describeImages},
 		"DescribeAvailableResource":      {fn: s.describeAvailableResource},
 		"DescribePrice":                  {fn: s.describePrice},
+		"DescribeSpotPriceHistory":       {fn: s.describeSpotPriceHistory},
 		"RunInstances":                   {fn: s.runInstances},
 		"DescribeInstances":              {fn: s.describeInstances},
 		"DescribeInstanceStatus":         {fn: s.describeInstanceStatus},

@@ -121,6 +121,7 @@ type ecsAttrs struct {
 	autoRenew                      bool
 	autoRenewPeriod                int
 	renewUnit                      string
+	spotStrategy                   string // "" for NoSpot
 }
 
 // vpcAttrs are the VPC's router and system route table.

@@ -142,7 +142,7 @@ func (v *view) hydrate(si sim.Instance) *instance {
 		id: si.ID, rg: rg, zone: si.Zone, name: si.Name, hostName: a.hostName, description: a.description,
 		keyPair: a.keyPair, typ: typeOf(si.Type, si.VCPU), img: imageOf(si.ImageID), sgIDs: si.SecurityGroupIDs,
 		tags: tagsOf(si.Tags), privateIP: ipUint(si.PrivateIP), publicIP: ipUint(si.PublicIP),
-		prepaid: si.ChargeMode == sim.Prepaid, payByBW: a.payByBW,
+		prepaid: si.ChargeMode == sim.Prepaid, payByBW: a.payByBW, spotStrategy: a.spotStrategy,
 		deletionProtection: si.DeletionProtection, bwOut: a.bwOut, bwIn: a.bwIn,
 		created: si.Created.Unix(), started: si.Started.Unix(), expired: a.expired, autoRenew: a.autoRenew,
 		autoRenewPeriod: a.autoRenewPeriod, renewUnit: a.renewUnit, userData: a.userData, ramRole: a.ramRole,

@@ -42,6 +42,7 @@ var sources = map[string]map[string]any{
 		"DescribeImages":                        ecs.DescribeImagesResponseBody{},
 		"DescribeAvailableResource":             ecs.DescribeAvailableResourceResponseBody{},
 		"DescribePrice":                         ecs.DescribePriceResponseBody{},
+		"DescribeSpotPriceHistory":              ecs.DescribeSpotPriceHistoryResponseBody{},
 		"RunInstances":                          ecs.RunInstancesResponseBody{},
 		"DescribeInstances":                     ecs.DescribeInstancesResponseBody{},
 		"DescribeInstanceStatus":                ecs.DescribeInstanceStatusResponseBody{},
@@ -149,8 +150,13 @@ var timeLayouts = []struct {
 }
 
 // extraTimes are documented time layouts the models carry no example for:
-// the ECS instance tables write times without seconds ("2017-12-10T04:04Z").
+// the ECS instance tables write times without seconds ("2017-12-10T04:04Z");
+// DescribeSpotPriceHistory's times are yyyy-MM-ddTHH:mm:ssZ (its request
+// table's; the response's Timestamp has no example).
 var extraTimes = map[string]map[string]string{
+	"ecs.DescribeSpotPriceHistory": {
+		"SpotPrices.SpotPriceType[].Timestamp": "2006-01-02T15:04:05Z",
+	},
 	"ecs.DescribeInstances": {
 		"Instances.Instance[].CreationTime": "2006-01-02T15:04Z",
 		"Instances.Instance[].StartTime":    "2006-01-02T15:04Z",
