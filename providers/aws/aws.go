@@ -424,6 +424,7 @@ var (
 	_ multicloud.RequestValidator = (*Provider)(nil)
 	_ multicloud.Sweeper          = (*Provider)(nil)
 	_ multicloud.Candidater       = (*Provider)(nil)
+	_ multicloud.ChargeModer      = (*Provider)(nil)
 	_ network.Primitives          = (*Provider)(nil)
 	_ network.VPCPreparer         = (*Provider)(nil)
 )

@@ -55,8 +55,14 @@ func (p *Provider) ValidateRequest(r *multicloud.CreateInstanceRequest) []*multi
 	} else if r.SystemDiskSize < lim[0] || r.SystemDiskSize > lim[1] {
 		add("systemDiskSize", fmt.Sprintf("%s must be %d-%d GiB, got %d", r.SystemDiskType, lim[0], lim[1], r.SystemDiskSize))
 	}
-	if r.InstanceChargeMode == multicloud.Prepaid {
+	switch r.InstanceChargeMode {
+	case multicloud.Prepaid:
 		add("instanceChargeMode", "aws sells no prepaid instances (savings plans and reserved instances are bought apart): use ON_DEMAND")
+	case multicloud.Spot:
+		// EC2 sells spot instances (RunInstances' InstanceMarketOptions),
+		// but this provider neither launches nor prices them yet: refused
+		// rather than silently created on demand.
+		add("instanceChargeMode", "spot instances are not supported by the aws provider yet: use ON_DEMAND")
 	}
 	if r.AllocatePublicIP && r.BandwidthMode == multicloud.Fixed {
 		add("bandwidthMode", "aws bills public traffic per GB only: FIXED bandwidth is not sold, use TRAFFIC")
@@ -95,4 +101,11 @@ func (p *Provider) ValidateRequest(r *multicloud.CreateInstanceRequest) []*multi
 		}
 	}
 	return errs
+}
+
+// ChargeModes reports the charge modes the provider sells through this
+// library: on demand only (see ValidateRequest), so that a scheduler
+// rejects AWS candidates for other modes as charge_mode_unsupported.
+func (p *Provider) ChargeModes() []multicloud.ChargeMode {
+	return []multicloud.ChargeMode{multicloud.OnDemand}
 }

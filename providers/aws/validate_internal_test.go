@@ -32,6 +32,7 @@ func TestValidateRequest(t *testing.T) {
 		{"aliyun disk category", func(r *multicloud.CreateInstanceRequest) { r.SystemDiskType = "cloud_essd" }, []string{"systemDiskType"}},
 		{"io2 too small", func(r *multicloud.CreateInstanceRequest) { r.SystemDiskType, r.SystemDiskSize = "io2", 2 }, []string{"systemDiskSize"}},
 		{"prepaid", func(r *multicloud.CreateInstanceRequest) { r.InstanceChargeMode, r.Duration = multicloud.Prepaid, 1 }, []string{"instanceChargeMode"}},
+		{"spot", func(r *multicloud.CreateInstanceRequest) { multicloud.WithSpot()(r) }, []string{"instanceChargeMode"}},
 		{"fixed bandwidth", func(r *multicloud.CreateInstanceRequest) { r.BandwidthMode = multicloud.Fixed }, []string{"bandwidthMode"}},
 		{"password", func(r *multicloud.CreateInstanceRequest) { r.Password = "Secret123!" }, []string{"password"}},
 		{"aws: tag", func(r *multicloud.CreateInstanceRequest) { r.Tags = map[string]string{"aws:cloudformation": "x"} }, []string{"tags"}},
