@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 )
 
@@ -15,10 +14,9 @@ import (
 // tables) to the WAL once instead of once per batch, and applies the
 // count changes once.
 //
-// Each call keeps its own outcome: its statements run inside a savepoint,
-// so a call that fails is rolled back alone and the others commit. A
-// commit that fails fails every call of the group, as each call's own
-// commit would have.
+// Each call keeps its own outcome: when anything in the group's
+// transaction fails, it is rolled back and each call is written again in
+// a transaction of its own, so a call that fails fails alone.
 //
 // One waiting caller at a time leads: it takes every queued call, writes
 // them, and hands the lead to the next queued call, if any, before it
@@ -109,54 +107,46 @@ func (s *Store) writeGroup(group []*writeReq) {
 	// The transaction outlives any one caller's cancellation: it writes
 	// the others too. A call checks its context before it is written.
 	ctx := context.WithoutCancel(live[0].ctx)
-	fail := func(rs []*writeReq, err error) {
+	answer := func(rs []*writeReq, err error) {
 		for _, r := range rs {
 			r.done <- err
 		}
 	}
 	if len(live) == 1 {
-		fail(live, s.writeOne(ctx, live[0].stmts))
+		answer(live, s.writeOne(ctx, live[0].stmts))
 		return
 	}
+	if err := s.writeTogether(ctx, live); err != nil {
+		// Something failed: write each call alone, so each gets its
+		// own outcome. Failures are rare (a full disk, a broken
+		// database), so this costs little; savepoints would isolate
+		// calls without it but copy every page each call touches into
+		// the sub-journal, held in memory (temp_store=MEMORY).
+		for _, r := range live {
+			r.done <- s.writeOne(ctx, r.stmts)
+		}
+		return
+	}
+	answer(live, nil)
+}
+
+// writeTogether writes the calls' statements in one transaction.
+func (s *Store) writeTogether(ctx context.Context, group []*writeReq) error {
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
-		fail(live, err)
-		return
+		return err
 	}
 	defer tx.Rollback()
 	d := s.newCountDeltas()
-	var ok []*writeReq
-	// On an error that ends the transaction, the calls not answered yet
-	// are those written so far (ok) and those after the current one.
-	for i, r := range live {
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT upsert_call"); err != nil {
-			fail(append(ok, live[i:]...), fmt.Errorf("sqlstore: savepoint: %w", err))
-			return
+	for _, r := range group {
+		if err := s.writeStmts(ctx, tx, r.stmts, d); err != nil {
+			return err
 		}
-		rd := s.newCountDeltas()
-		if err := s.writeStmts(ctx, tx, r.stmts, rd); err != nil {
-			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO upsert_call"); rerr != nil {
-				fail(append(ok, live[i:]...), fmt.Errorf("sqlstore: roll back a failed upsert: %w", rerr))
-				return
-			}
-			r.done <- err
-		} else {
-			d.merge(rd)
-			ok = append(ok, r)
-		}
-		if _, err := tx.ExecContext(ctx, "RELEASE upsert_call"); err != nil {
-			fail(append(ok, live[i+1:]...), fmt.Errorf("sqlstore: release savepoint: %w", err))
-			return
-		}
-	}
-	if len(ok) == 0 {
-		return
 	}
 	if err := s.applyCounts(ctx, tx, d); err != nil {
-		fail(ok, err)
-		return
+		return err
 	}
-	fail(ok, tx.Commit())
+	return tx.Commit()
 }
 
 // writeOne writes one call's statements in a transaction of its own.
@@ -174,25 +164,4 @@ func (s *Store) writeOne(ctx context.Context, stmts []upsertStmt) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-// merge adds the changes of o to d.
-func (d *countDeltas) merge(o *countDeltas) {
-	for g, od := range o.groups {
-		gd := d.groups[g]
-		if gd == nil {
-			gd = &groupDelta{lastDiscover: noDiscover}
-			d.groups[g] = gd
-		}
-		gd.n += od.n
-		gd.cost += od.cost
-		gd.lastDiscover = max(gd.lastDiscover, od.lastDiscover)
-		gd.removed = gd.removed || od.removed
-	}
-	for k, n := range o.tags {
-		d.tags[k] += n
-	}
-	for k, n := range o.trigrams {
-		d.trigrams[k] += n
-	}
 }
