@@ -80,7 +80,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	opts := append(seed.options(), aliyuntest.WithTransitionDelay(*delay), aliyuntest.WithLogger(log))
+	// A long-running emulator keeps the last calls and trail events only.
+	opts := append(seed.options(), aliyuntest.WithTransitionDelay(*delay), aliyuntest.WithLogger(log),
+		aliyuntest.WithCallLogLimit(10000), aliyuntest.WithTrailLimit(100000))
 	srv := aliyuntest.New(opts...)
 	if err := seed.apply(srv); err != nil {
 		return err

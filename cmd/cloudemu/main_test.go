@@ -213,3 +213,37 @@ func writeTemp(t *testing.T, name, content string) string {
 	}
 	return p
 }
+
+// TestSeedFileStockAnswers: the seed file turns on the simulated cloud's
+// wrong stock answers and sold-out episodes.
+func TestSeedFileStockAnswers(t *testing.T) {
+	noProxy(t)
+	path := writeTemp(t, "seed.yaml", `regions:
+  - {id: cn-hangzhou, zones: [cn-hangzhou-h]}
+stock:
+  - {region: cn-hangzhou, zone: cn-hangzhou-h, instanceType: ecs.g7.large, count: 0}
+wrongStockRate: 1
+soldOutEpisodes: {fraction: 0, period: 10m}
+`)
+	addr, _ := start(t, "-seed", path)
+	c := ecsClient(t, sdk.NewConfig().WithScheme("HTTP"), addr)
+	req := ecs.CreateDescribeAvailableResourceRequest()
+	req.DestinationResource = "InstanceType"
+	req.ZoneId = "cn-hangzhou-h"
+	req.InstanceType = "ecs.g7.large"
+	resp, err := c.DescribeAvailableResource(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, z := range resp.AvailableZones.AvailableZone {
+		got = z.StatusCategory
+	}
+	if got != "WithStock" {
+		t.Errorf("sold-out type with a wrong-stock rate of 1: got %q, want WithStock", got)
+	}
+	bad := &seedFile{SoldOutEpisodes: &seedEpisodes{Fraction: 0.5, Period: "soon"}}
+	if err := bad.apply(aliyuntest.New()); err == nil {
+		t.Error("apply accepted a period that is no duration")
+	}
+}

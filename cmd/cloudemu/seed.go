@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -29,6 +30,18 @@ type seedFile struct {
 	EIPQuota int `json:"eipQuota" yaml:"eipQuota"`
 	// AccessKeys are accepted besides testid/testsecret.
 	AccessKeys []seedKey `json:"accessKeys" yaml:"accessKeys"`
+	// SoldOutEpisodes sells out a fraction of the (region, zone, type)
+	// cells during each period, chosen anew every period from randSeed.
+	SoldOutEpisodes *seedEpisodes `json:"soldOutEpisodes" yaml:"soldOutEpisodes"`
+	// WrongStockRate is the fraction of sold-out cells that
+	// DescribeAvailableResource calls in stock.
+	WrongStockRate float64 `json:"wrongStockRate" yaml:"wrongStockRate"`
+}
+
+type seedEpisodes struct {
+	Fraction float64 `json:"fraction" yaml:"fraction"`
+	// Period is a Go duration, e.g. "10m"; default one minute.
+	Period string `json:"period" yaml:"period"`
 }
 
 type seedRegion struct {
@@ -136,6 +149,24 @@ func (s *seedFile) apply(srv *aliyuntest.Server) error {
 		}
 		srv.SetStock(st.Region, st.Zone, st.InstanceType, st.Count)
 	}
+	if e := s.SoldOutEpisodes; e != nil {
+		period := time.Minute
+		if e.Period != "" {
+			d, err := time.ParseDuration(e.Period)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("soldOutEpisodes period %q: want a duration such as 10m", e.Period)
+			}
+			period = d
+		}
+		if e.Fraction < 0 || e.Fraction > 1 {
+			return fmt.Errorf("soldOutEpisodes fraction %v: want 0 to 1", e.Fraction)
+		}
+		srv.SetSoldOutEpisodes(e.Fraction, period)
+	}
+	if s.WrongStockRate < 0 || s.WrongStockRate > 1 {
+		return fmt.Errorf("wrongStockRate %v: want 0 to 1", s.WrongStockRate)
+	}
+	srv.SetWrongStockRate(s.WrongStockRate)
 	if s.InstancesPerRegion > 0 {
 		srv.Seed(aliyuntest.SeedSpec{InstancesPerRegion: s.InstancesPerRegion, Owner: "cloudemu", NamePrefix: "seed", RandSeed: s.RandSeed})
 	}

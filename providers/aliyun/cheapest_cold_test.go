@@ -64,7 +64,7 @@ func TestCheapestColdCalls(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	calls := srv.Calls()
+	calls := srv.Cloud().CallCounts()
 	if calls["DescribeAvailableResource"] != 10 || calls["DescribeRegions"] > 2 {
 		t.Errorf("calls: got %v, want 10 DescribeAvailableResource and at most 2 DescribeRegions", calls)
 	}
@@ -91,7 +91,7 @@ func BenchmarkCheapestCold(b *testing.B) {
 			b.Fatal(err)
 		}
 		durs = append(durs, time.Since(start))
-		for _, n := range srv.Calls() {
+		for _, n := range srv.Cloud().CallCounts() {
 			calls += n
 		}
 	}

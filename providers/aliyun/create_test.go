@@ -16,6 +16,7 @@ import (
 	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // spec resolves req on p into what the Client would hand Create.
@@ -215,7 +216,7 @@ func TestCreatesUnderThrottling(t *testing.T) {
 	srv := newServer(t, aliyuntest.WithRandSeed(7))
 	p := newProvider(t, srv)
 	c := newClient(t, p, multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 30, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}))
-	srv.InjectFault(aliyuntest.Fault{Code: "Throttling.User", Rate: 0.3})
+	srv.InjectFault(sim.Fault{Code: "Throttling.User", Rate: 0.3})
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for i := range 20 {
@@ -239,7 +240,7 @@ func TestCreatesUnderThrottling(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if srv.Calls()["AllocateEipAddress"] == 0 {
+	if srv.CallCount("AllocateEipAddress") == 0 {
 		t.Fatal("no AllocateEipAddress call reached the emulator")
 	}
 	srv.ClearFaults()
@@ -255,10 +256,10 @@ func TestCreatesUnderThrottling(t *testing.T) {
 func TestAssociateFailing(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		f    aliyuntest.Fault
+		f    sim.Fault
 	}{
-		{"final", aliyuntest.Fault{Action: "AssociateEipAddress", Code: "InvalidParameter", HTTPStatus: 400, Message: "injected"}},
-		{"transient", aliyuntest.Fault{Action: "AssociateEipAddress", Code: "InternalError"}},
+		{"final", sim.Fault{Action: "AssociateEipAddress", Code: "InvalidParameter", Status: 400, Message: "injected"}},
+		{"transient", sim.Fault{Action: "AssociateEipAddress", Code: "InternalError"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -16,6 +16,7 @@ import (
 	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 var faultCreates = flag.Int("fault.creates", 200, "creates the fault suite runs")
@@ -53,11 +54,11 @@ func TestFaultSuite(t *testing.T) {
 		multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 5, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond}),
 		multicloud.UseWaitForRunning(true, 10*time.Second))
 
-	srv.InjectNetFault(aliyuntest.NetFault{Kind: aliyuntest.Reset, Rate: 0.02})
-	srv.InjectNetFault(aliyuntest.NetFault{Kind: aliyuntest.Lost, Rate: 0.02})
-	srv.InjectNetFault(aliyuntest.NetFault{Kind: aliyuntest.Slow, Rate: 0.01, Delay: 150 * time.Millisecond})
-	srv.InjectFault(aliyuntest.Fault{Code: "Throttling.User", Rate: 0.3})
-	srv.InjectFault(aliyuntest.Fault{Code: "InternalError", Rate: 0.05})
+	srv.InjectFault(sim.Fault{Kind: sim.FaultReset, Rate: 0.02})
+	srv.InjectFault(sim.Fault{Kind: sim.FaultLost, Rate: 0.02})
+	srv.InjectFault(sim.Fault{Kind: sim.FaultSlow, Rate: 0.01, Latency: 150 * time.Millisecond})
+	srv.InjectFault(sim.Fault{Code: "Throttling.User", Rate: 0.3})
+	srv.InjectFault(sim.Fault{Code: "InternalError", Rate: 0.05})
 
 	rnd := rand.New(rand.NewPCG(seed, 1))
 	type job struct {
@@ -147,7 +148,7 @@ func TestFaultSuite(t *testing.T) {
 		t.Error(err)
 	}
 	srv.ClearFaults()
-	srv.ClearNetFaults()
+	srv.ClearFaults(sim.FaultReset, sim.FaultLost, sim.FaultSlow, sim.FaultGarbled)
 
 	a := settledAudit(t, srv)
 	if a.Instances != 0 || a.UnassociatedEIPs != 0 || a.EIPs != 0 || a.EIPsByOwner[""] != 0 || a.VPCsByOwner[""] != 0 || a.SecurityGroupsByOwner[""] != 0 || untokened != 0 {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/multicloud-ecs/multicloud"
-	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // benchFailingCreate measures creates through a Client with the default
@@ -18,7 +18,7 @@ import (
 func benchFailingCreate(b *testing.B, action, code string) {
 	srv := newServer(b)
 	p := newProvider(b, srv)
-	srv.InjectFault(aliyuntest.Fault{Action: action, Code: code})
+	srv.InjectFault(sim.Fault{Action: action, Code: code})
 	var took time.Duration
 	b.ResetTimer()
 	for i := range b.N {

@@ -20,6 +20,7 @@ import (
 	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // checkNoLeak fails unless the emulator holds no instance outside keep, no
@@ -46,14 +47,14 @@ func TestCanceledCreateLeaksNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv.InjectNetFault(aliyuntest.NetFault{Action: action, Kind: aliyuntest.Slow, Delay: 300 * time.Millisecond})
+			srv.InjectFault(sim.Fault{Action: action, Kind: sim.FaultSlow, Latency: 300 * time.Millisecond})
 			ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
 			defer cancel()
 			insts, err := c.CreateInstance(ctx, request("t1", "u1", multicloud.WithPublicIP(5, multicloud.Traffic)))
 			if len(insts) != 0 || !errors.Is(err, multicloud.ErrCanceled) {
 				t.Fatalf("got %d instances and %v, want none and ErrCanceled", len(insts), err)
 			}
-			srv.ClearNetFaults()
+			srv.ClearFaults(sim.FaultReset, sim.FaultLost, sim.FaultSlow, sim.FaultGarbled)
 			checkNoLeak(t, srv, len(warm))
 		})
 	}
@@ -69,7 +70,7 @@ func TestLostDeleteResponseReleasesAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.InjectNetFault(aliyuntest.NetFault{Action: "DeleteInstance", Kind: aliyuntest.Lost, Count: 1})
+	srv.InjectFault(sim.Fault{Action: "DeleteInstance", Kind: sim.FaultLost, Count: 1})
 	if err := c.Delete(testCtx(t), insts[0].Ref(), multicloud.Force()); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
@@ -85,7 +86,7 @@ func TestLostDeleteResponseReleasesAddress(t *testing.T) {
 func TestGarbledRunInstancesResponse(t *testing.T) {
 	srv := newServer(t)
 	c := newClient(t, newProvider(t, srv))
-	srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Garbled, Count: 1})
+	srv.InjectFault(sim.Fault{Action: "RunInstances", Kind: sim.FaultGarbled, Count: 1})
 	insts, err := c.CreateInstance(testCtx(t), request("t1", "u1"))
 	if err != nil || len(insts) != 1 {
 		t.Fatalf("got %d instances and %v, want 1 and no error", len(insts), err)
@@ -107,7 +108,7 @@ func TestOneRetryLayer(t *testing.T) {
 		t.Run(tc.action, func(t *testing.T) {
 			srv := newServer(t)
 			c := newClient(t, newProvider(t, srv), multicloud.UseRetryPolicy(multicloud.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}))
-			srv.InjectFault(aliyuntest.Fault{Action: tc.action, Code: tc.code})
+			srv.InjectFault(sim.Fault{Action: tc.action, Code: tc.code})
 			_, err := c.CreateInstance(testCtx(t), request("t1", "u1", multicloud.WithPublicIP(5, multicloud.Traffic)))
 			if got := multicloud.CodeOf(err); got != tc.want {
 				t.Errorf("code: got %s, want %s (%v)", got, tc.want, err)
@@ -171,13 +172,13 @@ func TestNoSecretInOutput(t *testing.T) {
 		inject  func()
 		timeout time.Duration
 	}{
-		{func() { srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Reset}) }, 3 * time.Second},
+		{func() { srv.InjectFault(sim.Fault{Action: "RunInstances", Kind: sim.FaultReset}) }, 3 * time.Second},
 		{func() {
-			srv.InjectNetFault(aliyuntest.NetFault{Action: "RunInstances", Kind: aliyuntest.Slow, Delay: time.Second, Count: 1})
+			srv.InjectFault(sim.Fault{Action: "RunInstances", Kind: sim.FaultSlow, Latency: time.Second, Count: 1})
 		}, 100 * time.Millisecond},
-		{func() { srv.InjectFault(aliyuntest.Fault{Action: "RunInstances", Code: "Throttling.User"}) }, 3 * time.Second},
+		{func() { srv.InjectFault(sim.Fault{Action: "RunInstances", Code: "Throttling.User"}) }, 3 * time.Second},
 		{func() {
-			srv.InjectFault(aliyuntest.Fault{Action: "RunInstances", Code: "SignatureDoesNotMatch", HTTPStatus: 400,
+			srv.InjectFault(sim.Fault{Action: "RunInstances", Code: "SignatureDoesNotMatch", Status: 400,
 				Message: "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3Drotated-id%26Password%3D" + url.QueryEscape(url.QueryEscape(password))})
 		}, 3 * time.Second},
 	} {
@@ -190,7 +191,7 @@ func TestNoSecretInOutput(t *testing.T) {
 		}
 		record(err)
 		srv.ClearFaults()
-		srv.ClearNetFaults()
+		srv.ClearFaults(sim.FaultReset, sim.FaultLost, sim.FaultSlow, sim.FaultGarbled)
 	}
 	if err := p.CheckHealth(testCtx(t)); err != nil {
 		t.Fatalf("CheckHealth: %v", err)
@@ -244,7 +245,7 @@ func TestSweepFindsUnboundAddresses(t *testing.T) {
 	if _, err := p.AllocateAddress(testCtx(t), scope, spec, "tok-tagged"); err != nil {
 		t.Fatal(err)
 	}
-	srv.InjectFault(aliyuntest.Fault{Action: "TagResources", Code: "Forbidden.RAM", HTTPStatus: 403})
+	srv.InjectFault(sim.Fault{Action: "TagResources", Code: "Forbidden.RAM", Status: 403})
 	if _, err := p.AllocateAddress(testCtx(t), scope, spec, "tok-untagged"); err != nil {
 		t.Fatal(err)
 	}

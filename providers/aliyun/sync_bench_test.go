@@ -127,7 +127,7 @@ func TestEmulatorChild(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/stats" {
 			mu.Lock()
-			st := emulatorStats{Calls: srv.Calls(), Pages: maps.Clone(pages), Throttled: int(throttled.Load()), Instances: len(seeded),
+			st := emulatorStats{Calls: srv.Cloud().CallCounts(), Pages: maps.Clone(pages), Throttled: int(throttled.Load()), Instances: len(seeded),
 				RegionActions: maps.Clone(regionActions)}
 			mu.Unlock()
 			json.NewEncoder(w).Encode(st)

@@ -18,6 +18,7 @@ import (
 	"github.com/multicloud-ecs/multicloud/inventory"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // fakeClock is a settable clock shared by the emulator and the inventory.
@@ -233,7 +234,7 @@ func TestSyncChangeFeed(t *testing.T) {
 
 	// Without permission for the feed, scopes sync in full, which also
 	// catches the untracked change.
-	srv.InjectFault(aliyuntest.Fault{Action: "LookupEvents", Code: "Forbidden.RAM", HTTPStatus: 403, Count: 2})
+	srv.InjectFault(sim.Fault{Action: "LookupEvents", Code: "Forbidden.RAM", Status: 403, Count: 2})
 	r, err = svc.Sync(ctx, target, incremental)
 	if err != nil {
 		t.Fatalf("sync without feed permission: %v", err)

@@ -24,6 +24,7 @@ import (
 	"github.com/multicloud-ecs/multicloud/inventory/sqlstore"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // These tests run the whole sync chain: the aliyuntest emulator, the real
@@ -370,8 +371,8 @@ func testSyncE2E(t *testing.T, st inventory.Store, perRegion int) {
 				}
 			}
 		}
-		srv.InjectFault(aliyuntest.Fault{Action: "DescribeInstances", Region: failing, Code: "InternalError", HTTPStatus: 500, AfterCalls: 3})
-		t.Cleanup(srv.ClearFaults)
+		srv.InjectFault(sim.Fault{Action: "DescribeInstances", Region: failing, Code: "InternalError", Status: 500, AfterCalls: 3})
+		t.Cleanup(func() { srv.ClearFaults() })
 		store.reset()
 		rep, err := svc.Sync(ctx, target, inventory.SyncOptions{})
 		if err == nil || !strings.Contains(err.Error(), failing) || !strings.Contains(err.Error(), "InternalError") {

@@ -1,14 +1,16 @@
 package aliyuntest
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // ActionTrailVersion is the ActionTrail API version served (LookupEvents).
@@ -19,40 +21,20 @@ const ActionTrailVersion = "2020-07-06"
 // documentation).
 const trailRetention = 90 * 24 * time.Hour
 
-// trailEvent is one management event, recorded when a write call
-// succeeds. ActionTrail records failed calls too (with errorCode); the
-// emulator records only successes.
-type trailEvent struct {
-	id, name, region, accessKeyID, requestID string
-	resourceType                             string
-	resources                                []string
-	at                                       time.Time
-}
-
-// trailLog is the account's event history; its zero value is empty. It
-// has its own lock: events are recorded after a call's state change.
-type trailLog struct {
-	mu     sync.Mutex
-	events []trailEvent // in recording order, which is time order
-	delay  time.Duration
-}
+// trailEvent is one management event (a sim.Event), recorded when a
+// write call succeeds. ActionTrail records failed calls too (with
+// errorCode); the emulator records only successes.
+type trailEvent sim.Event
 
 // SetTrailDelay makes each event appear in LookupEvents only d after it
 // happened, as ActionTrail delivers events late (its documentation gives
 // no figure for LookupEvents; trails deliver to Simple Log Service within
 // a minute and to OSS within 10 minutes).
-func (s *Server) SetTrailDelay(d time.Duration) {
-	s.trail.mu.Lock()
-	s.trail.delay = d
-	s.trail.mu.Unlock()
-}
+// It sets the simulated cloud's event delay (sim.Cloud.SetEventDelay).
+func (s *Server) SetTrailDelay(d time.Duration) { s.cloud.SetEventDelay(d) }
 
 // TrailEvents returns how many events the trail holds, delivered or not.
-func (s *Server) TrailEvents() int {
-	s.trail.mu.Lock()
-	defer s.trail.mu.Unlock()
-	return len(s.trail.events)
-}
+func (s *Server) TrailEvents() int { return s.cloud.EventCount() }
 
 // instanceWrites are the ECS actions recorded as events on instances,
 // with where the call names them: a parameter, a repeated parameter
@@ -113,11 +95,8 @@ func (s *Server) recordTrail(c *call, version string, resp response) {
 	if b, ok := resp.(interface{ requestID() string }); ok {
 		reqID = b.requestID()
 	}
-	e := trailEvent{id: newRequestID(), name: c.action, region: c.region.id, accessKeyID: c.p.str("AccessKeyId"),
-		requestID: reqID, resourceType: "ACS::ECS::Instance", resources: ids, at: c.now}
-	s.trail.mu.Lock()
-	s.trail.events = append(s.trail.events, e)
-	s.trail.mu.Unlock()
+	s.cloud.RecordEvent(sim.Event{ID: newRequestID(), Name: c.action, Region: c.region.id, AccessKeyID: c.p.str("AccessKeyId"),
+		RequestID: reqID, ResourceType: "ACS::ECS::Instance", Resources: ids, At: c.now})
 }
 
 // trailRoutes are the ActionTrail actions.
@@ -174,15 +153,15 @@ type trailEventJSON struct {
 
 func (e *trailEvent) json() trailEventJSON {
 	return trailEventJSON{
-		EventId: e.id, EventVersion: 1, EventName: e.name, EventTime: formatTimeSec(e.at), EventType: "ApiCall",
-		EventCategory: "Management", EventRW: "Write", EventSource: "ecs." + e.region + ".aliyuncs.com",
-		AcsRegion: e.region, ServiceName: "Ecs", ApiVersion: ECSVersion, RequestId: e.requestID,
+		EventId: e.ID, EventVersion: 1, EventName: e.Name, EventTime: formatTimeSec(e.At), EventType: "ApiCall",
+		EventCategory: "Management", EventRW: "Write", EventSource: "ecs." + e.Region + ".aliyuncs.com",
+		AcsRegion: e.Region, ServiceName: "Ecs", ApiVersion: ECSVersion, RequestId: e.RequestID,
 		// Several resources of one call are joined with commas; the
 		// separator is not confirmed by the documentation.
-		ResourceName: strings.Join(e.resources, ","), ResourceType: e.resourceType,
+		ResourceName: strings.Join(e.Resources, ","), ResourceType: e.ResourceType,
 		SourceIpAddress: "127.0.0.1", UserAgent: "aliyuntest",
-		UserIdentity:      trailUserIdentity{Type: "root-account", PrincipalId: "1", AccountId: "1", AccessKeyId: e.accessKeyID},
-		RequestParameters: map[string]string{"RegionId": e.region},
+		UserIdentity:      trailUserIdentity{Type: "root-account", PrincipalId: "1", AccountId: "1", AccessKeyId: e.AccessKeyID},
+		RequestParameters: map[string]string{"RegionId": e.Region},
 	}
 }
 
@@ -192,17 +171,17 @@ func (e *trailEvent) attr(key, value string) bool {
 	case "ServiceName":
 		return value == "Ecs"
 	case "EventName":
-		return value == e.name
+		return value == e.Name
 	case "EventId":
-		return value == e.id
+		return value == e.ID
 	case "ResourceType":
-		return value == e.resourceType
+		return value == e.ResourceType
 	case "ResourceName":
-		return slices.Contains(e.resources, value)
+		return slices.Contains(e.Resources, value)
 	case "EventRW":
 		return value == "Write"
 	case "EventAccessKeyId":
-		return value == e.accessKeyID
+		return value == e.AccessKeyID
 	}
 	return false
 }
@@ -219,7 +198,7 @@ type lookupEventsResp struct {
 // belongs to.
 type trailToken struct {
 	Query string `json:"q"`
-	Next  int    `json:"n"` // trail index of the last event returned
+	Seq   uint64 `json:"s"` // sim.Event.Seq of the last event returned
 }
 
 // lookupEvents serves LookupEvents: the region's events in
@@ -288,31 +267,40 @@ func (s *Server) lookupEvents(c *call) (response, error) {
 	}
 	query := q.fingerprint()
 	forward := dir == "FORWARD"
-	s.trail.mu.Lock()
-	defer s.trail.mu.Unlock()
+	events, delay := s.cloud.Events(), s.cloud.EventDelay()
 	// The token holds the trail position of the last event returned, so
 	// events recorded meanwhile shift nothing.
-	pos := len(s.trail.events)
+	pos := len(events)
 	if forward {
 		pos = -1
 	}
 	if tok := c.p.str("NextToken"); tok != "" {
 		var t trailToken
 		raw, err := base64.RawURLEncoding.DecodeString(tok)
-		if err != nil || json.Unmarshal(raw, &t) != nil || t.Query != query || t.Next < -1 || t.Next > len(s.trail.events) {
+		if err != nil || json.Unmarshal(raw, &t) != nil || t.Query != query || t.Seq == 0 ||
+			len(events) > 0 && t.Seq > events[len(events)-1].Seq {
 			// Code not confirmed by the documentation.
 			return nil, errCode(400, "InvalidNextToken", "The specified NextToken is not valid.")
 		}
-		pos = t.Next
+		// The event's position now: events before it may have been dropped.
+		i, found := slices.BinarySearchFunc(events, t.Seq, func(e sim.Event, seq uint64) int { return cmp.Compare(e.Seq, seq) })
+		switch {
+		case !forward:
+			pos = i // the loop continues below it
+		case found:
+			pos = i
+		default:
+			pos = i - 1 // dropped: continue with the oldest left
+		}
 	}
 	r := &lookupEventsResp{StartTime: formatTimeSec(start), EndTime: formatTimeSec(end), Events: []trailEventJSON{}}
 	step := -1
 	if forward {
 		step = 1
 	}
-	for i := pos + step; i >= 0 && i < len(s.trail.events); i += step {
-		e := &s.trail.events[i]
-		if e.region != c.region.id || e.at.Before(start) || e.at.After(end) || e.at.Add(s.trail.delay).After(now) {
+	for i := pos + step; i >= 0 && i < len(events); i += step {
+		e := (*trailEvent)(&events[i])
+		if e.Region != c.region.id || e.At.Before(start) || e.At.After(end) || !events[i].Delivered(now, delay) {
 			continue
 		}
 		ok := true
@@ -324,7 +312,7 @@ func (s *Server) lookupEvents(c *call) (response, error) {
 		}
 		if len(r.Events) == n {
 			// One more matches: the page ends at the last one returned.
-			raw, _ := json.Marshal(trailToken{Query: query, Next: pos})
+			raw, _ := json.Marshal(trailToken{Query: query, Seq: events[pos].Seq})
 			r.NextToken = base64.RawURLEncoding.EncodeToString(raw)
 			break
 		}

@@ -42,26 +42,29 @@ func (s *Server) Audit() Audit {
 		EIPsByOwner:           map[string]int{},
 		EIPsByStatus:          map[string]int{},
 	}
-	for _, in := range s.st.instances {
-		a.Instances++
-		a.InstancesByStatus[in.life.at(now, s.delay).String()]++
-	}
-	for _, v := range s.st.vpcs {
-		a.VPCs++
-		a.VPCsByOwner[ownerOf(v.tags)]++
-	}
-	a.VSwitches = len(s.st.vswitches)
-	for _, g := range s.st.sgs {
-		a.SecurityGroups++
-		a.SecurityGroupsByOwner[ownerOf(g.tags)]++
-	}
-	for _, e := range s.st.eips {
-		a.EIPs++
-		a.EIPsByOwner[ownerOf(e.tags)]++
-		st := e.life.at(now, s.delay)
-		a.EIPsByStatus[st.String()]++
-		if st == phAvailable {
-			a.UnassociatedEIPs++
+	v := s.view(now)
+	for _, rg := range s.st.regionList {
+		for _, in := range v.instancesOf(rg) {
+			a.Instances++
+			a.InstancesByStatus[in.life.at(now, v.d).String()]++
+		}
+		for _, x := range v.vpcsOf(rg) {
+			a.VPCs++
+			a.VPCsByOwner[ownerOf(x.tags)]++
+		}
+		a.VSwitches += len(v.vswitchesOf(rg))
+		for _, g := range v.sgsOf(rg) {
+			a.SecurityGroups++
+			a.SecurityGroupsByOwner[ownerOf(g.tags)]++
+		}
+		for _, e := range v.eipsOf(rg) {
+			a.EIPs++
+			a.EIPsByOwner[ownerOf(e.tags)]++
+			st := e.life.at(now, v.d)
+			a.EIPsByStatus[st.String()]++
+			if st == phAvailable {
+				a.UnassociatedEIPs++
+			}
 		}
 	}
 	return a

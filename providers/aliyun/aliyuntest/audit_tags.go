@@ -8,13 +8,13 @@ package aliyuntest
 func (s *Server) EIPTags() map[string]map[string]string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make(map[string]map[string]string, len(s.st.eips))
-	for id, e := range s.st.eips {
-		m := make(map[string]string, len(e.tags))
-		for _, t := range e.tags {
-			m[t.Key] = t.Value
+	out := map[string]map[string]string{}
+	for _, a := range s.cloud.Addresses("") {
+		m := make(map[string]string, len(a.Tags))
+		for k, v := range a.Tags {
+			m[k] = v
 		}
-		out[id] = m
+		out[a.ID] = m
 	}
 	return out
 }

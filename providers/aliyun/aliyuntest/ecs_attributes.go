@@ -65,8 +65,8 @@ func (s *Server) lookupInstance(c *call) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := s.st.instances[id]
-	if in == nil || c.region != nil && in.rg != c.region {
+	in := s.view(c.now).instance(id)
+	if in == nil || c.region != nil && in.rg.id != c.region.id {
 		return nil, errInstanceNotFound
 	}
 	return in, nil
@@ -225,14 +225,15 @@ func (s *Server) describeInstanceRamRole(c *call) (response, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []instanceRamRoleJSON
+	st := s.view(c.now)
 	if len(ids) > 0 {
 		for _, id := range ids {
-			if in := s.st.instances[id]; in != nil && in.rg == c.region && (role == "" || in.ramRole == role) {
+			if in := st.instanceIn(c.region, id); in != nil && (role == "" || in.ramRole == role) {
 				match = append(match, instanceRamRoleJSON{InstanceId: in.id, RamRoleName: in.ramRole})
 			}
 		}
 	} else {
-		for _, in := range c.region.instances {
+		for _, in := range st.instancesOf(c.region) {
 			if in.ramRole == role {
 				match = append(match, instanceRamRoleJSON{InstanceId: in.id, RamRoleName: in.ramRole})
 			}
@@ -290,14 +291,15 @@ func (s *Server) describeInstanceMaintenanceAttributes(c *call) (response, error
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []*instance
+	st := s.view(c.now)
 	if len(ids) > 0 {
 		for _, id := range ids {
-			if in := s.st.instances[id]; in != nil && in.rg == c.region {
+			if in := st.instanceIn(c.region, id); in != nil {
 				match = append(match, in)
 			}
 		}
 	} else {
-		match = c.region.instances
+		match = st.instancesOf(c.region)
 	}
 	r := &describeInstanceMaintenanceAttributesResp{PageNumber: pg.number, PageSize: pg.size, TotalCount: len(match)}
 	r.MaintenanceAttributes.MaintenanceAttribute = []maintenanceAttributeJSON{}
@@ -348,8 +350,9 @@ func (s *Server) describeInstanceAttachmentAttributes(c *call) (response, error)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []attachmentJSON
+	st := s.view(c.now)
 	for _, id := range ids {
-		if in := s.st.instances[id]; in != nil && in.rg == c.region {
+		if in := st.instanceIn(c.region, id); in != nil {
 			match = append(match, attachmentJSON{InstanceId: in.id, PrivatePoolOptionsMatchCriteria: "None"})
 		}
 	}
@@ -398,9 +401,10 @@ func (s *Server) describeInstanceAutoRenewAttribute(c *call) (response, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []renewAttributeJSON
+	st := s.view(c.now)
 	for _, id := range ids {
-		in := s.st.instances[id]
-		if in == nil || in.rg != c.region {
+		in := st.instanceIn(c.region, id)
+		if in == nil {
 			continue
 		}
 		a := renewAttributeJSON{InstanceId: in.id, PeriodUnit: cmp.Or(in.renewUnit, "Month"), RenewalStatus: "Normal"}

@@ -177,6 +177,7 @@ func (s *Server) describeDisks(c *call) (response, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	st := s.view(c.now)
 	var match []diskJSON
 	keep := func(in *instance, i int) bool {
 		return (zone == "" || in.zone == zone) && (cat == "" || in.disks[i].category == cat) &&
@@ -186,13 +187,16 @@ func (s *Server) describeDisks(c *call) (response, error) {
 	case len(ids) > 0:
 		for _, id := range ids {
 			iid, i, ok := diskOwner(id)
-			in := s.st.instances[iid]
-			if ok && in != nil && in.rg == c.region && i < len(in.disks) && (instF == "" || instF == iid) && keep(in, i) {
+			var in *instance
+			if ok {
+				in = st.instanceIn(c.region, iid)
+			}
+			if in != nil && i < len(in.disks) && (instF == "" || instF == iid) && keep(in, i) {
 				match = append(match, s.diskJSON(in, i))
 			}
 		}
 	case instF != "":
-		if in := s.st.instances[instF]; in != nil && in.rg == c.region {
+		if in := st.instanceIn(c.region, instF); in != nil {
 			for i := range in.disks {
 				if keep(in, i) {
 					match = append(match, s.diskJSON(in, i))
@@ -203,7 +207,7 @@ func (s *Server) describeDisks(c *call) (response, error) {
 		// Page over all disks without rendering those outside the page.
 		lo, hi := pg.bounds(1 << 40)
 		n := 0
-		for _, in := range c.region.instances {
+		for _, in := range st.instancesOf(c.region) {
 			for i := range in.disks {
 				if !keep(in, i) {
 					continue

@@ -1,7 +1,6 @@
 package aliyuntest
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -74,36 +73,47 @@ func (s *Server) describeDisksPaged(c *call) (response, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	all := c.region.instances
-	i := 0
+	st := s.view(c.now)
+	// Read the region's instances a page at a time from the one the token
+	// names (its remaining disks first), until the page of disks is full.
+	after := ""
 	if next != "" {
 		core := "i-" + strings.TrimPrefix(next, "d-")
 		core = core[:len(core)-2]
-		i = sort.Search(len(all), func(i int) bool { return all[i].id >= core })
+		if core != "i-" {
+			// The largest key below core: every ID from core on sorts after it.
+			after = core[:len(core)-1] + string(core[len(core)-1]-1) + "\xff"
+		}
 	}
 	r := &describeDisksResp{PageSize: n}
 	r.Disks.Disk = []diskJSON{}
-	for ; i < len(all); i++ {
-		in := all[i]
-		if instF != "" && in.id != instF || zone != "" && in.zone != zone {
-			continue
-		}
-		created := time.Unix(in.created, 0)
-		if !from.IsZero() && created.Before(from) || !to.IsZero() && created.After(to) {
-			continue
-		}
-		for d := range in.disks {
-			id := diskID(in, d)
-			if next != "" && id <= next || len(ids) > 0 && !want[id] ||
-				cat != "" && in.disks[d].category != cat || typ == "system" && d != 0 || typ == "data" && d == 0 {
+	for {
+		page, cont := st.instancePage(c.region, after, 100)
+		for _, in := range page {
+			if instF != "" && in.id != instF || zone != "" && in.zone != zone {
 				continue
 			}
-			if len(r.Disks.Disk) == n {
-				r.NextToken = r.Disks.Disk[n-1].DiskId
-				return r, nil
+			created := time.Unix(in.created, 0)
+			if !from.IsZero() && created.Before(from) || !to.IsZero() && created.After(to) {
+				continue
 			}
-			r.Disks.Disk = append(r.Disks.Disk, s.diskJSON(in, d))
+			for d := range in.disks {
+				id := diskID(in, d)
+				if next != "" && id <= next || len(ids) > 0 && !want[id] ||
+					cat != "" && in.disks[d].category != cat || typ == "system" && d != 0 || typ == "data" && d == 0 {
+					continue
+				}
+				if len(r.Disks.Disk) == n {
+					r.NextToken = r.Disks.Disk[n-1].DiskId
+					return r, nil
+				}
+				r.Disks.Disk = append(r.Disks.Disk, s.diskJSON(in, d))
+			}
 		}
+		if cont == "" {
+			break
+		}
+		after = cont
 	}
 	r.TotalCount = len(r.Disks.Disk)
 	return r, nil

@@ -87,7 +87,7 @@ func (s *Server) eniJSON(in *instance, now time.Time) eniJSON {
 		Tags: ecsTagsJSON(nil), Type: "Primary", VSwitchId: in.vsw.id, VpcId: in.vsw.vpc.id, ZoneId: in.zone}
 	j.Attachment.InstanceId = in.id
 	var pub publicIPJSON
-	if e := in.boundEIP(now, s.delay); e != nil {
+	if e := in.boundEIP(now, s.delay()); e != nil {
 		pub = publicIPJSON{AllocationId: e.id, PublicIpAddress: ipString(e.ip)}
 	} else if in.publicIP != 0 {
 		pub = publicIPJSON{PublicIpAddress: ipString(in.publicIP)}
@@ -132,12 +132,13 @@ func (s *Server) describeNetworkInterfaces(c *call) (response, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []*instance
+	st := s.view(c.now)
 	if instF != "" {
-		if in := s.st.instances[instF]; in != nil && in.rg == c.region && keep(in) {
+		if in := st.instanceIn(c.region, instF); in != nil && keep(in) {
 			match = append(match, in)
 		}
 	} else {
-		for _, in := range c.region.instances {
+		for _, in := range st.instancesOf(c.region) {
 			if keep(in) {
 				match = append(match, in)
 			}

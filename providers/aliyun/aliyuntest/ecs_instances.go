@@ -270,7 +270,7 @@ func (in *instance) privateDNSName() string {
 func (s *Server) instanceJSON(in *instance, now time.Time) instanceJSON {
 	j := instanceJSON{
 		InstanceId: in.id, InstanceName: in.displayName(), HostName: in.host(), Description: in.description,
-		Status: in.life.at(now, s.delay).String(), RegionId: in.rg.id, ZoneId: in.zone,
+		Status: in.life.at(now, s.delay()).String(), RegionId: in.rg.id, ZoneId: in.zone,
 		InstanceType: in.typ.id, InstanceTypeFamily: in.typ.family, Cpu: in.typ.cpu, Memory: int(in.typ.memGiB * 1024),
 		GPUAmount: in.typ.gpus, GPUSpec: in.typ.gpuSpec, OSName: in.img.osName, OSNameEn: in.img.osNameEn, OSType: "linux",
 		ImageId: in.img.id, InstanceChargeType: "PostPaid", InternetChargeType: "PayByTraffic",
@@ -306,7 +306,7 @@ func (s *Server) instanceJSON(in *instance, now time.Time) instanceJSON {
 	j.PublicIpAddress = ips(in.publicIP)
 	j.InnerIpAddress = ips(0)
 	j.RdmaIpAddress = ips(0)
-	if e := in.boundEIP(now, s.delay); e != nil {
+	if e := in.boundEIP(now, s.delay()); e != nil {
 		j.EipAddress.AllocationId = e.id
 		j.EipAddress.IpAddress = ipString(e.ip)
 		j.EipAddress.Bandwidth = e.bandwidth
@@ -430,19 +430,43 @@ func (s *Server) describeInstances(c *call) (response, error) {
 
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	all := c.region.instances
+	st := s.view(c.now)
+	if tokenMode && len(ids) == 0 && f.empty() {
+		// Read the page only, not the region.
+		out, next := st.instancePage(c.region, token, max)
+		r := &describeInstancesResp{TotalCount: st.liveInstances(c.region), PageSize: max, NextToken: next}
+		r.Instances.Instance = make([]instanceJSON, len(out))
+		for i, in := range out {
+			r.Instances.Instance[i] = s.instanceJSON(in, c.now)
+		}
+		return r, nil
+	}
+	if !tokenMode && len(ids) == 0 && f.empty() {
+		lo, hi := pg.bounds(1 << 40)
+		page, total := s.cloud.InstanceRange(c.region.id, lo, hi-lo, aliveInstance)
+		r := &describeInstancesResp{TotalCount: total, PageNumber: pg.number, PageSize: pg.size}
+		r.Instances.Instance = make([]instanceJSON, 0, len(page))
+		for _, si := range page {
+			if in := st.hydrate(si); in != nil {
+				r.Instances.Instance = append(r.Instances.Instance, s.instanceJSON(in, c.now))
+			}
+		}
+		return r, nil
+	}
+	var all []*instance
 	if len(ids) > 0 {
-		all = nil
 		for _, id := range ids {
-			if in, ok := s.st.instances[id]; ok && in.rg == c.region {
+			if in := st.instanceIn(c.region, id); in != nil {
 				all = insertSorted(all, in, instID)
 			}
 		}
+	} else {
+		all = st.instancesOf(c.region)
 	}
 	var keep func(*instance) bool
 	total := len(all)
 	if !f.empty() {
-		keep = func(in *instance) bool { return f.match(in, c.now, s.delay) }
+		keep = func(in *instance) bool { return f.match(in, c.now, st.d) }
 		total = 0
 		for _, in := range all {
 			if keep(in) {
@@ -511,7 +535,7 @@ func (s *Server) describeInstanceStatus(c *call) (response, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []*instance
-	for _, in := range c.region.instances {
+	for _, in := range s.view(c.now).instancesOf(c.region) {
 		if (len(ids) == 0 || contains(ids, in.id)) && (zone == "" || in.zone == zone) {
 			match = append(match, in)
 		}
@@ -520,7 +544,7 @@ func (s *Server) describeInstanceStatus(c *call) (response, error) {
 	r.InstanceStatuses.InstanceStatus = []instanceStatusJSON{}
 	for _, in := range paginate(match, pg) {
 		r.InstanceStatuses.InstanceStatus = append(r.InstanceStatuses.InstanceStatus,
-			instanceStatusJSON{InstanceId: in.id, Status: in.life.at(c.now, s.delay).String()})
+			instanceStatusJSON{InstanceId: in.id, Status: in.life.at(c.now, s.delay()).String()})
 	}
 	return r, nil
 }

@@ -2,6 +2,8 @@ package aliyuntest
 
 import (
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 var (
@@ -9,11 +11,12 @@ var (
 	errInstanceNotFound        = errCode(404, "InvalidInstanceId.NotFound", "The specified InstanceId does not exist.")
 )
 
-// instanceOp is a state change: check validates it against the settled phase,
-// apply performs it. Both run under the write lock.
+// instanceOp is a state change: check validates it against the settled phase
+// of the instance's view, apply performs it on the simulated cloud and
+// returns the phase it set. Both run under the write lock.
 type instanceOp struct {
 	check func(in *instance, ph phase) error
-	apply func(st *state, in *instance, now time.Time)
+	apply func(s *Server, in *instance) (string, error)
 }
 
 func startOp() instanceOp {
@@ -24,9 +27,9 @@ func startOp() instanceOp {
 			}
 			return nil
 		},
-		apply: func(_ *state, in *instance, now time.Time) {
-			in.life.set(phStarting, now)
-			in.started = now.Unix()
+		apply: func(s *Server, in *instance) (string, error) {
+			_, err := s.cloud.StartInstance(in.rg.id, in.id)
+			return phStarting.String(), err
 		},
 	}
 }
@@ -39,7 +42,10 @@ func stopOp() instanceOp {
 			}
 			return nil
 		},
-		apply: func(_ *state, in *instance, now time.Time) { in.life.set(phStopping, now) },
+		apply: func(s *Server, in *instance) (string, error) {
+			_, err := s.cloud.StopInstance(in.rg.id, in.id)
+			return phStopping.String(), err
+		},
 	}
 }
 
@@ -52,9 +58,9 @@ func rebootOp() instanceOp {
 			}
 			return nil
 		},
-		apply: func(_ *state, in *instance, now time.Time) {
-			in.life.set(phStarting, now)
-			in.started = now.Unix()
+		apply: func(s *Server, in *instance) (string, error) {
+			_, err := s.cloud.RebootInstance(in.rg.id, in.id)
+			return phStarting.String(), err
 		},
 	}
 }
@@ -75,8 +81,26 @@ func deleteOp(force, terminate bool, now time.Time) instanceOp {
 			}
 			return errIncorrectInstanceStatus
 		},
-		apply: func(st *state, in *instance, now time.Time) { st.removeInstance(in, now) },
+		apply: func(s *Server, in *instance) (string, error) {
+			_, err := s.cloud.DeleteInstance(in.rg.id, in.id, sim.DeleteOptions{Force: true, IgnoreProtection: true})
+			if err == nil {
+				delete(s.st.ecs, in.id)
+			}
+			return "Deleted", err
+		},
 	}
+}
+
+// opError is the answer to a state change the simulated cloud refused
+// after the view allowed it (another face changed the instance meanwhile).
+func opError(err error) error {
+	switch sim.ClassOf(err) {
+	case sim.ClassNotFound:
+		return errInstanceNotFound
+	case sim.ClassIncorrectState:
+		return errIncorrectInstanceStatus
+	}
+	return apiErrorOf(err)
 }
 
 // single runs op on the InstanceId parameter.
@@ -91,17 +115,19 @@ func (s *Server) single(c *call, op instanceOp) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in := s.st.instances[id]
-	if in == nil || in.rg != c.region {
+	in := s.view(c.now).instanceIn(c.region, id)
+	if in == nil {
 		return nil, errInstanceNotFound
 	}
-	if err := op.check(in, in.life.settle(c.now, s.delay)); err != nil {
+	if err := op.check(in, in.life.at(c.now, s.delay())); err != nil {
 		return nil, err
 	}
 	if dry {
 		return nil, errDryRun
 	}
-	op.apply(s.st, in, c.now)
+	if _, err := op.apply(s, in); err != nil {
+		return nil, opError(err)
+	}
 	return &respBase{}, nil
 }
 
@@ -161,18 +187,19 @@ func (s *Server) batch(c *call, op instanceOp) (*batchResp, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	st := s.view(c.now)
 	r := &batchResp{}
 	r.InstanceResponses.InstanceResponse = []instanceResponseJSON{}
 	ins := make([]*instance, len(ids))
 	errs := make([]error, len(ids))
 	for i, id := range ids {
-		in := s.st.instances[id]
-		if in == nil || in.rg != c.region {
+		in := st.instanceIn(c.region, id)
+		if in == nil {
 			errs[i] = errInstanceNotFound
 			continue
 		}
 		ins[i] = in
-		errs[i] = op.check(in, in.life.settle(c.now, s.delay))
+		errs[i] = op.check(in, in.life.at(c.now, st.d))
 		if errs[i] != nil && !successFirst {
 			return nil, errs[i]
 		}
@@ -183,17 +210,19 @@ func (s *Server) batch(c *call, op instanceOp) (*batchResp, error) {
 	for i, in := range ins {
 		res := instanceResponseJSON{InstanceId: ids[i], Code: "200", Message: "success"}
 		if in != nil {
-			res.PreviousStatus = in.life.ph.String()
+			res.PreviousStatus = in.life.at(c.now, st.d).String()
 		}
-		if e, ok := errs[i].(*apiError); ok {
+		err := errs[i]
+		if err == nil {
+			var cur string
+			if cur, err = op.apply(s, in); err != nil {
+				err = opError(err)
+			}
+			res.CurrentStatus = cur
+		}
+		if e, ok := err.(*apiError); ok {
 			res.Code, res.Message = e.code, e.msg
 			res.CurrentStatus = res.PreviousStatus
-		} else {
-			op.apply(s.st, in, c.now)
-			res.CurrentStatus = in.life.ph.String()
-			if _, alive := s.st.instances[in.id]; !alive {
-				res.CurrentStatus = "Deleted"
-			}
 		}
 		r.InstanceResponses.InstanceResponse = append(r.InstanceResponses.InstanceResponse, res)
 	}

@@ -3,6 +3,8 @@ package aliyuntest
 import (
 	"strconv"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 type runInstancesResp struct {
@@ -246,17 +248,17 @@ func (s *Server) runInstances(c *call) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.st
+	st := s.view(c.now)
 	if !dry {
-		if prev, err := st.claimToken(c); err != nil || prev != nil {
+		if prev, err := s.st.claimToken(c); err != nil || prev != nil {
 			return prev, err
 		}
 	}
-	vsw := st.vswitches[sp.vswID]
-	if vsw == nil || vsw.vpc.rg != c.region {
+	vsw := st.vswitchIn(c.region, sp.vswID)
+	if vsw == nil {
 		return nil, errCode(404, "InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.")
 	}
-	if netPhase(vsw.life, c.now, s.delay) != "Available" {
+	if netPhase(vsw.life, c.now, st.d) != "Available" {
 		return nil, errCode(400, "IncorrectVSwitchStatus", "The current status of the vSwitch does not support this operation.")
 	}
 	if sp.zone == "" {
@@ -268,8 +270,8 @@ func (s *Server) runInstances(c *call) (response, error) {
 		return nil, errCode(400, "InvalidParameter.Mismatch", "The specified ZoneId does not match the zone of the vSwitch.")
 	}
 	for _, id := range sp.sgIDs {
-		g := st.sgs[id]
-		if g == nil || g.rg != c.region {
+		g := st.sgIn(c.region, id)
+		if g == nil {
 			return nil, errCode(404, "InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId does not exist.")
 		}
 		if g.vpcID != vsw.vpc.id {
@@ -278,14 +280,15 @@ func (s *Server) runInstances(c *call) (response, error) {
 		}
 	}
 	n := sp.amount
-	if stockStatus(st.stockCategory(c.region.id, sp.zone, sp.typ.id, sp.stockMode)) == "SoldOut" {
-		return nil, errCode(403, "OperationDenied.NoStock", "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.")
-	}
-	if stock := st.stockOf(c.region.id, sp.zone, sp.typ.id); stock != unlimitedStock && stock < n {
-		if stock < sp.minAmount || stock == 0 {
-			return nil, errCode(403, "OperationDenied.NoStock", "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.")
+	mode := simMode(sp.stockMode)
+	noStock := errCode(403, "OperationDenied.NoStock", "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.")
+	if avail := s.cloud.Available(c.region.id, sp.zone, sp.typ.id, mode); avail == 0 {
+		return nil, noStock
+	} else if avail != sim.Unlimited && avail < n {
+		if avail < sp.minAmount {
+			return nil, noStock
 		}
-		n = stock
+		n = avail
 	}
 	if free := vsw.freeIPs(); free < n {
 		return nil, errCode(403, "InvalidVSwitchId.IpNotEnough", "The specified vSwitch has not enough IP addresses.")
@@ -293,82 +296,60 @@ func (s *Server) runInstances(c *call) (response, error) {
 	if dry {
 		return nil, errDryRun
 	}
+	spec := sim.InstanceSpec{Region: c.region.id, Zone: sp.zone, Type: sp.typ.id, VCPU: sp.typ.cpu, ChargeMode: mode,
+		ImageID: sp.img.id, Name: sp.name, SubnetID: vsw.id, SecurityGroupIDs: sp.sgIDs, PublicIP: sp.bwOut > 0,
+		Tags: tagMap(sp.tags), Token: c.p.str("ClientToken"), DeletionProtection: sp.deletionProtection, Count: n}
+	for i, d := range sp.disks {
+		spec.Disks = append(spec.Disks, sim.Disk{Category: d.category, SizeGiB: int(d.size), System: i == 0, DeleteWithInstance: d.deleteWithInstance})
+	}
+	s.st.sweepAttrs()
+	created, err := s.cloud.CreateInstances(spec)
+	switch sim.ClassOf(err) {
+	case "":
+	case sim.ClassNoStock:
+		return nil, noStock
+	default:
+		return nil, apiErrorOf(err)
+	}
 	r := &runInstancesResp{}
 	r.InstanceIdSets.InstanceIdSet = make([]string, 0, n)
-	for i := 0; i < n; i++ {
-		in := st.newInstance(c.region, vsw, sp, c.now)
-		if sp.name != "" && sp.amount > 1 {
-			if unique, _ := c.p.boolv("UniqueSuffix"); unique {
-				in.name = sp.name + strconv.Itoa(i+1)
-			}
+	a := sp.attrs(c.now)
+	unique, _ := c.p.boolv("UniqueSuffix")
+	for i, in := range created {
+		s.st.ecs[in.ID] = a
+		if sp.name != "" && sp.amount > 1 && unique {
+			name := sp.name + strconv.Itoa(i+1)
+			_, _ = s.cloud.UpdateInstance(c.region.id, in.ID, func(in *sim.Instance) error { in.Name = name; return nil })
 		}
-		r.InstanceIdSets.InstanceIdSet = append(r.InstanceIdSets.InstanceIdSet, in.id)
+		r.InstanceIdSets.InstanceIdSet = append(r.InstanceIdSets.InstanceIdSet, in.ID)
 	}
-	if stock := st.stockOf(c.region.id, sp.zone, sp.typ.id); stock != unlimitedStock {
-		st.stock[stockKey{c.region.id, sp.zone, sp.typ.id}] = stock - n
-	}
-	hourly := float64(n) * c.region.priceFactor * sp.typ.hourly
+	hourly := float64(n) * c.region.priceFactor * s.typePrice(sp.typ)
 	r.TradePrice = round2(hourly)
 	if sp.prepaid {
-		r.OrderId = strconv.FormatUint(200000000000000+st.seq, 10)
+		s.st.seq++
+		r.OrderId = strconv.FormatUint(200000000000000+s.st.seq, 10)
 	}
-	storeToken(st, c, r)
+	storeToken(s.st, c, r)
 	return r, nil
 }
 
-// newInstance creates a Pending instance from sp.
-func (st *state) newInstance(rg *region, vsw *vswitch, sp *runSpec, now time.Time) *instance {
-	in := &instance{
-		id: st.newID("i", rg), rg: rg, zone: vsw.zone, name: sp.name, hostName: sp.hostName,
-		description: sp.description, keyPair: sp.keyPair, typ: sp.typ, img: sp.img, vsw: vsw,
-		sgIDs: sp.sgIDs, tags: sp.tags, disks: sp.disks, privateIP: vsw.allocIP(),
-		prepaid: sp.prepaid, payByBW: sp.payByBW, deletionProtection: sp.deletionProtection,
-		autoRenew: sp.autoRenew, autoRenewPeriod: sp.autoRenewPeriod, renewUnit: sp.periodUnit,
-		bwOut: int32(sp.bwOut), bwIn: int32(sp.bwIn), created: now.Unix(), started: now.Unix(),
-		userData: sp.userData, ramRole: sp.ramRole,
-	}
-	if sp.bwOut > 0 {
-		in.publicIP = rg.allocPublicIP()
+// attrs are the ECS attributes of the instances sp creates at now; the
+// instances share them, and they are not changed in place.
+func (sp *runSpec) attrs(now time.Time) *ecsAttrs {
+	a := &ecsAttrs{hostName: sp.hostName, description: sp.description, keyPair: sp.keyPair, userData: sp.userData,
+		ramRole: sp.ramRole, payByBW: sp.payByBW, bwOut: int32(sp.bwOut), bwIn: int32(sp.bwIn),
+		autoRenew: sp.autoRenew, autoRenewPeriod: sp.autoRenewPeriod, renewUnit: sp.periodUnit}
+	for _, d := range sp.disks {
+		a.pls = append(a.pls, d.pl)
 	}
 	if sp.prepaid {
 		exp := now.AddDate(0, sp.period, 0)
 		if sp.periodUnit == "Week" {
 			exp = now.AddDate(0, 0, 7*sp.period)
 		}
-		in.expired = exp.Unix()
+		a.expired = exp.Unix()
 	}
-	in.life.set(phPending, now)
-	st.addInstance(in)
-	return in
-}
-
-// addInstance indexes an instance.
-func (st *state) addInstance(in *instance) {
-	st.instances[in.id] = in
-	in.rg.instances = insertSorted(in.rg.instances, in, instID)
-	in.vsw.used++
-	for _, id := range in.sgIDs {
-		if g := st.sgs[id]; g != nil {
-			g.instances++
-		}
-	}
-}
-
-// removeInstance deletes an instance and disassociates its EIP.
-func (st *state) removeInstance(in *instance, now time.Time) {
-	delete(st.instances, in.id)
-	in.rg.instances = removeSorted(in.rg.instances, in.id, instID)
-	in.vsw.used--
-	for _, id := range in.sgIDs {
-		if g := st.sgs[id]; g != nil {
-			g.instances--
-		}
-	}
-	if e := in.eip; e != nil {
-		e.instance = nil
-		e.life.set(phAvailable, now)
-		in.eip = nil
-	}
+	return a
 }
 
 func round2(f float64) float64 {

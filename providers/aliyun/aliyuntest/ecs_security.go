@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // securityGroup is a VPC security group.
@@ -74,25 +76,23 @@ func (s *Server) createSecurityGroup(c *call) (response, error) {
 	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
 		return prev, err
 	}
-	v := s.st.vpcs[vpcIDStr]
-	if v == nil || v.rg != c.region {
+	v := s.view(c.now).vpcIn(c.region, vpcIDStr)
+	if v == nil {
 		return nil, errCode(404, "InvalidVpcId.NotFound", "Specified virtual private cloud does not exist.")
 	}
 	if dry {
 		return nil, errDryRun
 	}
-	g := s.st.newSecurityGroup(v, name, c.p.str("Description"), typ, tags, c.now)
-	r := &createSGResp{SecurityGroupId: g.id}
+	s.st.sweepAttrs()
+	g, err := s.cloud.CreateSecurityGroup(sim.SecurityGroupSpec{Region: c.region.id, VPCID: v.id, Name: name,
+		Description: c.p.str("Description"), Tags: tagMap(tags)})
+	if err != nil {
+		return nil, apiErrorOf(err)
+	}
+	s.st.sgx[g.ID] = &sgAttrs{typ: typ}
+	r := &createSGResp{SecurityGroupId: g.ID}
 	storeToken(s.st, c, r)
 	return r, nil
-}
-
-func (st *state) newSecurityGroup(v *vpc, name, desc, typ string, tags []tag, now time.Time) *securityGroup {
-	g := &securityGroup{id: st.newID("sg", v.rg), rg: v.rg, vpcID: v.id, name: name, description: desc, typ: typ, tags: tags, created: now.Unix()}
-	st.sgs[g.id] = g
-	v.rg.sgs = insertSorted(v.rg.sgs, g, sgID)
-	v.sgs++
-	return g
 }
 
 // parseRule reads one rule from keys prefix+"IpProtocol" etc.
@@ -175,8 +175,8 @@ func (s *Server) authorizeSecurityGroup(c *call) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.st.sgs[id]
-	if g == nil || g.rg != c.region {
+	g := s.view(c.now).sgIn(c.region, id)
+	if g == nil {
 		return nil, errSGNotFound
 	}
 	var add []sgRule
@@ -198,10 +198,15 @@ func (s *Server) authorizeSecurityGroup(c *call) (response, error) {
 	if err := c.p.dryRun(); err != nil {
 		return nil, err
 	}
-	for _, r := range add {
-		r.created = c.now.Unix()
-		r.id = s.st.newID("sgr", c.region)
-		g.rules = append(g.rules, r)
+	simRules := make([]sim.Rule, len(add))
+	for i, r := range add {
+		simRules[i] = simRule(r)
+	}
+	if _, err := s.cloud.AuthorizeIngress(c.region.id, id, simRules...); err != nil {
+		if sim.ClassOf(err) == sim.ClassNotFound {
+			return nil, errSGNotFound
+		}
+		return nil, apiErrorOf(err)
 	}
 	return &respBase{}, nil
 }
@@ -271,7 +276,7 @@ func (s *Server) describeSecurityGroups(c *call) (response, error) {
 			(name == "" || wildcard(name, g.name)) && (typ == "" || g.typ == typ) && matchTags(g.tags, tags)
 	}
 	var match []*securityGroup
-	for _, g := range c.region.sgs {
+	for _, g := range s.view(c.now).sgsOf(c.region) {
 		if keep(g) {
 			match = append(match, g)
 		}
@@ -351,8 +356,9 @@ func (s *Server) describeSecurityGroupAttribute(c *call) (response, error) {
 	dir := c.p.str("Direction")
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	g := s.st.sgs[id]
-	if g == nil || g.rg != c.region {
+	st := s.view(c.now)
+	g := st.sgIn(c.region, id)
+	if g == nil {
 		return nil, errSGNotFound
 	}
 	r := &describeSGAttrResp{SecurityGroupId: g.id, SecurityGroupName: g.name, Description: g.description,
@@ -367,7 +373,7 @@ func (s *Server) describeSecurityGroupAttribute(c *call) (response, error) {
 			SecurityGroupRuleId: rule.id, Direction: "ingress", IpProtocol: strings.ToUpper(rule.proto), PortRange: rule.portRange,
 			SourceCidrIp: rule.sourceCidr, SourceGroupId: rule.sourceGroup, Policy: strings.ToUpper(rule.policy[:1]) + rule.policy[1:],
 			Priority: strconv.Itoa(rule.priority), NicType: rule.nicType, Description: rule.description,
-			CreateTime: formatTimeSec(time.Unix(rule.created, 0)), SourceGroupName: s.sgName(rule.sourceGroup),
+			CreateTime: formatTimeSec(time.Unix(rule.created, 0)), SourceGroupName: st.sgName(c.region, rule.sourceGroup),
 		})
 	}
 	return r, nil
@@ -380,18 +386,24 @@ func (s *Server) deleteSecurityGroup(c *call) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.st.sgs[id]
-	if g == nil || g.rg != c.region {
+	g := s.view(c.now).sgIn(c.region, id)
+	if g == nil {
 		return nil, errSGNotFound
 	}
 	if g.instances > 0 {
 		return nil, errCode(403, "DependencyViolation", "There is still instance(s) in the specified security group.")
 	}
-	delete(s.st.sgs, id)
-	c.region.sgs = removeSorted(c.region.sgs, id, sgID)
-	if v := s.st.vpcs[g.vpcID]; v != nil {
-		v.sgs--
+	switch err := s.cloud.DeleteSecurityGroup(c.region.id, id); sim.ClassOf(err) {
+	case "":
+	case sim.ClassNotFound:
+		return nil, errSGNotFound
+	case sim.ClassDependencyViolation:
+		// Another group's rule names this one (code not confirmed).
+		return nil, errCode(403, "DependencyViolation", "The specified security group is referenced by a rule of another security group.")
+	default:
+		return nil, apiErrorOf(err)
 	}
+	delete(s.st.sgx, id)
 	return &respBase{}, nil
 }
 

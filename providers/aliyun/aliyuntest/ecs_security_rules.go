@@ -1,5 +1,7 @@
 package aliyuntest
 
+import "github.com/multicloud-ecs/multicloud/providers/sim"
+
 // innerAccessPolicy is the group's policy between its own members.
 func (g *securityGroup) innerAccessPolicy() string {
 	if g.innerPolicy == "" {
@@ -27,8 +29,8 @@ func (s *Server) revokeSecurityGroup(c *call) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.st.sgs[id]
-	if g == nil || g.rg != c.region {
+	g := s.view(c.now).sgIn(c.region, id)
+	if g == nil {
 		return nil, errSGNotFound
 	}
 	for _, rid := range ruleIDs {
@@ -43,17 +45,16 @@ func (s *Server) revokeSecurityGroup(c *call) (response, error) {
 	if err := c.p.dryRun(); err != nil {
 		return nil, err
 	}
-	kept := g.rules[:0:0]
-	for _, have := range g.rules {
-		drop := contains(ruleIDs, have.id)
-		for _, r := range rules {
-			drop = drop || have.same(r)
-		}
-		if !drop {
-			kept = append(kept, have)
-		}
+	var revoke []sim.Rule
+	for _, rid := range ruleIDs {
+		revoke = append(revoke, sim.Rule{ID: rid})
 	}
-	g.rules = kept
+	for _, r := range rules {
+		revoke = append(revoke, simRule(r))
+	}
+	if _, err := s.cloud.RevokeIngress(c.region.id, id, revoke...); err != nil {
+		return nil, apiErrorOf(err)
+	}
 	return &respBase{}, nil
 }
 
@@ -74,11 +75,15 @@ func (s *Server) modifySecurityGroupPolicy(c *call) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.st.sgs[id]
-	if g == nil || g.rg != c.region {
+	if s.view(c.now).sgIn(c.region, id) == nil {
 		return nil, errSGNotFound
 	}
-	g.innerPolicy = pol
+	a := s.st.sgx[id]
+	if a == nil {
+		a = &sgAttrs{typ: "normal"}
+		s.st.sgx[id] = a
+	}
+	a.innerPolicy = pol
 	return &respBase{}, nil
 }
 
@@ -93,9 +98,13 @@ func (g *securityGroup) groupRules() int {
 	return n
 }
 
-// sgName is the name of a security group, "" if it is unknown or id is "".
-func (s *Server) sgName(id string) string {
-	if g := s.st.sgs[id]; g != nil {
+// sgName is the name of a security group of rg, "" if it is unknown or
+// id is "".
+func (v *view) sgName(rg *region, id string) string {
+	if id == "" {
+		return ""
+	}
+	if g := v.sgIn(rg, id); g != nil {
 		return g.name
 	}
 	return ""

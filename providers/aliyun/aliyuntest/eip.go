@@ -3,6 +3,8 @@ package aliyuntest
 import (
 	"strconv"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // eip is an elastic IP address. Its lifecycle is Available -> Associating ->
@@ -85,39 +87,48 @@ func (s *Server) allocateEipAddress(c *call) (response, error) {
 	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
 		return prev, err
 	}
-	if len(c.region.eips) >= s.st.eipQuota {
+	s.st.sweepAttrs()
+	a, err := s.cloud.AllocateAddress(sim.AddressSpec{Region: c.region.id, Bandwidth: bw, Name: name, Tags: tagMap(tags)})
+	switch sim.ClassOf(err) {
+	case "":
+	case sim.ClassQuotaExceeded:
 		return nil, errCode(400, "QuotaExceeded.Eip", "Elastic IP address quota exceeded.")
+	default:
+		return nil, apiErrorOf(err)
 	}
-	e := s.st.newEIP(c.region, bw, ict, prepaid, name, c.p.str("Description"), tags, c.now)
-	r := &allocateEipResp{AllocationId: e.id, EipAddress: ipString(e.ip), ResourceGroupId: "rg-acfm" + e.id[4:]}
+	s.st.eipx[a.ID] = &eipAttrs{description: c.p.str("Description"), internetChargeType: ict, prepaid: prepaid}
+	r := &allocateEipResp{AllocationId: a.ID, EipAddress: a.IP.String(), ResourceGroupId: "rg-acfm" + a.ID[min(4, len(a.ID)):]}
 	if prepaid {
+		s.st.seq++
 		r.OrderId = int64(200000000000000 + s.st.seq)
 	}
 	storeToken(s.st, c, r)
 	return r, nil
 }
 
-func (st *state) newEIP(rg *region, bw int, ict string, prepaid bool, name, desc string, tags []tag, now time.Time) *eip {
-	e := &eip{id: st.newID("eip", rg), rg: rg, ip: rg.allocPublicIP(), bandwidth: bw, internetChargeType: ict,
-		prepaid: prepaid, name: name, description: desc, tags: tags, allocated: now.Unix()}
-	e.life.set(phAvailable, now)
-	st.eips[e.id] = e
-	rg.eips = insertSorted(rg.eips, e, eipID)
-	return e
-}
-
 // lookupEIP finds an EIP of the call's region and settles its lifecycle.
-func (s *Server) lookupEIP(c *call) (*eip, error) {
+func (s *Server) lookupEIP(c *call, st *view) (*eip, error) {
 	id, err := c.p.required("AllocationId")
 	if err != nil {
 		return nil, err
 	}
-	e := s.st.eips[id]
-	if e == nil || e.rg != c.region {
+	e := st.eipIn(c.region, id)
+	if e == nil {
 		return nil, errEipNotFound
 	}
-	e.life.settle(c.now, s.delay)
+	e.life.settle(c.now, st.d)
 	return e, nil
+}
+
+// eipError answers a change of an EIP that the simulated cloud refused.
+func eipError(err error) error {
+	switch sim.ClassOf(err) {
+	case sim.ClassNotFound:
+		return errEipNotFound
+	case sim.ClassIncorrectState:
+		return errIncorrectEipStatus
+	}
+	return apiErrorOf(err)
 }
 
 func (s *Server) associateEipAddress(c *call) (response, error) {
@@ -130,37 +141,47 @@ func (s *Server) associateEipAddress(c *call) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, err := s.lookupEIP(c)
+	st := s.view(c.now)
+	e, err := s.lookupEIP(c, st)
 	if err != nil {
 		return nil, err
 	}
 	if e.life.ph != phAvailable {
 		return nil, errIncorrectEipStatus
 	}
-	in := s.st.instances[instID]
-	if in == nil || in.rg != c.region {
+	in := st.instanceIn(c.region, instID)
+	if in == nil {
 		return nil, errInstanceNotFound
 	}
 	// The reference does not confirm which instance states accept an EIP;
 	// by default only Pending is refused (WithEIPRefusedInstanceStatuses).
-	if contains(s.quirks.eipRefusesStatuses, in.life.settle(c.now, s.delay).String()) {
+	if contains(s.quirks.eipRefusesStatuses, in.life.settle(c.now, st.d).String()) {
 		return nil, errCode(400, "IncorrectInstanceStatus", "The current status of the resource does not support this operation.")
 	}
-	if in.eip != nil && in.eip.boundTo(c.now, s.delay) == in {
+	if in.eip != nil && in.eip.boundTo(c.now, st.d) == in {
 		return nil, errCode(400, "InvalidAssociation.Duplicated", "Specified instance already has an elastic IP address.")
 	}
 	if err := c.p.dryRun(); err != nil {
 		return nil, err
 	}
-	e.instance, in.eip = in, e
-	e.life.set(phAssociating, c.now)
+	if _, err := s.cloud.AssociateAddress(c.region.id, e.id, in.id); err != nil {
+		switch sim.ClassOf(err) {
+		case sim.ClassConflict:
+			return nil, errCode(400, "InvalidAssociation.Duplicated", "Specified instance already has an elastic IP address.")
+		case sim.ClassIncorrectState:
+			if e.life.ph == phAvailable {
+				return nil, errCode(400, "IncorrectInstanceStatus", "The current status of the resource does not support this operation.")
+			}
+		}
+		return nil, eipError(err)
+	}
 	return &respBase{}, nil
 }
 
 func (s *Server) unassociateEipAddress(c *call) (response, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, err := s.lookupEIP(c)
+	e, err := s.lookupEIP(c, s.view(c.now))
 	if err != nil {
 		return nil, err
 	}
@@ -170,14 +191,16 @@ func (s *Server) unassociateEipAddress(c *call) (response, error) {
 	if id := c.p.str("InstanceId"); id != "" && (e.instance == nil || e.instance.id != id) {
 		return nil, errCode(400, "InvalidInstanceId.NotMatch", "The specified InstanceId does not match the EIP association.")
 	}
-	e.life.set(phUnassociating, c.now)
+	if _, err := s.cloud.UnassociateAddress(c.region.id, e.id); err != nil {
+		return nil, eipError(err)
+	}
 	return &respBase{}, nil
 }
 
 func (s *Server) releaseEipAddress(c *call) (response, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, err := s.lookupEIP(c)
+	e, err := s.lookupEIP(c, s.view(c.now))
 	if err != nil {
 		return nil, err
 	}
@@ -187,11 +210,10 @@ func (s *Server) releaseEipAddress(c *call) (response, error) {
 	if e.prepaid {
 		return nil, errCode(400, "Forbidden.ChargeTypeIsPrepaid", "A subscription EIP cannot be released.")
 	}
-	if in := e.instance; in != nil && in.eip == e {
-		in.eip = nil
+	if err := s.cloud.ReleaseAddress(c.region.id, e.id); err != nil {
+		return nil, eipError(err)
 	}
-	delete(s.st.eips, e.id)
-	c.region.eips = removeSorted(c.region.eips, e.id, eipID)
+	delete(s.st.eipx, e.id)
 	return &respBase{}, nil
 }
 
@@ -274,7 +296,7 @@ func (s *Server) describeEipAddresses(c *call) (response, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []eipJSON
-	for _, e := range c.region.eips {
+	for _, e := range s.view(c.now).eipsOf(c.region) {
 		j := s.eipJSON(e, c.now)
 		if len(ids) > 0 && !contains(ids, e.id) || len(addrs) > 0 && !contains(addrs, j.IpAddress) ||
 			status != "" && j.Status != status || assoc != "" && j.InstanceId != assoc ||
@@ -289,7 +311,8 @@ func (s *Server) describeEipAddresses(c *call) (response, error) {
 }
 
 func (s *Server) eipJSON(e *eip, now time.Time) eipJSON {
-	j := eipJSON{AllocationId: e.id, IpAddress: ipString(e.ip), Status: e.life.at(now, s.delay).String(),
+	d := s.delay()
+	j := eipJSON{AllocationId: e.id, IpAddress: ipString(e.ip), Status: e.life.at(now, d).String(),
 		Bandwidth: strconv.Itoa(e.bandwidth), InternetChargeType: e.internetChargeType, ChargeType: "PostPaid",
 		Name: e.name, Description: e.description, AllocationTime: formatTimeSec(time.Unix(e.allocated, 0)),
 		RegionId: e.rg.id, ISP: "BGP", Netmode: "public", Tags: vpcTagsJSON(e.tags), BusinessStatus: "Normal",
@@ -297,7 +320,7 @@ func (s *Server) eipJSON(e *eip, now time.Time) eipJSON {
 	if e.prepaid {
 		j.ChargeType = "PrePaid"
 	}
-	if in := e.boundTo(now, s.delay); in != nil {
+	if in := e.boundTo(now, d); in != nil {
 		j.InstanceId, j.InstanceType, j.InstanceRegionId = in.id, "EcsInstance", in.rg.id
 		j.PrivateIpAddress, j.VpcId = ipString(in.privateIP), in.vsw.vpc.id
 	}

@@ -2,54 +2,24 @@ package aliyuntest
 
 import (
 	"context"
+	"errors"
 	"math"
-	"math/rand/v2"
 	"net/http"
-	"slices"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
-// Fault makes matching calls fail with an error response.
-type Fault struct {
-	// Action is the API action to fail; "" matches every action.
-	Action string
-	// Code is the error code; default "InternalError".
-	Code string
-	// HTTPStatus is the response status; default 500, or 400 for codes starting
-	// with "Throttling", 503 for "ServiceUnavailable".
-	HTTPStatus int
-	// Message is the error message; default a generic message for Code.
-	Message string
-	// Count fails the next Count matching calls (after AfterCalls); 0 = unlimited.
-	Count int
-	// Rate is the probability (0..1] that a matching call fails; 0 means always.
-	// The random source is seeded with WithRandSeed.
-	Rate float64
-	// Region restricts the fault to calls with this RegionId; "" matches all.
-	Region string
-	// AfterCalls lets the first AfterCalls matching calls pass before failing,
-	// e.g. AfterCalls: 2, Count: 1 fails the third page of a listing.
-	AfterCalls int
-}
-
-type faultState struct {
-	f     Fault
-	seen  int
-	fired int
-}
-
-// controls holds the runtime knobs: latency, throttling and faults.
+// controls holds the emulator's own flow control (SetQPS): Aliyun
+// throttles per API and region with its own code and status, a
+// wire-level matter. Faults and latency live in the sim.Cloud.
 type controls struct {
-	mu      sync.Mutex
-	latency map[string]time.Duration // action -> latency; "" = default
-	qps     map[string]float64       // action -> limit; "" = default per action
-	buckets map[bucketKey]*bucket
-	faults  []*faultState
-	// netFaults fail calls like a network (InjectNetFault).
-	netFaults []*netFaultState
-	rnd       *rand.Rand
-	realTime  func() time.Time
+	mu       sync.Mutex
+	qps      map[string]float64 // action -> limit; "" = default per action
+	buckets  map[bucketKey]*bucket
+	realTime func() time.Time
 	// throttleStatus is the HTTP status of Throttling.User (see WithThrottlingStatus).
 	throttleStatus int
 }
@@ -62,28 +32,21 @@ type bucket struct {
 	last                time.Time
 }
 
-func newControls(latency time.Duration, seed uint64, throttleStatus int) *controls {
+func newControls(throttleStatus int) *controls {
 	return &controls{
 		throttleStatus: throttleStatus,
-		latency:        map[string]time.Duration{"": latency},
 		qps:            map[string]float64{},
 		buckets:        map[bucketKey]*bucket{},
-		rnd:            rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		realTime:       time.Now,
 	}
 }
 
 // SetLatency delays calls of action by d; action "" sets the delay of every
-// action that has no delay of its own. d = 0 removes an action's own delay.
-func (s *Server) SetLatency(action string, d time.Duration) {
-	s.ctl.mu.Lock()
-	defer s.ctl.mu.Unlock()
-	if d == 0 && action != "" {
-		delete(s.ctl.latency, action)
-		return
-	}
-	s.ctl.latency[action] = d
-}
+// action that has no delay of its own, and an action's own delay replaces
+// it (sim.Cloud.SetLatency). d = 0 removes the setting. The delay is
+// waited out before the call is processed; a client that gives up ends it
+// with a ServiceUnavailable answer nobody reads.
+func (s *Server) SetLatency(action string, d time.Duration) { s.cloud.SetLatency(action, d) }
 
 // SetQPS limits calls of action to qps per second per region with a token
 // bucket (burst max(1, qps)), as Aliyun throttles per API and region. Action ""
@@ -101,53 +64,41 @@ func (s *Server) SetQPS(action string, qps float64) {
 	clear(s.ctl.buckets)
 }
 
-// InjectFault adds a fault. Faults are checked in the order they were added;
-// the first one that fires decides the response.
-func (s *Server) InjectFault(f Fault) {
-	s.ctl.mu.Lock()
-	defer s.ctl.mu.Unlock()
-	s.ctl.faults = append(s.ctl.faults, &faultState{f: f})
-}
+// InjectFault adds a fault to the simulated cloud (see sim.Fault): Action
+// is the API action ("RunInstances"), Region the RegionId. A FaultError
+// answers with Code and Status when set, else with the Aliyun code and
+// status of its Class (see faultError); FaultReset closes the connection
+// before the call is authenticated, and FaultLost, FaultSlow and
+// FaultGarbled act on the response of a processed call, whatever its
+// outcome. Faults are tried in the order they were added; the first that
+// fires decides the call. The draws of Rate come from the source
+// WithRandSeed seeds.
+func (s *Server) InjectFault(f sim.Fault) { s.cloud.InjectFault(f) }
 
-// ClearFaults removes every fault.
-func (s *Server) ClearFaults() {
-	s.ctl.mu.Lock()
-	defer s.ctl.mu.Unlock()
-	s.ctl.faults = nil
-}
+// ClearFaults removes every fault of the given kinds, or every fault.
+func (s *Server) ClearFaults(kinds ...sim.FaultKind) { s.cloud.ClearFaults(kinds...) }
 
-// before applies latency, throttling and faults to a call.
-func (c *controls) before(ctx context.Context, action, region string) error {
-	c.mu.Lock()
-	d, ok := c.latency[action]
-	if !ok {
-		d = c.latency[""]
+// before applies latency, throttling and error faults to a call.
+func (s *Server) before(ctx context.Context, action, region string) error {
+	f, err := s.cloud.Enter(ctx, action, region)
+	if err != nil {
+		return errCode(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
 	}
-	c.mu.Unlock()
-	if d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return errCode(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
-		}
+	if !s.ctl.allow(action, region) {
+		return errCode(s.ctl.throttleStatus, "Throttling.User", "Request was denied due to user flow control.")
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.allow(action, region) {
-		return errCode(c.throttleStatus, "Throttling.User", "Request was denied due to user flow control.")
-	}
-	for _, fs := range c.faults {
-		if e := fs.fire(action, region, c.rnd); e != nil {
-			return e
+	if f != nil {
+		if e := f.Err(); e != nil {
+			return faultError(e, s.ctl.throttleStatus)
 		}
 	}
 	return nil
 }
 
-// allow takes a token from the (action, region) bucket; c.mu must be held.
+// allow takes a token from the (action, region) bucket.
 func (c *controls) allow(action, region string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	q, ok := c.qps[action]
 	if !ok {
 		q, ok = c.qps[""]
@@ -172,134 +123,66 @@ func (c *controls) allow(action, region string) bool {
 	return true
 }
 
-func (fs *faultState) fire(action, region string, rnd *rand.Rand) *apiError {
-	f := fs.f
-	if f.Action != "" && f.Action != action {
-		return nil
-	}
-	if f.Region != "" && f.Region != region {
-		return nil
-	}
-	fs.seen++
-	if fs.seen <= f.AfterCalls {
-		return nil
-	}
-	if f.Count > 0 && fs.fired >= f.Count {
-		return nil
-	}
-	if f.Rate > 0 && f.Rate < 1 && rnd.Float64() >= f.Rate {
-		return nil
-	}
-	fs.fired++
-	code := f.Code
+// classCodes are the Aliyun error code and status of each sim class, for
+// faults that name a class but no code of their own.
+var classCodes = map[sim.Class]struct {
+	code   string
+	status int
+}{
+	sim.ClassNotFound:            {"InvalidParameter.NotFound", 404},
+	sim.ClassIncorrectState:      {"IncorrectInstanceStatus", 403},
+	sim.ClassConflict:            {"OperationConflict", 400},
+	sim.ClassQuotaExceeded:       {"QuotaExceeded", 400},
+	sim.ClassNoStock:             {"OperationDenied.NoStock", 403},
+	sim.ClassInvalidParameter:    {"InvalidParameter", 400},
+	sim.ClassIdempotentMismatch:  {"IdempotentParameterMismatch", 400},
+	sim.ClassThrottled:           {"Throttling.User", 400},
+	sim.ClassDependencyViolation: {"DependencyViolation", 400},
+	sim.ClassUnavailable:         {"ServiceUnavailable", 503},
+	sim.ClassInternal:            {"InternalError", 500},
+}
+
+// faultError is the Aliyun answer to an injected error fault: its Code,
+// else its class's code; its Status, else 400 for a code starting with
+// "Throttling", 503 for ServiceUnavailable, the class's status for the
+// class's code and 500 for other codes; its Message, else a generic one.
+func faultError(e *sim.Error, throttleStatus int) *apiError {
+	cc := classCodes[e.Class]
+	code := e.Code
 	if code == "" {
-		code = "InternalError"
+		code = cc.code
+		if code == "" {
+			code = "InternalError"
+		}
 	}
-	status := f.HTTPStatus
+	status := e.Status
 	if status == 0 {
 		switch {
-		case len(code) >= 10 && code[:10] == "Throttling":
+		case strings.HasPrefix(code, "Throttling"):
 			status = http.StatusBadRequest
+			if e.Code == "" {
+				status = throttleStatus
+			}
 		case code == "ServiceUnavailable":
 			status = http.StatusServiceUnavailable
+		case code == cc.code:
+			status = cc.status
 		default:
 			status = http.StatusInternalServerError
 		}
 	}
-	msg := f.Message
+	msg := e.Message
 	if msg == "" {
 		switch {
 		case status == http.StatusServiceUnavailable:
 			msg = "The request has failed due to a temporary failure of the server."
-		case len(code) >= 10 && code[:10] == "Throttling":
+		case strings.HasPrefix(code, "Throttling"):
 			msg = "Request was denied due to user flow control."
 		default:
 			msg = "The request processing has failed due to some unknown error."
 		}
 	}
 	return &apiError{status: status, code: code, msg: msg}
-}
-
-// NetFaultKind is how a NetFault fails a call, as a network would.
-type NetFaultKind int
-
-// The network faults.
-const (
-	// Reset closes the connection before the request is processed:
-	// nothing happened, and the client sees a connection error.
-	Reset NetFaultKind = iota + 1
-	// Lost processes the request, then closes the connection without a
-	// response: the call took effect, and the client cannot know it.
-	Lost
-	// Slow processes the request, then holds the response for
-	// NetFault.Delay: a client that gives up earlier has its call take
-	// effect all the same.
-	Slow
-	// Garbled processes the request and answers 200 with the first half
-	// of the body only: the call took effect, and the answer cannot be
-	// read.
-	Garbled
-)
-
-// NetFault makes matching calls fail like a network: see NetFaultKind.
-type NetFault struct {
-	// Action is the API action; "" matches every action.
-	Action string
-	Kind   NetFaultKind
-	// Rate is the probability (0..1] that a matching call is hit; 0 means
-	// always. The draws come from the source WithRandSeed seeds.
-	Rate float64
-	// Count limits the fault to the next Count calls it hits; 0 is no limit.
-	Count int
-	// Delay is how long Slow holds the response; default 1s.
-	Delay time.Duration
-}
-
-type netFaultState struct {
-	f     NetFault
-	fired int
-}
-
-// InjectNetFault adds a network fault. Network faults are drawn before
-// the call is authenticated: a Reset fires before anything else (throttling
-// and error faults included), Lost, Slow and Garbled after the call was
-// processed, whatever its outcome.
-func (s *Server) InjectNetFault(f NetFault) {
-	if f.Kind == Slow && f.Delay <= 0 {
-		f.Delay = time.Second
-	}
-	s.ctl.mu.Lock()
-	defer s.ctl.mu.Unlock()
-	s.ctl.netFaults = append(s.ctl.netFaults, &netFaultState{f: f})
-}
-
-// ClearNetFaults removes every network fault.
-func (s *Server) ClearNetFaults() {
-	s.ctl.mu.Lock()
-	defer s.ctl.mu.Unlock()
-	s.ctl.netFaults = nil
-}
-
-// netFault returns the first network fault of one of kinds that fires on
-// a call of action, or nil.
-func (c *controls) netFault(action string, kinds ...NetFaultKind) *NetFault {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, fs := range c.netFaults {
-		f := fs.f
-		if (f.Action != "" && f.Action != action) || !slices.Contains(kinds, f.Kind) {
-			continue
-		}
-		if f.Count > 0 && fs.fired >= f.Count {
-			continue
-		}
-		if f.Rate > 0 && f.Rate < 1 && c.rnd.Float64() >= f.Rate {
-			continue
-		}
-		fs.fired++
-		return &f
-	}
-	return nil
 }
 
 // dropConnection closes the client's connection without a response.
@@ -311,4 +194,19 @@ func dropConnection(w http.ResponseWriter) {
 		}
 	}
 	panic(http.ErrAbortHandler) // aborts the response where hijacking is not supported
+}
+
+// apiErrorOf is the Aliyun answer to a state error of the simulated cloud
+// that a handler did not answer with a code of its own: the code and
+// status of its class.
+func apiErrorOf(err error) *apiError {
+	var e *sim.Error
+	if !errors.As(err, &e) {
+		return &apiError{status: 500, code: "InternalError", msg: "The request processing has failed due to some unknown error."}
+	}
+	cc, ok := classCodes[e.Class]
+	if !ok {
+		cc = classCodes[sim.ClassInternal]
+	}
+	return &apiError{status: cc.status, code: cc.code, msg: "The operation failed: " + e.Error() + "."}
 }

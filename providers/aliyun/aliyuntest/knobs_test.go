@@ -8,6 +8,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	vpcapi "github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/google/go-cmp/cmp"
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 func TestThrottling(t *testing.T) {
@@ -39,7 +40,7 @@ func TestThrottling(t *testing.T) {
 
 func TestFaultsByCount(t *testing.T) {
 	c := newClients(t)
-	c.srv.InjectFault(Fault{Action: "DescribeRegions", Code: "ServiceUnavailable", Count: 2})
+	c.srv.InjectFault(sim.Fault{Action: "DescribeRegions", Code: "ServiceUnavailable", Count: 2})
 	var got []string
 	for i := 0; i < 3; i++ {
 		_, err := c.ecs.DescribeRegions(ecs.CreateDescribeRegionsRequest())
@@ -48,7 +49,7 @@ func TestFaultsByCount(t *testing.T) {
 	if diff := cmp.Diff([]string{"ServiceUnavailable", "ServiceUnavailable", ""}, got); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
 	}
-	c.srv.InjectFault(Fault{Code: "InternalError"})
+	c.srv.InjectFault(sim.Fault{Code: "InternalError"})
 	_, err := c.vpc.DescribeVpcs(vpcapi.CreateDescribeVpcsRequest())
 	wantCode(t, err, "InternalError", 500)
 	c.srv.ClearFaults()
@@ -59,7 +60,7 @@ func TestFaultsByCount(t *testing.T) {
 func TestFaultsByRate(t *testing.T) {
 	count := func(seed uint64) int {
 		c := newClients(t, WithRandSeed(seed))
-		c.srv.InjectFault(Fault{Action: "DescribeRegions", Code: "Throttling", Rate: 0.3})
+		c.srv.InjectFault(sim.Fault{Action: "DescribeRegions", Code: "Throttling", Rate: 0.3})
 		failed := 0
 		for i := 0; i < 200; i++ {
 			if _, err := c.ecs.DescribeRegions(ecs.CreateDescribeRegionsRequest()); err != nil {
@@ -82,7 +83,7 @@ func TestFaultsByRate(t *testing.T) {
 func TestFaultAfterCalls(t *testing.T) {
 	c := newClients(t)
 	c.srv.Seed(SeedSpec{Regions: []string{"cn-hangzhou", "cn-beijing"}, InstancesPerRegion: 50})
-	c.srv.InjectFault(Fault{Action: "DescribeInstances", Region: "cn-beijing", Code: "ServiceUnavailable", AfterCalls: 2, Count: 1})
+	c.srv.InjectFault(sim.Fault{Action: "DescribeInstances", Region: "cn-beijing", Code: "ServiceUnavailable", AfterCalls: 2, Count: 1})
 	list := func(region string) (pages int, err error) {
 		token := ""
 		for {
@@ -130,12 +131,12 @@ func TestLatency(t *testing.T) {
 			t.Errorf("got %v, want at least %v", d, tc.min)
 		}
 	}
-	calls := c.srv.Calls()
+	calls := c.srv.Cloud().CallCounts()
 	if diff := cmp.Diff(map[string]int{"DescribeZones": 1, "DescribeRegions": 1}, calls); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 	c.srv.ResetCalls()
-	if got := len(c.srv.Calls()); got != 0 {
+	if got := c.srv.CallCount(""); got != 0 {
 		t.Errorf("after ResetCalls: got %d actions, want 0", got)
 	}
 }

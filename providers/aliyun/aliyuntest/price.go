@@ -174,7 +174,7 @@ func (s *Server) describePrice(c *call) (response, error) {
 		if t == nil {
 			return nil, errCode(400, "InvalidInstanceType.ValueNotSupported", "The specified InstanceType does not exist or beyond the permitted range.")
 		}
-		parts = append(parts, part{"instanceType", t.hourly})
+		parts = append(parts, part{"instanceType", s.typePrice(t)})
 		if err := disks(); err != nil {
 			return nil, err
 		}
@@ -190,8 +190,8 @@ func (s *Server) describePrice(c *call) (response, error) {
 	}
 	r := &describePriceResp{}
 	pr := &r.PriceInfo.Price
-	pr.Currency = s.quirks.currency
-	r.PriceInfo.RelatedPrice.MarketplaceImagePrice.Currency = s.quirks.currency
+	pr.Currency = s.cloud.Currency()
+	r.PriceInfo.RelatedPrice.MarketplaceImagePrice.Currency = pr.Currency
 	pr.DetailInfos.DetailInfo = []detailInfoJSON{}
 	r.PriceInfo.Rules.Rule = []ruleJSON{}
 	discount := 0.0
@@ -334,4 +334,14 @@ func (s *Server) describeAvailableResource(c *call) (response, error) {
 		r.AvailableZones.AvailableZone = append(r.AvailableZones.AvailableZone, az)
 	}
 	return r, nil
+}
+
+// typePrice is the hourly list price of t before the region's factor: the
+// simulated cloud's price where sim.Cloud.SetPrice set one, else the
+// catalog's.
+func (s *Server) typePrice(t *instanceType) float64 {
+	if p, ok := s.cloud.Price(t.id); ok {
+		return p.Amount
+	}
+	return t.hourly
 }

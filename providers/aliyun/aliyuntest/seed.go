@@ -3,9 +3,10 @@ package aliyuntest
 import (
 	"math/rand/v2"
 	"net/netip"
-	"slices"
 	"strconv"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // SeedSpec describes instances created directly in the emulator's state.
@@ -52,11 +53,17 @@ func (s *Server) Seed(spec SeedSpec) []string {
 		prefix = "seed"
 	}
 	rnd := rand.New(rand.NewPCG(spec.RandSeed, 0x5eed))
-	// Shared tag sets: 3 envs x 3 teams.
-	var tagSets [][]tag
+	// Shared tag sets: 3 envs x 3 teams (the cloud keeps one copy of each).
+	var tagSets []map[string]string
 	for _, env := range []string{"prod", "staging", "dev"} {
 		for _, team := range []string{"infra", "ml", "web"} {
-			tagSets = append(tagSets, []tag{{OwnerTagKey, owner}, {"env", env}, {"team", team}})
+			tagSets = append(tagSets, map[string]string{OwnerTagKey: owner, "env": env, "team": team})
+		}
+	}
+	simDisks := make([][]sim.Disk, len(seedDisks))
+	for i, layout := range seedDisks {
+		for j, d := range layout {
+			simDisks[i] = append(simDisks[i], sim.Disk{Category: d.category, SizeGiB: int(d.size), System: j == 0, DeleteWithInstance: d.deleteWithInstance})
 		}
 	}
 	s.mu.Lock()
@@ -75,54 +82,70 @@ func (s *Server) Seed(spec SeedSpec) []string {
 	ids := make([]string, 0, len(regions)*spec.InstancesPerRegion)
 	img := imageByID["ubuntu_22_04_x64_20G_alibase_20230815.vhd"]
 	gpuImg := images[len(images)-1]
+	// Seeded instances share their attributes by disk layout, public
+	// address and billing.
+	type attrKey struct {
+		disks     int
+		pub, byBW bool
+	}
+	shared := map[attrKey]*ecsAttrs{}
 	for _, rg := range regions {
-		ownerTag := []tag{{OwnerTagKey, owner}}
-		v := st.newVPC(rg, netip.MustParsePrefix("172.16.0.0/12"), prefix+"-vpc", "", ownerTag, now)
-		v.life.set(phAvailable, now)
-		var vsws []*vswitch
+		ownerTag := map[string]string{OwnerTagKey: owner}
+		v, err := s.cloud.CreateVPC(sim.VPCSpec{Region: rg.id, CIDR: netip.MustParsePrefix("172.16.0.0/12"), Name: prefix + "-vpc",
+			Tags: ownerTag, Available: true})
+		if err != nil {
+			continue // the region's VPC quota is used up
+		}
+		st.vpcx[v.ID] = &vpcAttrs{vrouter: st.newID("vrt", rg), routeTable: st.newID("vtb", rg)}
+		var vsws []sim.Subnet
 		for i, z := range rg.zones {
 			cidr := netip.PrefixFrom(netip.AddrFrom4([4]byte{172, byte(16 + i%16), 0, 0}), 16)
-			w := st.newVSwitch(v, z, cidr, prefix+"-"+z, "", ownerTag, now)
-			w.life.set(phAvailable, now)
-			vsws = append(vsws, w)
+			w, err := s.cloud.CreateSubnet(sim.SubnetSpec{Region: rg.id, VPCID: v.ID, Zone: z, CIDR: cidr, Name: prefix + "-" + z,
+				Tags: ownerTag, Available: true})
+			if err == nil {
+				vsws = append(vsws, w)
+			}
 		}
-		g := st.newSecurityGroup(v, prefix+"-sg", "", "normal", ownerTag, now)
-		sgs := []string{g.id}
+		g, err := s.cloud.CreateSecurityGroup(sim.SecurityGroupSpec{Region: rg.id, VPCID: v.ID, Name: prefix + "-sg", Tags: ownerTag})
+		if err != nil || len(vsws) == 0 {
+			continue
+		}
+		st.sgx[g.ID] = &sgAttrs{typ: "normal"}
+		sgs := []string{g.ID}
+		specs := make([]sim.InstanceSpec, 0, spec.InstancesPerRegion)
+		attrs := make([]*ecsAttrs, 0, spec.InstancesPerRegion)
 		for n := 0; n < spec.InstancesPerRegion; n++ {
 			w := vsws[n%len(vsws)]
 			typ := instanceTypeByID[seedTypes[rnd.IntN(len(seedTypes))]]
-			in := &instance{
-				id: st.newID("i", rg), rg: rg, zone: w.zone, name: prefix + "-" + strconv.Itoa(n), typ: typ, img: img,
-				vsw: w, sgIDs: sgs, tags: tagSets[rnd.IntN(len(tagSets))], disks: seedDisks[rnd.IntN(len(seedDisks))],
-				privateIP: w.allocIP(), bwIn: 10,
+			tags := tagSets[rnd.IntN(len(tagSets))]
+			di := rnd.IntN(len(seedDisks))
+			k := attrKey{disks: di, pub: n%4 == 0, byBW: n%10 == 0}
+			a := shared[k]
+			if a == nil {
+				a = &ecsAttrs{bwIn: 10, payByBW: k.byBW}
+				if k.pub {
+					a.bwOut = 5
+				}
+				for _, d := range seedDisks[di] {
+					a.pls = append(a.pls, d.pl)
+				}
+				shared[k] = a
 			}
+			in := sim.InstanceSpec{Region: rg.id, Zone: w.Zone, Type: typ.id, VCPU: typ.cpu, ImageID: img.id,
+				Name: prefix + "-" + strconv.Itoa(n), SubnetID: w.ID, SecurityGroupIDs: sgs, PublicIP: k.pub,
+				Tags: tags, Disks: simDisks[di], State: sim.StateRunning}
 			if typ.gpus > 0 {
-				in.img = gpuImg
+				in.ImageID = gpuImg.id
 			}
-			if n%4 == 0 {
-				in.publicIP, in.bwOut = rg.allocPublicIP(), 5
-			}
-			if n%10 == 0 {
-				in.payByBW = true
-			}
-			created := now.Add(-time.Duration(rnd.IntN(90*24)) * time.Hour).Unix()
-			in.created, in.started = created, created
-			in.life.set(phRunning, now)
-			st.instances[in.id] = in
-			rg.instances = append(rg.instances, in)
-			w.used++
-			g.instances++
-			ids = append(ids, in.id)
+			in.Created = now.Add(-time.Duration(rnd.IntN(90*24)) * time.Hour).Truncate(time.Second)
+			specs = append(specs, in)
+			attrs = append(attrs, a)
 		}
-		slices.SortFunc(rg.instances, func(a, b *instance) int {
-			switch {
-			case a.id < b.id:
-				return -1
-			case a.id > b.id:
-				return 1
-			}
-			return 0
-		})
+		created, _ := s.cloud.SeedInstances(specs)
+		for i, id := range created {
+			st.ecs[id] = attrs[i]
+			ids = append(ids, id)
+		}
 	}
 	return ids
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 	vpcapi "github.com/aliyun/alibaba-cloud-sdk-go/services/vpc"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // listAll pages through DescribeInstances in region with NextToken.
@@ -245,7 +247,7 @@ func TestPageNumberPaginationSmall(t *testing.T) {
 }
 
 func TestIDsUnique(t *testing.T) {
-	st := newState(DefaultRegions(), 1, 1)
+	st := newState(DefaultRegions(), sim.New())
 	rg := st.regionList[0]
 	seen := map[string]bool{}
 	for i := 0; i < 100000; i++ {

@@ -5,6 +5,13 @@
 // or serve it on a port over HTTP, HTTPS and as a proxy with New and Serve,
 // as cmd/cloudemu does. Every served action answers with the fields of its
 // documented response table (testdata/documented).
+//
+// The emulator is a face of a simulated cloud (package sim): the
+// resources, their states, stock, quotas, client tokens, faults, latency,
+// the call log and change events are the sim.Cloud's (Server.Cloud), and
+// the emulator keeps only the wire: parameters, signatures, JSON shapes,
+// error codes and statuses, paging styles and documented quirks. A server
+// built WithCloud serves a cloud that other faces serve too.
 package aliyuntest
 
 import (
@@ -22,6 +29,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // Default credentials registered on every Server.
@@ -40,17 +49,17 @@ const (
 type Server struct {
 	ts     *httptest.Server
 	log    *slog.Logger
-	now    func() time.Time
-	delay  time.Duration
 	nonces *nonceCache
+	// cloud is the simulated cloud the emulator serves: clock, transition
+	// delay, stock, quotas, client tokens, faults, latency, the call log
+	// and change events.
+	cloud *sim.Cloud
 
 	keysMu sync.RWMutex
 	keys   map[string]string
 
 	ctl    *controls
-	calls  callLog
 	quirks quirks
-	trail  trailLog
 
 	handlers map[string]map[string]handler // version -> action -> handler
 
@@ -62,17 +71,20 @@ type Server struct {
 type Option func(*config)
 
 type config struct {
-	keys     map[string]string
-	regions  []Region
-	latency  time.Duration
-	delay    time.Duration
-	now      func() time.Time
-	log      *slog.Logger
-	seed     uint64
-	hasSeed  bool
-	vpcQuota int
-	eipQuota int
-	quirks   quirks
+	keys    map[string]string
+	regions []Region
+	latency time.Duration
+	delay   time.Duration
+	now     func() time.Time
+	log     *slog.Logger
+	seed    uint64
+	hasSeed bool
+	quirks  quirks
+	cloud   *sim.Cloud
+	// maxCalls bounds the call log (WithCallLogLimit).
+	maxCalls int
+	// maxEvents bounds the trail (WithTrailLimit).
+	maxEvents int
 }
 
 // quirks are behaviours the API reference could not confirm; each has an option.
@@ -97,8 +109,9 @@ func WithUnknownAccessKeyStatus(status int) Option {
 	return func(c *config) { c.quirks.unknownKeyStatus = status }
 }
 
-// WithCurrency sets the DescribePrice currency: "CNY" (the default, China
-// site) or "USD" (international site, inferred, not confirmed).
+// WithCurrency sets the simulated cloud's currency, which DescribePrice
+// answers in: "CNY" (the default, China site) or "USD" (international
+// site, inferred, not confirmed).
 func WithCurrency(currency string) Option {
 	return func(c *config) { c.quirks.currency = currency }
 }
@@ -126,7 +139,35 @@ func WithRegions(regions ...Region) Option {
 	return func(c *config) { c.regions = append([]Region(nil), regions...) }
 }
 
-// WithLatency delays every call by d (see also Server.SetLatency).
+// WithCloud serves an existing simulated cloud, for instance one that
+// another face (the in-memory fake, another emulator) serves too. The
+// cloud's own regions, clock, seed, transition delay, quotas and currency
+// hold: WithRegions names only the emulator's display names and price
+// factors of the cloud's regions, and WithClock, WithRandSeed,
+// WithTransitionDelay and WithCurrency are ignored.
+func WithCloud(c *sim.Cloud) Option {
+	return func(cf *config) { cf.cloud = c }
+}
+
+// WithCallLogLimit keeps only the last n calls in the call log (Calls),
+// for a server that runs long; CallCount still counts every call. The
+// default keeps every call. It is ignored WithCloud (sim.Options.MaxCalls
+// holds).
+func WithCallLogLimit(n int) Option {
+	return func(c *config) { c.maxCalls = n }
+}
+
+// WithTrailLimit keeps only the last n events of the trail that
+// LookupEvents reads, for a server that runs long; a NextToken whose
+// events were dropped continues with those left. The default keeps every
+// event. It is ignored WithCloud (sim.Options.MaxEvents holds).
+func WithTrailLimit(n int) Option {
+	return func(c *config) { c.maxEvents = n }
+}
+
+// WithLatency delays every call by d (see also Server.SetLatency). It is
+// the simulated cloud's default latency, so WithCloud it delays the other
+// faces' calls too.
 func WithLatency(d time.Duration) Option {
 	return func(c *config) { c.latency = d }
 }
@@ -152,8 +193,9 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.log = l }
 }
 
-// WithRandSeed seeds the random source used by Fault.Rate, so that injected
-// faults are reproducible.
+// WithRandSeed seeds the simulated cloud's random draws (sim.Fault.Rate)
+// and hashes (sold-out episodes, wrong stock answers), so that they are
+// reproducible; without it the seed is random.
 func WithRandSeed(seed uint64) Option {
 	return func(c *config) { c.seed, c.hasSeed = seed, true }
 }
@@ -171,12 +213,10 @@ func NewServer(opts ...Option) *Server {
 // Client is http.DefaultClient.
 func New(opts ...Option) *Server {
 	c := &config{
-		keys:     map[string]string{DefaultAccessKeyID: DefaultAccessKeySecret},
-		regions:  DefaultRegions(),
-		now:      time.Now,
-		log:      slog.New(slog.DiscardHandler),
-		vpcQuota: defaultVPCQuota,
-		eipQuota: defaultEIPQuota,
+		keys:    map[string]string{DefaultAccessKeyID: DefaultAccessKeySecret},
+		regions: DefaultRegions(),
+		now:     time.Now,
+		log:     slog.New(slog.DiscardHandler),
 		quirks: quirks{throttleStatus: 400, unknownKeyStatus: 404, currency: "CNY", vswitchPageMax: 50,
 			eipRefusesStatuses: []string{"Pending"}},
 	}
@@ -187,19 +227,86 @@ func New(opts ...Option) *Server {
 	if !c.hasSeed {
 		seed = rand.Uint64()
 	}
+	cloud := c.cloud
+	regions := c.regions
+	if cloud == nil {
+		cloud = sim.New(func(o *sim.Options) {
+			o.Regions = simRegions(regions)
+			o.Clock = sim.ClockFunc(c.now)
+			o.Seed = seed
+			o.TransitionDelay = c.delay
+			o.Currency = c.quirks.currency
+			o.IDs = CloudIDs
+			o.MaxCalls = c.maxCalls
+			o.MaxEvents = c.maxEvents
+			o.Quotas = map[sim.Quota]int{sim.QuotaVPCs: defaultVPCQuota, sim.QuotaAddresses: defaultEIPQuota}
+		})
+	} else {
+		regions = faceRegions(cloud.Regions(), regions)
+	}
+	if c.latency > 0 {
+		cloud.SetLatency("", c.latency)
+	}
 	s := &Server{
 		log:    c.log,
-		now:    c.now,
-		delay:  c.delay,
 		nonces: newNonceCache(),
 		keys:   c.keys,
-		ctl:    newControls(c.latency, seed, c.quirks.throttleStatus),
+		cloud:  cloud,
+		ctl:    newControls(c.quirks.throttleStatus),
 		quirks: c.quirks,
-		calls:  callLog{m: make(map[string]int)},
-		st:     newState(c.regions, c.vpcQuota, c.eipQuota),
+		st:     newState(regions, cloud),
 	}
 	s.handlers = s.routes()
 	return s
+}
+
+// Cloud returns the simulated cloud the emulator serves, for the knobs the
+// emulator does not wrap (sim.Cloud.SetQuota per region, SetClosed,
+// SetPrice...) and to serve it through another face too.
+func (s *Server) Cloud() *sim.Cloud { return s.cloud }
+
+// now is the time on the simulated cloud's clock.
+func (s *Server) now() time.Time { return s.cloud.Now() }
+
+// delay is the simulated cloud's transition delay.
+func (s *Server) delay() time.Duration { return s.cloud.TransitionDelay() }
+
+// simRegions are the simulated cloud's regions of the emulator's: Aliyun
+// zone IDs are both the zones' names and their IDs.
+func simRegions(rs []Region) []sim.Region {
+	out := make([]sim.Region, 0, len(rs))
+	for _, r := range rs {
+		sr := sim.Region{ID: r.ID}
+		for _, z := range regionZones(r) {
+			sr.Zones = append(sr.Zones, sim.Zone{Name: z, ID: z})
+		}
+		out = append(out, sr)
+	}
+	return out
+}
+
+// regionZones are r's zones, or the default ones.
+func regionZones(r Region) []string {
+	if len(r.Zones) == 0 {
+		return []string{r.ID + "-a", r.ID + "-b"}
+	}
+	return r.Zones
+}
+
+// faceRegions are the emulator's regions of a simulated cloud's, with the
+// display names and price factors of named where it has the region.
+func faceRegions(rs []sim.Region, named []Region) []Region {
+	out := make([]Region, 0, len(rs))
+	for _, r := range rs {
+		fr := Region{ID: r.ID, Zones: r.ZoneNames()}
+		for _, n := range named {
+			if n.ID == r.ID {
+				fr.LocalName, fr.PriceFactor = n.LocalName, n.PriceFactor
+			}
+		}
+		out = append(out, fr)
+	}
+	return out
 }
 
 // Close shuts the test listener down and blocks until all its requests have
@@ -275,15 +382,16 @@ type errorBody struct {
 func newRequestID() string { return strings.ToUpper(uuid.NewString()) }
 
 // ServeHTTP implements http.Handler: it serves the call, failing it like a
-// network where a NetFault says so.
+// network where a fault of a network kind (sim.FaultReset, FaultLost, FaultSlow,
+// FaultGarbled) says so.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
-	action := r.Form.Get("Action")
-	if s.ctl.netFault(action, Reset) != nil {
+	action, region := r.Form.Get("Action"), r.Form.Get("RegionId")
+	if s.cloud.DrawFault(action, region, sim.FaultReset) != nil {
 		dropConnection(w)
 		return
 	}
-	f := s.ctl.netFault(action, Lost, Slow, Garbled)
+	f := s.cloud.DrawFault(action, region, sim.FaultLost, sim.FaultSlow, sim.FaultGarbled)
 	if f == nil {
 		s.serve(w, r)
 		return
@@ -291,15 +399,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	bw := &heldResponse{header: w.Header()}
 	s.serve(bw, r)
 	switch f.Kind {
-	case Lost:
+	case sim.FaultLost:
 		dropConnection(w)
 		return
-	case Garbled:
+	case sim.FaultGarbled:
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(bw.body.Bytes()[:bw.body.Len()/2])
 		return
 	}
-	t := time.NewTimer(f.Delay)
+	t := time.NewTimer(f.Latency)
 	select {
 	case <-t.C:
 	case <-r.Context().Done():
@@ -351,14 +459,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, reqID, version, e)
 		return
 	}
-	s.calls.inc(action)
+	regionID := cmp.Or(form.Get("RegionId"), trailRegion(version, r.Host))
+	logged := sim.Call{At: s.now(), Action: action, Region: regionID, Target: callTarget(form)}
+	var callErr error
+	defer func() {
+		logged.Err = callErr
+		s.cloud.Record(logged)
+	}()
 	h, ok := s.handlers[version][action]
 	if !ok {
+		callErr = errNoAction
 		s.writeError(w, r, reqID, version, errNoAction)
 		return
 	}
-	regionID := cmp.Or(form.Get("RegionId"), trailRegion(version, r.Host))
-	if err := s.ctl.before(r.Context(), action, regionID); err != nil {
+	if err := s.before(r.Context(), action, regionID); err != nil {
+		callErr = err
 		s.writeError(w, r, reqID, version, err)
 		return
 	}
@@ -368,18 +483,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		c.region = s.st.regions[regionID]
 		s.mu.RUnlock()
 		if c.region == nil {
-			s.writeError(w, r, reqID, version, &apiError{status: 404, code: "InvalidRegionId.NotFound", msg: "The specified RegionId does not exist."})
+			callErr = &apiError{status: 404, code: "InvalidRegionId.NotFound", msg: "The specified RegionId does not exist."}
+			s.writeError(w, r, reqID, version, callErr)
 			return
 		}
 	} else if !h.global {
-		s.writeError(w, r, reqID, version, errMissing("RegionId"))
+		callErr = errMissing("RegionId")
+		s.writeError(w, r, reqID, version, callErr)
 		return
 	}
 	resp, err := h.fn(c)
 	if err != nil {
+		callErr = err
 		s.writeError(w, r, reqID, version, err)
 		return
 	}
+	logged.Target = cmp.Or(responseTarget(resp), logged.Target)
 	resp.setRequestID(reqID)
 	s.recordTrail(c, version, resp)
 	s.log.Debug("aliyuntest call", "action", action, "region", regionID, "request_id", reqID)
@@ -415,42 +534,48 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, reqID, versi
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// callLog counts authenticated calls per action.
-type callLog struct {
-	mu sync.Mutex
-	m  map[string]int
-}
+// Calls returns a copy of the simulated cloud's call log, oldest first:
+// every authenticated call, including those that were throttled, failed
+// by a fault, or rejected, with the error it was answered with (an error
+// whose text is "<Code>: <Message>").
+func (s *Server) Calls() []sim.Call { return s.cloud.Calls() }
 
-func (l *callLog) inc(action string) {
-	l.mu.Lock()
-	l.m[action]++
-	l.mu.Unlock()
-}
+// CallCount returns the number of authenticated calls of action ("" for
+// every action).
+func (s *Server) CallCount(action string) int { return s.cloud.CallCount(action) }
 
-// Calls returns a copy of the number of authenticated calls per action,
-// including calls that were throttled, failed by a fault, or rejected.
-func (s *Server) Calls() map[string]int {
-	s.calls.mu.Lock()
-	defer s.calls.mu.Unlock()
-	out := make(map[string]int, len(s.calls.m))
-	for k, v := range s.calls.m {
-		out[k] = v
+// ResetCalls empties the call log.
+func (s *Server) ResetCalls() { s.cloud.ResetCalls() }
+
+// targetParams are the parameters that name the resource of a call, in
+// order of preference, for the call log.
+var targetParams = []string{"InstanceId", "AllocationId", "SecurityGroupId", "VSwitchId", "VpcId", "DiskId"}
+
+// callTarget is the resource a call names.
+func callTarget(form map[string][]string) string {
+	for _, k := range targetParams {
+		if v := form[k]; len(v) > 0 && v[0] != "" {
+			return v[0]
+		}
 	}
-	return out
+	return ""
 }
 
-// CallCount returns the number of authenticated calls of action.
-func (s *Server) CallCount(action string) int {
-	s.calls.mu.Lock()
-	defer s.calls.mu.Unlock()
-	return s.calls.m[action]
-}
-
-// ResetCalls zeroes all call counters.
-func (s *Server) ResetCalls() {
-	s.calls.mu.Lock()
-	clear(s.calls.m)
-	s.calls.mu.Unlock()
+// responseTarget is what a create call created, for the call log.
+func responseTarget(r response) string {
+	switch r := r.(type) {
+	case *runInstancesResp:
+		return strings.Join(r.InstanceIdSets.InstanceIdSet, ",")
+	case *createVpcResp:
+		return r.VpcId
+	case *createVSwitchResp:
+		return r.VSwitchId
+	case *createSGResp:
+		return r.SecurityGroupId
+	case *allocateEipResp:
+		return r.AllocationId
+	}
+	return ""
 }
 
 // routes builds the dispatch table.

@@ -3,18 +3,17 @@ package aliyuntest
 import (
 	"fmt"
 	"hash/fnv"
-	"math/bits"
 	"net/netip"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 const (
-	defaultVPCQuota = 10
-	defaultEIPQuota = 100
-	// unlimitedStock is the stock of a (zone, type) nobody set.
-	unlimitedStock = -1
+	defaultVPCQuota = sim.DefaultVPCQuota
+	defaultEIPQuota = sim.DefaultAddressQuota
 )
 
 // phase is a resource lifecycle state. Transient phases resolve to the next
@@ -65,8 +64,6 @@ func (l *lifecycle) settle(now time.Time, d time.Duration) phase {
 	return l.ph
 }
 
-func (l *lifecycle) set(ph phase, now time.Time) { l.ph, l.since = ph, now.UnixNano() }
-
 func nextPhase(p phase) (phase, bool) {
 	switch p {
 	case phPending:
@@ -94,75 +91,76 @@ func netPhase(l lifecycle, now time.Time, d time.Duration) string {
 // tag is a resource tag.
 type tag struct{ Key, Value string }
 
-// state is the emulated cloud; guarded by Server.mu.
+// state is the emulator's own part of the cloud: its regions' display
+// names and price factors, and the attributes only ECS and VPC know of
+// the simulated cloud's resources, by resource ID (guarded by Server.mu).
+// The resources themselves, their states and relations live in the
+// sim.Cloud; a view joins the two for one call.
 type state struct {
 	regions    map[string]*region
 	regionList []*region
-	instances  map[string]*instance
-	vpcs       map[string]*vpc
-	vswitches  map[string]*vswitch
-	sgs        map[string]*securityGroup
-	eips       map[string]*eip
-	tokens     map[tokenKey]tokenEntry
-	stock      map[stockKey]int
-	stockCat   map[stockModeKey]string // SetStockCategory
-	seq        uint64
-	vpcQuota   int
-	eipQuota   int
+	seq        uint64 // order numbers
+	creates    uint64 // create calls, for sweepAttrs
+	// cloud is the simulated cloud the emulator serves.
+	cloud *sim.Cloud
+	ecs   map[string]*ecsAttrs // by instance ID
+	vpcx  map[string]*vpcAttrs // by VPC ID
+	sgx   map[string]*sgAttrs  // by security group ID
+	eipx  map[string]*eipAttrs // by allocation ID
 }
 
-type tokenKey struct{ action, region, token string }
-
-type tokenEntry struct {
-	fingerprint string
-	clone       func() response // a fresh copy, so each reply gets its own RequestId
+// ecsAttrs are the attributes of an instance that only ECS has. An
+// instance another face created has none: the zero value holds.
+type ecsAttrs struct {
+	hostName, description, keyPair string
+	userData, ramRole              string
+	pls                            []string // each disk's performance level, by index
+	payByBW                        bool
+	bwOut, bwIn                    int32
+	expired                        int64 // unix seconds; 0 = pay-as-you-go
+	autoRenew                      bool
+	autoRenewPeriod                int
+	renewUnit                      string
 }
 
-type stockKey struct{ region, zone, instanceType string }
+// vpcAttrs are the VPC's router and system route table.
+type vpcAttrs struct{ vrouter, routeTable string }
 
-// region holds the per-region resource indexes. Slices are sorted by ID, which
-// NextToken pagination relies on.
+// sgAttrs are a security group's type and policy between its members.
+type sgAttrs struct{ typ, innerPolicy string }
+
+// eipAttrs are an EIP's billing and description.
+type eipAttrs struct {
+	description, internetChargeType string
+	prepaid                         bool
+}
+
+// region is a region as the emulator shows it.
 type region struct {
 	id, localName string
 	zones         []string
 	priceFactor   float64
 	idPrefix      string
-	instances     []*instance
-	vpcs          []*vpc
-	sgs           []*securityGroup
-	eips          []*eip
-	vswitches     []*vswitch
-	nextPublicIP  uint32
 }
 
-func newState(regions []Region, vpcQuota, eipQuota int) *state {
+func newState(regions []Region, cloud *sim.Cloud) *state {
 	st := &state{
-		regions:   make(map[string]*region, len(regions)),
-		instances: make(map[string]*instance),
-		vpcs:      make(map[string]*vpc),
-		vswitches: make(map[string]*vswitch),
-		sgs:       make(map[string]*securityGroup),
-		eips:      make(map[string]*eip),
-		tokens:    make(map[tokenKey]tokenEntry),
-		stock:     make(map[stockKey]int),
-		stockCat:  make(map[stockModeKey]string),
-		vpcQuota:  vpcQuota,
-		eipQuota:  eipQuota,
+		regions: make(map[string]*region, len(regions)),
+		cloud:   cloud,
+		ecs:     make(map[string]*ecsAttrs),
+		vpcx:    make(map[string]*vpcAttrs),
+		sgx:     make(map[string]*sgAttrs),
+		eipx:    make(map[string]*eipAttrs),
 	}
-	for i, r := range regions {
-		rg := &region{id: r.ID, localName: r.LocalName, zones: r.Zones, priceFactor: r.PriceFactor}
+	for _, r := range regions {
+		rg := &region{id: r.ID, localName: r.LocalName, zones: regionZones(r), priceFactor: r.PriceFactor}
 		if rg.localName == "" {
 			rg.localName = r.ID
-		}
-		if len(rg.zones) == 0 {
-			rg.zones = []string{r.ID + "-a", r.ID + "-b"}
 		}
 		if rg.priceFactor <= 0 {
 			rg.priceFactor = 1
 		}
 		rg.idPrefix = regionIDPrefix(r.ID)
-		// Public addresses come from a documentation-like range per region.
-		rg.nextPublicIP = uint32(47)<<24 | uint32(96+i)<<16 | 1
 		st.regions[r.ID] = rg
 		st.regionList = append(st.regionList, rg)
 	}
@@ -197,20 +195,45 @@ func base36(n uint64, width int) string {
 	return string(b)
 }
 
-// idSpace is 36^12; ids are a bijective scramble of a counter within it, so
-// they are unique yet look random.
-const idSpace = 4738381338321616896
+// CloudIDs makes the simulated cloud's resource IDs in Aliyun's form, like
+// "i-bp1k3x9...": the kind's prefix (i, vpc, vsw, sg, eip, d, sgr), the
+// region's ID prefix and 12 scrambled base-36 digits. The emulator builds
+// its own cloud with it; give it to sim.Options.IDs of a cloud built
+// elsewhere and served with WithCloud, so that IDs have Aliyun's shape.
+func CloudIDs(kind sim.Kind, region string, seq uint64) string {
+	prefix := "global"
+	if region != "" {
+		prefix = regionIDPrefix(region)
+	}
+	return idKind(kind) + "-" + prefix + base36(sim.Scramble(seq), 12)
+}
 
-// newID returns a fresh resource ID like "i-bp1k3x9...".
+// idKind is the Aliyun ID prefix of a kind of resource.
+func idKind(kind sim.Kind) string {
+	switch kind {
+	case sim.KindInstance:
+		return "i"
+	case sim.KindVPC:
+		return "vpc"
+	case sim.KindSubnet:
+		return "vsw"
+	case sim.KindSecurityGroup:
+		return "sg"
+	case sim.KindAddress:
+		return "eip"
+	case sim.KindDisk:
+		return "d"
+	case sim.KindRule:
+		return "sgr"
+	}
+	return string(kind)
+}
+
+// newID returns a fresh ID of a resource the emulator keeps itself, like
+// "vrt-bp1k3x9...", from the simulated cloud's sequence.
 func (st *state) newID(kind string, rg *region) string {
 	st.seq++
-	hi, lo := bits.Mul64(st.seq, 0x2545F4914F6CDD1D) // odd and not divisible by 3: invertible mod 36^12
-	_, rem := bits.Div64(hi%idSpace, lo, idSpace)
-	prefix := "global"
-	if rg != nil {
-		prefix = rg.idPrefix
-	}
-	return kind + "-" + prefix + base36(rem, 12)
+	return st.cloud.NewID(sim.Kind(kind), rg.id)
 }
 
 // insertSorted inserts v into s keeping it sorted by id.
@@ -223,23 +246,8 @@ func insertSorted[T any](s []T, v T, id func(T) string) []T {
 	return s
 }
 
-// removeSorted removes the element with id k from s.
-func removeSorted[T any](s []T, k string, id func(T) string) []T {
-	i := sort.Search(len(s), func(i int) bool { return id(s[i]) >= k })
-	if i < len(s) && id(s[i]) == k {
-		copy(s[i:], s[i+1:])
-		var zero T
-		s[len(s)-1] = zero
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
 func instID(in *instance) string       { return in.id }
-func vpcID(v *vpc) string              { return v.id }
-func vswID(v *vswitch) string          { return v.id }
 func sgID(g *securityGroup) string     { return g.id }
-func eipID(e *eip) string              { return e.id }
 func formatTime(t time.Time) string    { return t.UTC().Format("2006-01-02T15:04Z") }
 func formatTimeSec(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
@@ -249,6 +257,9 @@ func ipString(ip uint32) string {
 }
 
 func ipUint(a netip.Addr) uint32 {
+	if !a.Is4() {
+		return 0
+	}
 	b := a.As4()
 	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
@@ -262,114 +273,80 @@ func (rg *region) hasZone(z string) bool {
 	return false
 }
 
-func (rg *region) allocPublicIP() uint32 {
-	ip := rg.nextPublicIP
-	rg.nextPublicIP++
-	if byte(rg.nextPublicIP) == 0 || byte(rg.nextPublicIP) == 255 {
-		rg.nextPublicIP += 2
-	}
-	return ip
+// tokenKey is the ledger key of a call's ClientToken: tokens are scoped
+// to the action and the region.
+func tokenKey(c *call) sim.TokenKey {
+	return sim.TokenKey{Action: c.action, Region: c.region.id, Token: c.p.str("ClientToken")}
 }
 
 // claimToken returns the stored response for a repeated ClientToken, or
 // IdempotentParameterMismatch when the parameters differ. A nil response
-// and nil error mean the token is new.
+// and nil error mean the token is new. Server.mu is held from the claim
+// to storeToken, so that a token is claimed once.
 func (st *state) claimToken(c *call) (response, error) {
 	tok := c.p.str("ClientToken")
-	if tok == "" {
-		return nil, nil
-	}
 	if len(tok) > 64 {
 		return nil, errInvalid("ClientToken", tok)
 	}
-	e, ok := st.tokens[tokenKey{c.action, c.region.id, tok}]
+	prev, ok, err := st.cloud.ClaimToken(tokenKey(c), c.p.fingerprint())
+	if err != nil {
+		return nil, errCode(400, "IdempotentParameterMismatch", "The specified parameter has changed while using an already used clientToken.")
+	}
 	if !ok {
 		return nil, nil
 	}
-	if e.fingerprint != c.p.fingerprint() {
+	replay, ok := prev.(func() response)
+	if !ok {
+		// Another face's call of the same name took the token.
 		return nil, errCode(400, "IdempotentParameterMismatch", "The specified parameter has changed while using an already used clientToken.")
 	}
-	return e.clone(), nil
+	return replay(), nil
 }
 
-// storeToken remembers a successful response for its ClientToken.
+// storeToken remembers a successful response for its ClientToken: the
+// ledger keeps a function that makes a fresh copy, so that each reply
+// gets its own RequestId.
 func storeToken[T any, PT interface {
 	*T
 	response
 }](st *state, c *call, r PT) {
-	if tok := c.p.str("ClientToken"); tok != "" {
-		saved := *r
-		st.tokens[tokenKey{c.action, c.region.id, tok}] = tokenEntry{
-			fingerprint: c.p.fingerprint(),
-			clone:       func() response { cp := saved; return PT(&cp) },
-		}
-	}
+	saved := *r
+	st.cloud.StoreToken(tokenKey(c), c.p.fingerprint(), func() response { cp := saved; return PT(&cp) })
 }
 
 // SetStock sets how many more instances of instanceType can be created in
-// zone; 0 makes RunInstances fail with OperationDenied.NoStock and
-// DescribeAvailableResource report SoldOut (in every charge mode without a
-// SetStockCategory setting). A negative n restores unlimited stock.
+// zone (sim.Cloud.SetStock); 0 makes RunInstances fail with
+// OperationDenied.NoStock and DescribeAvailableResource report SoldOut
+// (in every charge mode without a SetStockCategory setting). A negative n
+// restores unlimited stock. RunInstances takes from it and deleting an
+// instance gives back.
 func (s *Server) SetStock(region, zone, instanceType string, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n < 0 {
-		delete(s.st.stock, stockKey{region, zone, instanceType})
-		return
-	}
-	s.st.stock[stockKey{region, zone, instanceType}] = n
+	s.cloud.SetStock(region, zone, instanceType, n)
 }
 
-func (st *state) stockOf(region, zone, typ string) int {
-	if n, ok := st.stock[stockKey{region, zone, typ}]; ok {
-		return n
-	}
-	return unlimitedStock
-}
+// SetVPCQuota sets the number of VPCs allowed in every region (default
+// 10; sim.Cloud.SetQuota sets one region's); CreateVpc beyond it fails
+// with QuotaExceeded.Vpc.
+func (s *Server) SetVPCQuota(n int) { s.cloud.SetQuota("", sim.QuotaVPCs, n) }
 
-// SetVPCQuota sets the number of VPCs allowed per region (default 10);
-// CreateVpc beyond it fails with QuotaExceeded.Vpc.
-func (s *Server) SetVPCQuota(n int) {
-	s.mu.Lock()
-	s.st.vpcQuota = n
-	s.mu.Unlock()
-}
-
-// SetEIPQuota sets the number of EIPs allowed per region (default 100);
-// AllocateEipAddress beyond it fails with QuotaExceeded.Eip.
-func (s *Server) SetEIPQuota(n int) {
-	s.mu.Lock()
-	s.st.eipQuota = n
-	s.mu.Unlock()
-}
+// SetEIPQuota sets the number of EIPs allowed in every region (default
+// 100; sim.Cloud.SetQuota sets one region's); AllocateEipAddress beyond
+// it fails with QuotaExceeded.Eip.
+func (s *Server) SetEIPQuota(n int) { s.cloud.SetQuota("", sim.QuotaAddresses, n) }
 
 // SetInstanceStatus forces the status of an instance, as if changed outside
 // the code under test. status is one of Pending, Starting, Running, Stopping,
 // Stopped; transient states resolve after the transition delay as usual.
 // It returns an error if the instance or status is unknown.
 func (s *Server) SetInstanceStatus(id, status string) error {
-	var ph phase
 	switch status {
-	case "Pending":
-		ph = phPending
-	case "Starting":
-		ph = phStarting
-	case "Running":
-		ph = phRunning
-	case "Stopping":
-		ph = phStopping
-	case "Stopped":
-		ph = phStopped
+	case "Pending", "Starting", "Running", "Stopping", "Stopped":
 	default:
 		return fmt.Errorf("aliyuntest: unknown instance status %q", status)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, ok := s.st.instances[id]
-	if !ok {
+	if err := s.cloud.SetInstanceState(id, sim.InstanceState(status)); err != nil {
 		return fmt.Errorf("aliyuntest: instance %s not found", id)
 	}
-	in.life.set(ph, s.now())
 	return nil
 }
 
@@ -379,29 +356,70 @@ func (s *Server) SetInstanceStatus(id, status string) error {
 func (s *Server) RemoveInstance(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in, ok := s.st.instances[id]
-	if !ok {
+	if err := s.cloud.RemoveInstance(id); err != nil {
 		return fmt.Errorf("aliyuntest: instance %s not found", id)
 	}
-	s.st.removeInstance(in, s.now())
+	delete(s.st.ecs, id)
 	return nil
 }
 
 // InstanceIDs returns the IDs of the instances in region, sorted.
 func (s *Server) InstanceIDs(region string) []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	rg := s.st.regions[region]
-	if rg == nil {
-		return nil
-	}
-	out := make([]string, len(rg.instances))
-	for i, in := range rg.instances {
-		out[i] = in.id
+	var out []string
+	for _, in := range s.cloud.Instances(region) {
+		if live(in.State) {
+			out = append(out, in.ID)
+		}
 	}
 	return out
 }
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// sweepAttrs drops the attributes of resources the simulated cloud no
+// longer holds (another face deleted them) every sweepEvery creates:
+// create handlers call it under the write lock, so that the tables stay
+// bounded at an amortized cost of a lookup per entry.
+func (st *state) sweepAttrs() {
+	st.creates++
+	if st.creates%sweepEvery != 0 {
+		return
+	}
+	c := st.cloud
+	for id := range st.ecs {
+		if in, err := c.Instance("", id); err != nil || !live(in.State) {
+			delete(st.ecs, id)
+		}
+	}
+	for id := range st.vpcx {
+		if !st.has(func(r string) error { _, err := c.GetVPC(r, id); return err }) {
+			delete(st.vpcx, id)
+		}
+	}
+	for id := range st.sgx {
+		if !st.has(func(r string) error { _, err := c.GetSecurityGroup(r, id); return err }) {
+			delete(st.sgx, id)
+		}
+	}
+	for id := range st.eipx {
+		if !st.has(func(r string) error { _, err := c.GetAddress(r, id); return err }) {
+			delete(st.eipx, id)
+		}
+	}
+}
+
+// sweepEvery is how many creates pass between two sweeps of the
+// attribute tables.
+const sweepEvery = 1024
+
+// has reports whether get finds a resource in one of the regions.
+func (st *state) has(get func(region string) error) bool {
+	for _, rg := range st.regionList {
+		if get(rg.id) == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,11 @@
 package aliyuntest
 
-import "strings"
+import (
+	"strings"
+	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
+)
 
 // The stock categories of DescribeAvailableResource's StatusCategory, as
 // documented: WithStock (sufficient), ClosedWithStock (low stock; prefer
@@ -24,10 +29,6 @@ const (
 	ChargeSpot     = "Spot"
 )
 
-// stockModeKey is one cell of the stock matrix: (region, zone, type,
-// charge mode).
-type stockModeKey struct{ region, zone, instanceType, mode string }
-
 // SetStockCategory sets what DescribeAvailableResource answers for
 // instanceType in zone when asked for chargeMode (ChargePostPaid,
 // ChargePrePaid or ChargeSpot): one of WithStock, ClosedWithStock,
@@ -39,22 +40,42 @@ type stockModeKey struct{ region, zone, instanceType, mode string }
 // SetStock still refuses every mode, whatever the category says, as a
 // cloud's stock answer can be wrong. Other values panic, as a test bug.
 func (s *Server) SetStockCategory(region, zone, instanceType, chargeMode, category string) {
-	switch chargeMode {
-	case ChargePostPaid, ChargePrePaid, ChargeSpot:
-	default:
-		panic("aliyuntest: unknown charge mode " + chargeMode)
-	}
-	k := stockModeKey{region, zone, instanceType, chargeMode}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	mode := simMode(chargeMode)
 	switch category {
-	case "":
-		delete(s.st.stockCat, k)
-	case WithStock, ClosedWithStock, WithoutStock, ClosedWithoutStock:
-		s.st.stockCat[k] = category
+	case "", WithStock, ClosedWithStock, WithoutStock, ClosedWithoutStock:
 	default:
 		panic("aliyuntest: unknown stock category " + category)
 	}
+	s.cloud.SetStockCategory(region, zone, instanceType, mode, sim.StockCategory(category))
+}
+
+// SetSoldOutEpisodes makes fraction of the (region, zone, instance type)
+// cells sold out during each period of the clock, chosen anew every period
+// from the seed (sim.Cloud.SetSoldOutEpisodes): DescribeAvailableResource
+// answers WithoutStock and RunInstances fails with OperationDenied.NoStock
+// while a cell's episode lasts.
+func (s *Server) SetSoldOutEpisodes(fraction float64, period time.Duration) {
+	s.cloud.SetSoldOutEpisodes(fraction, period)
+}
+
+// SetWrongStockRate makes DescribeAvailableResource answer WithStock for
+// that fraction of sold-out cells, chosen from the seed
+// (sim.Cloud.SetWrongStockRate), as the cloud's stock answer is sometimes
+// wrong: RunInstances still fails with OperationDenied.NoStock.
+func (s *Server) SetWrongStockRate(rate float64) { s.cloud.SetWrongStockRate(rate) }
+
+// simMode is the simulated cloud's charge mode of a stock-matrix mode; an
+// unknown one panics, as a test bug.
+func simMode(chargeMode string) sim.ChargeMode {
+	switch chargeMode {
+	case ChargePostPaid:
+		return sim.OnDemand
+	case ChargePrePaid:
+		return sim.Prepaid
+	case ChargeSpot:
+		return sim.Spot
+	}
+	panic("aliyuntest: unknown charge mode " + chargeMode)
 }
 
 // chargeModeOf reads the stock matrix's charge mode from a request's
@@ -76,16 +97,13 @@ func chargeModeOf(p params) (string, error) {
 	return "", errInvalid("InstanceChargeType", ct)
 }
 
-// stockCategory is the stock category of a cell: its SetStockCategory
-// setting, else WithoutStock when its count is 0 and WithStock otherwise.
+// stockCategory is the stock category DescribeAvailableResource answers
+// for a cell (sim.Cloud.StockCategory): its SetStockCategory setting, else
+// WithoutStock when its count is 0 (or its sold-out episode lasts) and
+// WithStock otherwise, in their Closed forms after sim.Cloud.SetClosed, and
+// WithStock where SetWrongStockRate makes the answer wrong.
 func (st *state) stockCategory(region, zone, typ, mode string) string {
-	if c, ok := st.stockCat[stockModeKey{region, zone, typ, mode}]; ok {
-		return c
-	}
-	if st.stockOf(region, zone, typ) == 0 {
-		return WithoutStock
-	}
-	return WithStock
+	return string(st.cloud.StockCategory(region, zone, typ, simMode(mode)))
 }
 
 // stockStatus is DescribeAvailableResource's Status of a category.

@@ -3,56 +3,68 @@ package aliyuntest
 import (
 	"strconv"
 	"strings"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
-// taggable is a resource reachable by TagResources/ListTagResources.
+// taggable is a resource reachable by TagResources/ListTagResources: its
+// tags, and how to store new ones in the simulated cloud.
 type taggable struct {
 	id   string
-	tags *[]tag
+	tags []tag
+	set  func(map[string]string) error
 }
 
+// taggableTypes are the API resource types: ECS types are lower case
+// (instance, securitygroup), VPC types upper case (VPC, VSWITCH, EIP).
+var taggableTypes = map[string]bool{"instance": true, "securitygroup": true, "VPC": true, "VSWITCH": true, "EIP": true}
+
 // taggables returns the resources of an API resource type in a region, sorted by ID.
-// ECS types are lower case (instance, securitygroup), VPC types upper case (VPC, VSWITCH, EIP).
-func (st *state) taggables(rg *region, typ string) ([]taggable, bool) {
-	var out []taggable
+func (v *view) taggables(rg *region, typ string) ([]taggable, bool) {
+	if !taggableTypes[typ] {
+		return nil, false
+	}
+	var ids []string
 	switch typ {
 	case "instance":
-		for _, in := range rg.instances {
-			out = append(out, taggable{in.id, &in.tags})
+		for _, in := range v.instancesOf(rg) {
+			ids = append(ids, in.id)
 		}
 	case "securitygroup":
-		for _, g := range rg.sgs {
-			out = append(out, taggable{g.id, &g.tags})
+		for _, g := range v.sgsOf(rg) {
+			ids = append(ids, g.id)
 		}
 	case "VPC":
-		for _, v := range rg.vpcs {
-			out = append(out, taggable{v.id, &v.tags})
+		for _, x := range v.vpcsOf(rg) {
+			ids = append(ids, x.id)
 		}
 	case "VSWITCH":
-		for _, w := range rg.vswitches {
-			out = append(out, taggable{w.id, &w.tags})
+		for _, w := range v.vswitchesOf(rg) {
+			ids = append(ids, w.id)
 		}
 	case "EIP":
-		for _, e := range rg.eips {
-			out = append(out, taggable{e.id, &e.tags})
+		for _, e := range v.eipsOf(rg) {
+			ids = append(ids, e.id)
 		}
-	default:
-		return nil, false
+	}
+	out := make([]taggable, 0, len(ids))
+	for _, id := range ids {
+		t, _ := v.lookupTaggable(rg, typ, id)
+		out = append(out, t)
 	}
 	return out, true
 }
 
-// lookupTaggable finds one resource by ID without scanning.
 // lookupTargets returns the resources of type typ named by ids in rg, for
 // a tag or untag call: an unknown type is InvalidParameter (ResourceType),
 // an unknown ID InvalidResourceId.NotFound. The caller holds s.mu.
-func (st *state) lookupTargets(rg *region, typ string, ids []string) ([]taggable, error) {
-	if _, ok := st.taggables(&region{}, typ); !ok {
+func (v *view) lookupTargets(rg *region, typ string, ids []string) ([]taggable, error) {
+	if !taggableTypes[typ] {
 		return nil, errInvalid("ResourceType", typ)
 	}
 	targets := make([]taggable, 0, len(ids))
 	for _, id := range ids {
-		t, ok := st.lookupTaggable(rg, typ, id)
+		t, ok := v.lookupTaggable(rg, typ, id)
 		if !ok {
 			return nil, errCode(404, "InvalidResourceId.NotFound", "The specified ResourceId "+id+" is not found.")
 		}
@@ -61,27 +73,44 @@ func (st *state) lookupTargets(rg *region, typ string, ids []string) ([]taggable
 	return targets, nil
 }
 
-func (st *state) lookupTaggable(rg *region, typ, id string) (taggable, bool) {
+// lookupTaggable finds one resource by ID without scanning.
+func (v *view) lookupTaggable(rg *region, typ, id string) (taggable, bool) {
+	c, r := v.c, rg.id
 	switch typ {
 	case "instance":
-		if in := st.instances[id]; in != nil && in.rg == rg {
-			return taggable{id, &in.tags}, true
+		if in := v.instanceIn(rg, id); in != nil {
+			return taggable{id, in.tags, func(m map[string]string) error {
+				_, err := c.UpdateInstance(r, id, func(in *sim.Instance) error { in.Tags = m; return nil })
+				return err
+			}}, true
 		}
 	case "securitygroup":
-		if g := st.sgs[id]; g != nil && g.rg == rg {
-			return taggable{id, &g.tags}, true
+		if g := v.sgIn(rg, id); g != nil {
+			return taggable{id, g.tags, func(m map[string]string) error {
+				_, err := c.UpdateSecurityGroup(r, id, func(g *sim.SecurityGroup) error { g.Tags = m; return nil })
+				return err
+			}}, true
 		}
 	case "VPC":
-		if v := st.vpcs[id]; v != nil && v.rg == rg {
-			return taggable{id, &v.tags}, true
+		if x := v.vpcIn(rg, id); x != nil {
+			return taggable{id, x.tags, func(m map[string]string) error {
+				_, err := c.UpdateVPC(r, id, func(x *sim.VPC) error { x.Tags = m; return nil })
+				return err
+			}}, true
 		}
 	case "VSWITCH":
-		if w := st.vswitches[id]; w != nil && w.vpc.rg == rg {
-			return taggable{id, &w.tags}, true
+		if w := v.vswitchIn(rg, id); w != nil {
+			return taggable{id, w.tags, func(m map[string]string) error {
+				_, err := c.UpdateSubnet(r, id, func(w *sim.Subnet) error { w.Tags = m; return nil })
+				return err
+			}}, true
 		}
 	case "EIP":
-		if e := st.eips[id]; e != nil && e.rg == rg {
-			return taggable{id, &e.tags}, true
+		if e := v.eipIn(rg, id); e != nil {
+			return taggable{id, e.tags, func(m map[string]string) error {
+				_, err := c.UpdateAddress(r, id, func(a *sim.Address) error { a.Tags = m; return nil })
+				return err
+			}}, true
 		}
 	}
 	return taggable{}, false
@@ -122,17 +151,19 @@ func (s *Server) tagResources(c *call, vpcAPI bool, maxIDs int) (response, error
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	targets, err := s.st.lookupTargets(c.region, typ, ids)
+	targets, err := s.view(c.now).lookupTargets(c.region, typ, ids)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range targets {
-		if len(mergeTags(*t.tags, tags)) > 20 {
+		if len(mergeTags(t.tags, tags)) > 20 {
 			return nil, errCode(400, "InvalidTagCount", "A resource can have at most 20 tags.")
 		}
 	}
 	for _, t := range targets {
-		*t.tags = mergeTags(*t.tags, tags)
+		if err := t.set(tagMap(mergeTags(t.tags, tags))); err != nil {
+			return nil, apiErrorOf(err)
+		}
 	}
 	return &respBase{}, nil
 }
@@ -178,15 +209,16 @@ func (s *Server) listTagResources(c *call, vpcAPI bool) (response, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var res []taggable
+	st := s.view(c.now)
 	if len(ids) > 0 {
 		for _, id := range ids {
-			if t, ok := s.st.lookupTaggable(c.region, typ, id); ok {
+			if t, ok := st.lookupTaggable(c.region, typ, id); ok {
 				res = append(res, t)
 			}
 		}
 	} else {
 		var ok bool
-		if res, ok = s.st.taggables(c.region, typ); !ok {
+		if res, ok = st.taggables(c.region, typ); !ok {
 			return nil, errInvalid("ResourceType", typ)
 		}
 	}
@@ -194,10 +226,10 @@ func (s *Server) listTagResources(c *call, vpcAPI bool) (response, error) {
 	r.TagResources.TagResource = []tagResourceJSON{}
 	n := 0
 	for _, t := range res {
-		if !matchTags(*t.tags, filter) {
+		if !matchTags(t.tags, filter) {
 			continue
 		}
-		for _, tg := range *t.tags {
+		for _, tg := range t.tags {
 			if n >= offset {
 				if len(r.TagResources.TagResource) == pageSize {
 					r.NextToken = strconv.Itoa(n)

@@ -29,19 +29,20 @@ func (s *Server) untagResources(c *call, vpcAPI bool, maxIDs int) (response, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	targets, err := s.st.lookupTargets(c.region, typ, ids)
+	targets, err := s.view(c.now).lookupTargets(c.region, typ, ids)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range targets {
-		// Build a new slice: tag slices may be shared between seeded resources.
 		var kept []tag
-		for _, tg := range *t.tags {
+		for _, tg := range t.tags {
 			if !all && !contains(keys, tg.Key) {
 				kept = append(kept, tg)
 			}
 		}
-		*t.tags = kept
+		if err := t.set(tagMap(kept)); err != nil {
+			return nil, apiErrorOf(err)
+		}
 	}
 	return &respBase{}, nil
 }

@@ -3,6 +3,8 @@ package aliyuntest
 import (
 	"net/netip"
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // vpc is a VPC; its lifecycle is Pending then Available.
@@ -34,12 +36,6 @@ type vswitch struct {
 func (v *vswitch) capacity() int { return 1<<(32-v.cidr.Bits()) - 6 }
 
 func (v *vswitch) freeIPs() int { return v.capacity() - int(v.allocated) }
-
-func (v *vswitch) allocIP() uint32 {
-	ip := ipUint(v.cidr.Addr()) + 3 + v.allocated
-	v.allocated++
-	return ip
-}
 
 type vpcTagJSON struct {
 	Key   string `json:"Key"`
@@ -104,26 +100,28 @@ func (s *Server) createVpc(c *call) (response, error) {
 	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
 		return prev, err
 	}
-	if len(c.region.vpcs) >= s.st.vpcQuota {
-		return nil, errCode(400, "QuotaExceeded.Vpc", "VPC quota exceeded.")
+	errQuota := errCode(400, "QuotaExceeded.Vpc", "VPC quota exceeded.")
+	if q := s.cloud.Quota(c.region.id, sim.QuotaVPCs); q != sim.Unlimited && s.cloud.Usage(c.region.id, sim.QuotaVPCs) >= q {
+		return nil, errQuota
 	}
 	if dry {
 		return nil, errDryRun
 	}
-	v := s.st.newVPC(c.region, cidr, c.p.str("VpcName"), c.p.str("Description"), tags, c.now)
-	r := &createVpcResp{VpcId: v.id, VRouterId: v.vrouter, RouteTableId: v.routeTable, ResourceGroupId: "rg-acfm" + v.id[4:]}
+	s.st.sweepAttrs()
+	sv, err := s.cloud.CreateVPC(sim.VPCSpec{Region: c.region.id, CIDR: cidr, Name: c.p.str("VpcName"),
+		Description: c.p.str("Description"), Tags: tagMap(tags)})
+	switch sim.ClassOf(err) {
+	case "":
+	case sim.ClassQuotaExceeded:
+		return nil, errQuota
+	default:
+		return nil, apiErrorOf(err)
+	}
+	a := &vpcAttrs{vrouter: s.st.newID("vrt", c.region), routeTable: s.st.newID("vtb", c.region)}
+	s.st.vpcx[sv.ID] = a
+	r := &createVpcResp{VpcId: sv.ID, VRouterId: a.vrouter, RouteTableId: a.routeTable, ResourceGroupId: "rg-acfm" + sv.ID[min(4, len(sv.ID)):]}
 	storeToken(s.st, c, r)
 	return r, nil
-}
-
-func (st *state) newVPC(rg *region, cidr netip.Prefix, name, desc string, tags []tag, now time.Time) *vpc {
-	v := &vpc{id: st.newID("vpc", rg), rg: rg, cidr: cidr, name: name, description: desc, tags: tags, created: now.Unix()}
-	v.vrouter = st.newID("vrt", rg)
-	v.routeTable = st.newID("vtb", rg)
-	v.life.set(phPending, now)
-	st.vpcs[v.id] = v
-	rg.vpcs = insertSorted(rg.vpcs, v, vpcID)
-	return v
 }
 
 type vpcJSON struct {
@@ -193,15 +191,16 @@ func (s *Server) describeVpcs(c *call) (response, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []*vpc
-	for _, v := range c.region.vpcs {
+	for _, v := range s.view(c.now).vpcsOf(c.region) {
 		if (len(ids) == 0 || contains(ids, v.id)) && (name == "" || v.name == name) && matchTags(v.tags, tags) {
 			match = append(match, v)
 		}
 	}
 	r := &describeVpcsResp{TotalCount: len(match), PageNumber: pg.number, PageSize: pg.size}
+	d := s.delay()
 	r.Vpcs.Vpc = []vpcJSON{}
 	for _, v := range paginate(match, pg) {
-		j := vpcJSON{VpcId: v.id, VpcName: v.name, Status: netPhase(v.life, c.now, s.delay), CidrBlock: v.cidr.String(),
+		j := vpcJSON{VpcId: v.id, VpcName: v.name, Status: netPhase(v.life, c.now, d), CidrBlock: v.cidr.String(),
 			Description: v.description, RegionId: v.rg.id, VRouterId: v.vrouter, CreationTime: formatTimeSec(time.Unix(v.created, 0)),
 			ResourceGroupId: "rg-acfm" + v.id[4:], OwnerId: ownerID, Tags: vpcTagsJSON(v.tags), CenStatus: "Detached",
 			DnsHostnameStatus: "DISABLED"}
@@ -226,21 +225,33 @@ func (s *Server) deleteVpc(c *call) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v := s.st.vpcs[id]
-	if v == nil || v.rg != c.region {
+	st := s.view(c.now)
+	v := st.vpcIn(c.region, id)
+	if v == nil {
 		return nil, errVpcNotFound
 	}
-	if netPhase(v.life, c.now, s.delay) != "Available" {
+	if netPhase(v.life, c.now, st.d) != "Available" {
 		return nil, errIncorrectVpcState
 	}
+	errDeps := errCode(400, "DependencyViolation", "Specified VPC has dependent resources (vSwitches or security groups).")
 	if len(v.vswitches) > 0 || v.sgs > 0 {
-		return nil, errCode(400, "DependencyViolation", "Specified VPC has dependent resources (vSwitches or security groups).")
+		return nil, errDeps
 	}
 	if err := c.p.dryRun(); err != nil {
 		return nil, err
 	}
-	delete(s.st.vpcs, id)
-	c.region.vpcs = removeSorted(c.region.vpcs, id, vpcID)
+	switch err := s.cloud.DeleteVPC(c.region.id, id); sim.ClassOf(err) {
+	case "":
+	case sim.ClassNotFound:
+		return nil, errVpcNotFound
+	case sim.ClassIncorrectState:
+		return nil, errIncorrectVpcState
+	case sim.ClassDependencyViolation:
+		return nil, errDeps
+	default:
+		return nil, apiErrorOf(err)
+	}
+	delete(s.st.vpcx, id)
 	return &respBase{}, nil
 }
 
@@ -278,11 +289,12 @@ func (s *Server) createVSwitch(c *call) (response, error) {
 	if prev, err := s.st.claimToken(c); err != nil || prev != nil {
 		return prev, err
 	}
-	v := s.st.vpcs[vpcIDStr]
-	if v == nil || v.rg != c.region {
+	st := s.view(c.now)
+	v := st.vpcIn(c.region, vpcIDStr)
+	if v == nil {
 		return nil, errVpcNotFound
 	}
-	if netPhase(v.life, c.now, s.delay) != "Available" {
+	if netPhase(v.life, c.now, st.d) != "Available" {
 		return nil, errIncorrectVpcState
 	}
 	if !c.region.hasZone(zone) {
@@ -300,19 +312,22 @@ func (s *Server) createVSwitch(c *call) (response, error) {
 	if len(v.vswitches) >= 150 {
 		return nil, errCode(400, "QuotaExceeded.VSwitch", "The number of vSwitches in the VPC exceeds the quota.")
 	}
-	w := s.st.newVSwitch(v, zone, cidr, c.p.str("VSwitchName"), c.p.str("Description"), tags, c.now)
-	r := &createVSwitchResp{VSwitchId: w.id}
+	w, err := s.cloud.CreateSubnet(sim.SubnetSpec{Region: c.region.id, VPCID: v.id, Zone: zone, CIDR: cidr,
+		Name: c.p.str("VSwitchName"), Description: c.p.str("Description"), Tags: tagMap(tags)})
+	switch sim.ClassOf(err) {
+	case "":
+	case sim.ClassConflict:
+		return nil, errCode(400, "InvalidCidrBlock.Overlapped", "Specified CIDR block overlapped with other subnets.")
+	case sim.ClassIncorrectState:
+		return nil, errIncorrectVpcState
+	case sim.ClassNotFound:
+		return nil, errVpcNotFound
+	default:
+		return nil, apiErrorOf(err)
+	}
+	r := &createVSwitchResp{VSwitchId: w.ID}
 	storeToken(s.st, c, r)
 	return r, nil
-}
-
-func (st *state) newVSwitch(v *vpc, zone string, cidr netip.Prefix, name, desc string, tags []tag, now time.Time) *vswitch {
-	w := &vswitch{id: st.newID("vsw", v.rg), vpc: v, zone: zone, cidr: cidr, name: name, description: desc, tags: tags, created: now.Unix()}
-	w.life.set(phPending, now)
-	st.vswitches[w.id] = w
-	v.vswitches = insertSorted(v.vswitches, w, vswID)
-	v.rg.vswitches = insertSorted(v.rg.vswitches, w, vswID)
-	return w
 }
 
 type vswitchJSON struct {
@@ -360,7 +375,8 @@ func (s *Server) describeVSwitches(c *call) (response, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []*vswitch
-	for _, w := range c.region.vswitches {
+	d := s.delay()
+	for _, w := range s.view(c.now).vswitchesOf(c.region) {
 		if (vpcF == "" || w.vpc.id == vpcF) && (len(ids) == 0 || contains(ids, w.id)) && (zone == "" || w.zone == zone) &&
 			(name == "" || w.name == name) && matchTags(w.tags, tags) {
 			match = append(match, w)
@@ -370,7 +386,7 @@ func (s *Server) describeVSwitches(c *call) (response, error) {
 	r.VSwitches.VSwitch = []vswitchJSON{}
 	for _, w := range paginate(match, pg) {
 		j := vswitchJSON{
-			VSwitchId: w.id, VpcId: w.vpc.id, ZoneId: w.zone, CidrBlock: w.cidr.String(), Status: netPhase(w.life, c.now, s.delay),
+			VSwitchId: w.id, VpcId: w.vpc.id, ZoneId: w.zone, CidrBlock: w.cidr.String(), Status: netPhase(w.life, c.now, d),
 			VSwitchName: w.name, Description: w.description, AvailableIpAddressCount: int64(w.capacity() - w.used),
 			CreationTime: formatTimeSec(time.Unix(w.created, 0)), OwnerId: ownerID, Tags: vpcTagsJSON(w.tags),
 			ResourceGroupId: "rg-acfm" + w.vpc.id[4:],
@@ -388,18 +404,29 @@ func (s *Server) deleteVSwitch(c *call) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := s.st.vswitches[id]
-	if w == nil || w.vpc.rg != c.region {
+	st := s.view(c.now)
+	w := st.vswitchIn(c.region, id)
+	if w == nil {
 		return nil, errVSwitchNotFound
 	}
-	if netPhase(w.life, c.now, s.delay) != "Available" {
-		return nil, errCode(400, "IncorrectVSwitchStatus", "The current status of the vSwitch does not support this operation.")
+	errState := errCode(400, "IncorrectVSwitchStatus", "The current status of the vSwitch does not support this operation.")
+	if netPhase(w.life, c.now, st.d) != "Available" {
+		return nil, errState
 	}
+	errDeps := errCode(400, "DependencyViolation", "Specified vSwitch has dependent instances.")
 	if w.used > 0 {
-		return nil, errCode(400, "DependencyViolation", "Specified vSwitch has dependent instances.")
+		return nil, errDeps
 	}
-	delete(s.st.vswitches, id)
-	w.vpc.vswitches = removeSorted(w.vpc.vswitches, id, vswID)
-	c.region.vswitches = removeSorted(c.region.vswitches, id, vswID)
+	switch err := s.cloud.DeleteSubnet(c.region.id, id); sim.ClassOf(err) {
+	case "":
+	case sim.ClassNotFound:
+		return nil, errVSwitchNotFound
+	case sim.ClassIncorrectState:
+		return nil, errState
+	case sim.ClassDependencyViolation:
+		return nil, errDeps
+	default:
+		return nil, apiErrorOf(err)
+	}
 	return &respBase{}, nil
 }

@@ -2,6 +2,8 @@ package aliyuntest
 
 import (
 	"time"
+
+	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
 
 // This file serves the VPC read-back actions infrastructure tools call after
@@ -104,13 +106,13 @@ func (s *Server) describeVpcAttribute(c *call) (response, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	v := s.st.vpcs[id]
-	if v == nil || v.rg != c.region {
+	v := s.view(c.now).vpcIn(c.region, id)
+	if v == nil {
 		return nil, errVpcNotFound
 	}
 	r := &describeVpcAttributeResp{CidrBlock: v.cidr.String(), CreationTime: formatTimeSec(time.Unix(v.created, 0)),
 		Description: v.description, DnsHostnameStatus: "DISABLED", OwnerId: ownerID, RegionId: v.rg.id,
-		ResourceGroupId: "rg-acfm" + v.id[4:], Status: netPhase(v.life, c.now, s.delay), VRouterId: v.vrouter,
+		ResourceGroupId: "rg-acfm" + v.id[4:], Status: netPhase(v.life, c.now, s.delay()), VRouterId: v.vrouter,
 		VpcId: v.id, VpcName: v.name}
 	r.AssociatedCens.AssociatedCen = []associatedCenJSON{}
 	r.AssociatedPropagationSources.AssociatedPropagationSources = []propagationSourceJSON{}
@@ -175,8 +177,8 @@ func (s *Server) describeVSwitchAttributes(c *call) (response, error) {
 	defer s.mu.RUnlock()
 	r := &describeVSwitchAttributesResp{}
 	r.Tags.Tag = []vpcAttrTagJSON{}
-	w := s.st.vswitches[id]
-	if w == nil || w.vpc.rg != c.region {
+	w := s.view(c.now).vswitchIn(c.region, id)
+	if w == nil {
 		return r, nil
 	}
 	r.AvailableIpAddressCount = int64(w.capacity() - w.used)
@@ -187,7 +189,7 @@ func (s *Server) describeVSwitchAttributes(c *call) (response, error) {
 	r.ResourceGroupId = "rg-acfm" + w.vpc.id[4:]
 	r.RouteTable.RouteTableId = w.vpc.routeTable
 	r.RouteTable.RouteTableType = "System"
-	r.Status = netPhase(w.life, c.now, s.delay)
+	r.Status = netPhase(w.life, c.now, s.delay())
 	r.Tags.Tag = vpcAttrTags(w.tags)
 	r.VSwitchId, r.VSwitchName, r.VpcId, r.ZoneId = w.id, w.name, w.vpc.id, w.zone
 	return r, nil
@@ -247,7 +249,7 @@ func (s *Server) describeRouteTableList(c *call) (response, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var match []*vpc
-	for _, v := range c.region.vpcs {
+	for _, v := range s.view(c.now).vpcsOf(c.region) {
 		if (vpcF == "" || v.id == vpcF) && (vrtF == "" || v.vrouter == vrtF) && (idF == "" || v.routeTable == idF) &&
 			(typF == "" || typF == "System") && nameF == "" {
 			match = append(match, v)
@@ -281,15 +283,17 @@ func (s *Server) modifyVpcAttribute(c *call) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v := s.st.vpcs[id]
-	if v == nil || v.rg != c.region {
+	_, err = s.cloud.UpdateVPC(c.region.id, id, func(v *sim.VPC) error {
+		if c.p.has("VpcName") {
+			v.Name = c.p.str("VpcName")
+		}
+		if c.p.has("Description") {
+			v.Description = c.p.str("Description")
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, errVpcNotFound
-	}
-	if c.p.has("VpcName") {
-		v.name = c.p.str("VpcName")
-	}
-	if c.p.has("Description") {
-		v.description = c.p.str("Description")
 	}
 	return &respBase{}, nil
 }
@@ -305,15 +309,17 @@ func (s *Server) modifyVSwitchAttribute(c *call) (response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := s.st.vswitches[id]
-	if w == nil || w.vpc.rg != c.region {
+	_, err = s.cloud.UpdateSubnet(c.region.id, id, func(w *sim.Subnet) error {
+		if c.p.has("VSwitchName") {
+			w.Name = c.p.str("VSwitchName")
+		}
+		if c.p.has("Description") {
+			w.Description = c.p.str("Description")
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, errVSwitchNotFound
-	}
-	if c.p.has("VSwitchName") {
-		w.name = c.p.str("VSwitchName")
-	}
-	if c.p.has("Description") {
-		w.description = c.p.str("Description")
 	}
 	return &respBase{}, nil
 }
