@@ -44,6 +44,7 @@ var sources = map[string]map[string]any{
 		"DescribePrice":                         ecs.DescribePriceResponseBody{},
 		"RunInstances":                          ecs.RunInstancesResponseBody{},
 		"DescribeInstances":                     ecs.DescribeInstancesResponseBody{},
+		"DescribeInstanceHistoryEvents":         ecs.DescribeInstanceHistoryEventsResponseBody{},
 		"DescribeInstanceStatus":                ecs.DescribeInstanceStatusResponseBody{},
 		"StartInstance":                         ecs.StartInstanceResponseBody{},
 		"StopInstance":                          ecs.StopInstanceResponseBody{},
