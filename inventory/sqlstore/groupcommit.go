@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 )
 
@@ -65,8 +66,13 @@ func (g *groupCommit) write(ctx context.Context, s *Store, stmts []upsertStmt) e
 	for {
 		g.mu.Lock()
 		n := min(len(g.queue), maxGroup)
-		group := g.queue[:n:n]
-		g.queue = g.queue[n:]
+		group := slices.Clone(g.queue[:n])
+		// Shift the rest down and clear what is left behind: a taken
+		// call must not stay reachable from the queue's array, which
+		// would keep its batch alive.
+		rest := copy(g.queue, g.queue[n:])
+		clear(g.queue[rest:])
+		g.queue = g.queue[:rest]
 		g.mu.Unlock()
 		s.writeGroup(group)
 		mine := false
