@@ -78,19 +78,17 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 	}
 	// Build every statement before taking the writer, so other batches
 	// write while this one encodes.
-	type stmt struct {
-		query string
-		args  []any
-		chunk []inventory.Asset
-	}
-	var stmts []stmt
+	var stmts []upsertStmt
 	for start := 0; start < len(batch); start += upsertChunk {
 		chunk := batch[start:min(start+upsertChunk, len(batch))]
 		q, args, err := s.upsertQuery(chunk)
 		if err != nil {
 			return err
 		}
-		stmts = append(stmts, stmt{q, args, chunk})
+		stmts = append(stmts, upsertStmt{q, args, chunk})
+	}
+	if s.group != nil {
+		return s.group.write(ctx, s, stmts)
 	}
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
@@ -98,6 +96,24 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 	}
 	defer tx.Rollback()
 	d := s.newCountDeltas()
+	if err := s.writeStmts(ctx, tx, stmts, d); err != nil {
+		return err
+	}
+	if err := s.applyCounts(ctx, tx, d); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// upsertStmt is one chunk's upsert, built before the write.
+type upsertStmt struct {
+	query string
+	args  []any
+	chunk []inventory.Asset
+}
+
+// writeStmts runs the upserts in tx, adding their count changes to d.
+func (s *Store) writeStmts(ctx context.Context, tx *sql.Tx, stmts []upsertStmt, d *countDeltas) error {
 	for _, st := range stmts {
 		old, err := s.oldStates(ctx, tx, st.chunk)
 		if err != nil {
@@ -111,10 +127,7 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 			return err
 		}
 	}
-	if err := s.applyCounts(ctx, tx, d); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return nil
 }
 
 // beginWrite starts a transaction that writes assets and their counts.

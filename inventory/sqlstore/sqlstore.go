@@ -41,6 +41,9 @@ type Store struct {
 	// stmts are the writer's prepared statements by text (SQLite only;
 	// see prepareWrites), read-only after Open.
 	stmts map[string]*sql.Stmt
+	// group joins concurrent asset writes in one transaction (SQLite
+	// only; see groupCommit).
+	group *groupCommit
 	// borrowed says db belongs to the caller (OpenDB): Close leaves it open.
 	borrowed bool
 }
@@ -193,6 +196,7 @@ func (s *Store) init(ctx context.Context) error {
 			s.Close()
 			return err
 		}
+		s.group = &groupCommit{}
 	}
 	return nil
 }

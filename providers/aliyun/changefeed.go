@@ -31,7 +31,24 @@ const (
 	trailPageSize = 50
 	// trailTime is the ISO 8601 UTC form of StartTime and EndTime.
 	trailTime = "2006-01-02T15:04:05Z"
+	// systemEventPageSize is DescribeInstanceHistoryEvents' largest
+	// MaxResults (10 to 100).
+	systemEventPageSize = 100
+	// SystemEventLead is how long before it runs a system event may be
+	// published: DiscoverChanges asks DescribeInstanceHistoryEvents for
+	// the events published since the window's start less this, and keeps
+	// those that ran in the window. How far ahead Aliyun publishes an
+	// expiry or maintenance event is not confirmed by its documentation;
+	// completed events can be queried for 30 days, so 30 days is the
+	// most the API could return anyway.
+	SystemEventLead = 30 * 24 * time.Hour
 )
+
+// systemEventStatuses are the lifecycle states of the system events that
+// change an instance: running (Executing) or done (Executed). Avoided,
+// Canceled and Failed events changed nothing; Scheduled and Inquiring
+// ones have not run yet.
+var systemEventStatuses = []string{"Executing", "Executed"}
 
 var _ inventory.ChangeLister = (*Discoverer)(nil)
 
@@ -53,20 +70,37 @@ func (d *Discoverer) ChangeFeed() inventory.ChangeFeed {
 // instances the store already holds are carried over from prior (disk
 // changes are events on disks, which a periodic full sync catches); the
 // disks of new instances come from one DescribeDisks listing filtered
-// by creation time. Changes no trail records (an instance released at
-// expiry, stopped for arrears) wait for the periodic full sync.
+// by creation time. Changes no trail records, the system events (an
+// instance stopped or released at expiry or for an overdue payment,
+// restarted or redeployed for maintenance), come from
+// DescribeInstanceHistoryEvents: the instances of the events that ran in
+// the window are described too.
 //
 // Errors: asset types other than inventory.AssetTypeECS are
-// ErrInvalidArgument; an account without permission for LookupEvents
-// gets ErrPermissionDenied; other errors are those of the calls.
+// ErrInvalidArgument; an account without permission for LookupEvents or
+// DescribeInstanceHistoryEvents gets ErrPermissionDenied (the engine then
+// syncs in full, which sees both kinds of change); other errors are
+// those of the calls.
 func (d *Discoverer) DiscoverChanges(ctx context.Context, region, assetType string, since, until time.Time, call inventory.CallFunc,
 	prior inventory.PriorFunc, emit func(ctx context.Context, page []inventory.Asset) error) ([]string, error) {
 	if assetType != inventory.AssetTypeECS {
 		return nil, errorf("DiscoverChanges", region, multicloud.CodeInvalidArgument, "", "asset type %q has no change feed; supported: %s", assetType, inventory.AssetTypeECS)
 	}
 	ids, err := d.changedInstances(ctx, region, since, until, call)
-	if err != nil || len(ids) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	sys, err := d.systemEventInstances(ctx, region, since, until, call)
+	if err != nil {
+		return nil, err
+	}
+	if len(sys) > 0 {
+		ids = append(ids, sys...)
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+	}
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	var deleted []string
 	for chunk := range slices.Chunk(ids, MaxPageSize) {
@@ -142,6 +176,50 @@ func (d *Discoverer) changedInstances(ctx context.Context, region string, since,
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// systemEventInstances returns the sorted IDs of the instances of region
+// whose system events ran in [since, until): DescribeInstanceHistoryEvents
+// of the events Executing or Executed published from since less
+// SystemEventLead to until, 100 a page by NextToken, keeping those still
+// running or finished at or after since.
+func (d *Discoverer) systemEventInstances(ctx context.Context, region string, since, until time.Time, call inventory.CallFunc) ([]string, error) {
+	seen := map[string]bool{}
+	token := ""
+	for {
+		req := ecs.CreateDescribeInstanceHistoryEventsRequest()
+		req.EventPublishTimeStart = since.Add(-SystemEventLead).UTC().Format(trailTime)
+		req.EventPublishTimeEnd = until.UTC().Add(time.Second - 1).Truncate(time.Second).Format(trailTime)
+		req.InstanceEventCycleStatus = &systemEventStatuses
+		req.ResourceType = "instance"
+		req.MaxResults = requests.NewInteger(systemEventPageSize)
+		req.NextToken = token
+		var resp *ecs.DescribeInstanceHistoryEventsResponse
+		err := call(ctx, "DescribeInstanceHistoryEvents", func(ctx context.Context) error {
+			resp = ecs.CreateDescribeInstanceHistoryEventsResponse()
+			return d.p.do(ctx, region, productECS, req, resp)
+		})
+		if err != nil {
+			return nil, err
+		}
+		events := resp.InstanceSystemEventSet.InstanceSystemEventType
+		for _, e := range events {
+			if e.InstanceId == "" {
+				continue
+			}
+			// An event still running, or one whose end is unknown, is
+			// taken; a finished one only if it ended in the window.
+			if fin := parseTime(e.EventFinishTime); e.EventCycleStatus.Name == "Executed" && !fin.IsZero() && fin.Before(since) {
+				continue
+			}
+			seen[e.InstanceId] = true
+		}
+		if resp.NextToken == "" || resp.NextToken == token || len(events) == 0 {
+			break
+		}
+		token = resp.NextToken
+	}
+	return slices.Sorted(maps.Keys(seen)), nil
 }
 
 // describeByID describes up to 100 instances by ID; missing ones are

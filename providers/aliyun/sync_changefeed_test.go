@@ -216,11 +216,11 @@ func TestSyncChangeFeed(t *testing.T) {
 	if diff := cmp.Diff(counts{Added: 5, Updated: 10, Deleted: 5}, countsOf(r), cmpIgnoreUnchanged); diff != "" {
 		t.Errorf("incremental counts (-want +got):\n%s", diff)
 	}
-	// One LookupEvents page per region, then for the changed region one
-	// DescribeInstances of the changed IDs and one DescribeDisks of the
-	// new instances.
-	if r.APICalls != 4 || fullCalls != 8 {
-		t.Errorf("calls: got %d incremental and %d full, want 4 and 8", r.APICalls, fullCalls)
+	// One LookupEvents and one DescribeInstanceHistoryEvents page per
+	// region, then for the changed region one DescribeInstances of the
+	// changed IDs and one DescribeDisks of the new instances.
+	if r.APICalls != 6 || fullCalls != 8 {
+		t.Errorf("calls: got %d incremental and %d full, want 6 and 8", r.APICalls, fullCalls)
 	}
 	if diff := cmp.Diff(map[string][]string{b: {silent}}, storeMatchesTruth(t, svc, target, []string{a, b})); diff != "" {
 		t.Errorf("store against the emulator after incremental sync (-want +got):\n%s", diff)
@@ -230,6 +230,36 @@ func TestSyncChangeFeed(t *testing.T) {
 	r, err = svc.Sync(ctx, target, incremental)
 	if err != nil || r.Added+r.Updated+r.Deleted != 0 {
 		t.Errorf("replayed window: got %+v, %v; want no change", countsOf(r), err)
+	}
+
+	// System events: an instance stopped for an overdue payment, another
+	// released at expiry. The trail has no event of them; the system
+	// events do, and the incremental sync catches both.
+	clk.advance(time.Minute)
+	var sysIDs []string
+	for _, id := range srv.InstanceIDs(b) {
+		if id != silent && len(sysIDs) < 2 {
+			sysIDs = append(sysIDs, id)
+		}
+	}
+	if _, err := srv.RunSystemEvent(sysIDs[0], "AccountUnbalanced.Stop"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.RunSystemEvent(sysIDs[1], "InstanceExpiration.Delete"); err != nil {
+		t.Fatal(err)
+	}
+	r, err = svc.Sync(ctx, target, incremental)
+	if err != nil {
+		t.Fatalf("sync after system events: %v", err)
+	}
+	if diff := cmp.Diff(map[string]string{a: inc, b: inc}, scopeModes(r)); diff != "" {
+		t.Errorf("modes after system events (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(counts{Updated: 1, Deleted: 1}, countsOf(r), cmpIgnoreUnchanged); diff != "" {
+		t.Errorf("counts after system events (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string][]string{b: {silent}}, storeMatchesTruth(t, svc, target, []string{a, b})); diff != "" {
+		t.Errorf("store against the emulator after system events (-want +got):\n%s", diff)
 	}
 
 	// Without permission for the feed, scopes sync in full, which also
@@ -245,6 +275,15 @@ func TestSyncChangeFeed(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string][]string{}, storeMatchesTruth(t, svc, target, []string{a, b})); diff != "" {
 		t.Errorf("store against the emulator after full sync (-want +got):\n%s", diff)
+	}
+	// So without permission for the system events.
+	srv.InjectFault(sim.Fault{Action: "DescribeInstanceHistoryEvents", Code: "Forbidden.RAM", Status: 403, Count: 2})
+	r, err = svc.Sync(ctx, target, incremental)
+	if err != nil {
+		t.Fatalf("sync without system events permission: %v", err)
+	}
+	if diff := cmp.Diff(map[string]string{a: denied, b: denied}, scopeModes(r)); diff != "" {
+		t.Errorf("modes without system events permission (-want +got):\n%s", diff)
 	}
 
 	// A day later the periodic full sync is due; past the retention the

@@ -197,6 +197,10 @@ func TestDocumentedFields(t *testing.T) {
 	resp, err := c.ecs.RunInstances(rr)
 	must(t, err)
 	inst := resp.InstanceIdSets.InstanceIdSet[0]
+	// A maintenance restart, so the system events' table has a row.
+	if _, err := c.srv.RunSystemEvent(inst, "SystemMaintenance.Reboot"); err != nil {
+		t.Fatal(err)
+	}
 
 	ecsCall := func(action string, kv ...string) docCall { return docCall{"ecs", action, pairs(kv)} }
 	vpcCall := func(action string, kv ...string) docCall { return docCall{"vpc", action, pairs(kv)} }
@@ -222,6 +226,7 @@ func TestDocumentedFields(t *testing.T) {
 		{call: ecsCall("DescribeSpotPriceHistory", "NetworkType", "vpc", "InstanceType", "ecs.g7.large")},
 		{call: ecsCall("DescribeInstances")},
 		{call: ecsCall("DescribeInstanceStatus")},
+		{call: ecsCall("DescribeInstanceHistoryEvents")},
 		{call: ecsCall("DescribeInstanceAttribute", "InstanceId", inst)},
 		{call: ecsCall("DescribeUserData", "InstanceId", inst)},
 		{call: ecsCall("DescribeInstanceRamRole", "InstanceIds", jsonIDs(inst))},

@@ -70,6 +70,9 @@ type Server struct {
 
 	mu sync.RWMutex
 	st *state
+
+	// sysEvents are the instance system events (RunSystemEvent).
+	sysEvents systemEvents
 }
 
 // Option configures a Server in NewServer.
@@ -596,6 +599,7 @@ func (s *Server) routes() map[string]map[string]handler {
 		"RunInstances":                   {fn: s.runInstances},
 		"DescribeInstances":              {fn: s.describeInstances},
 		"DescribeInstanceStatus":         {fn: s.describeInstanceStatus},
+		"DescribeInstanceHistoryEvents":  {fn: s.describeInstanceHistoryEvents},
 		"StartInstance":                  {fn: s.startInstance},
 		"StopInstance":                   {fn: s.stopInstance},
 		"RebootInstance":                 {fn: s.rebootInstance},

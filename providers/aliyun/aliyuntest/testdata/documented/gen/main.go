@@ -45,6 +45,7 @@ var sources = map[string]map[string]any{
 		"DescribeSpotPriceHistory":              ecs.DescribeSpotPriceHistoryResponseBody{},
 		"RunInstances":                          ecs.RunInstancesResponseBody{},
 		"DescribeInstances":                     ecs.DescribeInstancesResponseBody{},
+		"DescribeInstanceHistoryEvents":         ecs.DescribeInstanceHistoryEventsResponseBody{},
 		"DescribeInstanceStatus":                ecs.DescribeInstanceStatusResponseBody{},
 		"StartInstance":                         ecs.StartInstanceResponseBody{},
 		"StopInstance":                          ecs.StopInstanceResponseBody{},
