@@ -17,6 +17,7 @@ import (
 // the Aliyun emulator at once: what one face does, the other sees.
 func TestOneCloudTwoFaces(t *testing.T) {
 	t.Parallel()
+	const region, zone, typ = "cn-hangzhou", "cn-hangzhou-h", "ecs.g7.large"
 	cloud := sim.New(func(o *sim.Options) {
 		o.IDs = aliyuntest.CloudIDs
 		o.TransitionDelay = 2 * time.Millisecond
