@@ -73,28 +73,45 @@ var faces = []face{
 	{
 		name: "aws",
 		open: func(t *testing.T, delay time.Duration) (multicloud.Provider, *sim.Cloud) {
-			srv := awstest.New()
-			t.Cleanup(srv.Close)
-			srv.Cloud().SetTransitionDelay(delay)
-			p, err := aws.New(context.Background(), func(o *aws.Options) {
-				// awstest's HTTP client: the SDK's default one races
-				// against a server that answers within microseconds
-				// (see awstest.Server.HTTPClient).
-				o.BaseEndpoint, o.HomeRegion, o.HTTPClient = srv.URL(), "us-east-1", srv.HTTPClient()
-				o.AccessKeyID, o.SecretAccessKey = awstest.DefaultAccessKeyID, multicloud.Secret(awstest.DefaultSecretAccessKey)
-				o.Network = []func(*network.Options){func(n *network.Options) {
-					n.PollInterval, n.WaitTimeout = time.Millisecond, 20*time.Second
-				}}
-				o.SettleTimeout = 20 * time.Second
-			})
-			if err != nil {
-				t.Fatalf("aws.New: %v", err)
-			}
-			return p, srv.Cloud()
+			return openAWS(t, delay)
 		},
 		run: "RunInstances", stop: "StopInstances",
 		region: "us-east-1", zone: "us-east-1a", typ: "m5.large",
 	},
+	{
+		// EC2's eventual consistency: a new instance is not found by
+		// DescribeInstances for a while (awstest.Options.DescribeDelay).
+		name: "aws-eventual",
+		open: func(t *testing.T, delay time.Duration) (multicloud.Provider, *sim.Cloud) {
+			return openAWS(t, delay, func(o *awstest.Options) { o.DescribeDelay = 30 * time.Millisecond })
+		},
+		run: "RunInstances", stop: "StopInstances",
+		region: "us-east-1", zone: "us-east-1a", typ: "m5.large",
+	},
+}
+
+// openAWS returns the AWS provider over a new awstest server with opts,
+// its transient states lasting delay.
+func openAWS(t *testing.T, delay time.Duration, opts ...func(*awstest.Options)) (multicloud.Provider, *sim.Cloud) {
+	t.Helper()
+	srv := awstest.New(opts...)
+	t.Cleanup(srv.Close)
+	srv.Cloud().SetTransitionDelay(delay)
+	p, err := aws.New(context.Background(), func(o *aws.Options) {
+		// awstest's HTTP client: the SDK's default one races
+		// against a server that answers within microseconds
+		// (see awstest.Server.HTTPClient).
+		o.BaseEndpoint, o.HomeRegion, o.HTTPClient = srv.URL(), "us-east-1", srv.HTTPClient()
+		o.AccessKeyID, o.SecretAccessKey = awstest.DefaultAccessKeyID, multicloud.Secret(awstest.DefaultSecretAccessKey)
+		o.Network = []func(*network.Options){func(n *network.Options) {
+			n.PollInterval, n.WaitTimeout = time.Millisecond, 20*time.Second
+		}}
+		o.SettleTimeout = 20 * time.Second
+	})
+	if err != nil {
+		t.Fatalf("aws.New: %v", err)
+	}
+	return p, srv.Cloud()
 }
 
 // result is what the scenario observes through the portable API: states,
