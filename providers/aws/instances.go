@@ -28,9 +28,23 @@ const MaxBatch = 200
 // (EC2's eventual consistency) rather than missing.
 const ConsistencyWindow = 2 * time.Minute
 
-// liveStates are the instance states List and GetBatch show: a terminated
+// liveStates are the instance states that still hold their network (a
+// shutting-down instance keeps its VPC, subnet and security groups in use
+// until it is terminated): sweeps and discovery look at them. A terminated
 // instance stays visible for a while, but is deleted.
 var liveStates = []string{"pending", "running", "stopping", "stopped", "shutting-down"}
+
+// listedStates are the instance states List shows: liveStates but
+// shutting-down, which EC2 documents as "preparing to be terminated" after
+// TerminateInstances (not billed, it cannot be started or stopped): the
+// portable Deleted, as the other faces of a deletion in progress are.
+var listedStates = []string{"pending", "running", "stopping", "stopped"}
+
+// gone reports whether an instance is terminated or being terminated
+// (shutting-down): deleted for Get, GetBatch and List.
+func gone(in *types.Instance) bool {
+	return in.State != nil && (in.State.Name == types.InstanceStateNameTerminated || in.State.Name == types.InstanceStateNameShuttingDown)
+}
 
 // remember records instances just launched, for the consistency window.
 func (p *Provider) remember(region string, ids []string) {
@@ -58,8 +72,8 @@ func (p *Provider) isRecent(region, id string) bool {
 	return ok && time.Since(t) <= ConsistencyWindow
 }
 
-// Get returns one instance (DescribeInstances InstanceId); a missing or
-// terminated one is ErrNotFound. An instance launched by this provider
+// Get returns one instance (DescribeInstances InstanceId); a missing,
+// terminated or shutting-down one is ErrNotFound. An instance launched by this provider
 // within ConsistencyWindow that DescribeInstances does not show yet
 // (InvalidInstanceID.NotFound) is asked for again, polling, for at most
 // Options.ReadTimeout, and reported Pending after that: EC2 documents that
@@ -69,8 +83,8 @@ func (p *Provider) Get(ctx context.Context, region, id string) (*multicloud.Inst
 	for {
 		in, err := p.describe(ctx, region, id)
 		if err == nil {
-			if in.State != nil && in.State.Name == types.InstanceStateNameTerminated {
-				return nil, errorf("DescribeInstances", region, multicloud.CodeNotFound, "", "instance %s is terminated", id)
+			if gone(in) {
+				return nil, errorf("DescribeInstances", region, multicloud.CodeNotFound, "", "instance %s is %s", id, in.State.Name)
 			}
 			return toInstance(region, in), nil
 		}
@@ -113,13 +127,14 @@ func (p *Provider) describe(ctx context.Context, region, id string) (*types.Inst
 // GetBatch returns the instances among ids (at most MaxBatch) that exist
 // in region, keyed by ID: one DescribeInstances call with an instance-id
 // filter (which, unlike InstanceIds, does not fail the call for an ID it
-// does not know). Terminated instances are missing; an instance launched
+// does not know). Terminated and shutting-down instances are missing; an instance launched
 // here within ConsistencyWindow and not shown yet is reported Pending.
 func (p *Provider) GetBatch(ctx context.Context, region string, ids []string) (map[string]*multicloud.Instance, error) {
 	if len(ids) > MaxBatch {
 		return nil, errorf("DescribeInstances", region, multicloud.CodeInvalidArgument, "", "at most %d ids, got %d", MaxBatch, len(ids))
 	}
 	out := make(map[string]*multicloud.Instance, len(ids))
+	seen := map[string]bool{} // shown, even if gone: not "not yet visible"
 	var next *string
 	for {
 		page, err := call(ctx, p, region, "DescribeInstances", func(ctx context.Context, c *ec2.Client) (*ec2.DescribeInstancesOutput, error) {
@@ -132,7 +147,8 @@ func (p *Provider) GetBatch(ctx context.Context, region string, ids []string) (m
 		for _, r := range page.Reservations {
 			for i := range r.Instances {
 				in := &r.Instances[i]
-				if in.State != nil && in.State.Name == types.InstanceStateNameTerminated {
+				seen[aws.ToString(in.InstanceId)] = true
+				if gone(in) {
 					continue
 				}
 				out[aws.ToString(in.InstanceId)] = toInstance(region, in)
@@ -143,7 +159,7 @@ func (p *Provider) GetBatch(ctx context.Context, region string, ids []string) (m
 		}
 	}
 	for _, id := range ids {
-		if _, ok := out[id]; !ok && p.isRecent(region, id) {
+		if _, ok := out[id]; !ok && !seen[id] && p.isRecent(region, id) {
 			out[id] = &multicloud.Instance{ID: id, Provider: ProviderCode, Region: region, Status: multicloud.StatusPending}
 		}
 	}
@@ -155,11 +171,11 @@ func (p *Provider) BatchSize() int { return MaxBatch }
 
 // List returns one page of the instances of q.Region that carry every tag
 // of q.Tags (tag:<key> filters) and, when set, are in q.Status
-// (instance-state-name), terminated ones left out; MaxResults is
+// (instance-state-name), terminated and shutting-down ones left out; MaxResults is
 // q.PageSize within 5-1000 (default 1000), continued by NextToken.
 func (p *Provider) List(ctx context.Context, q multicloud.ListQuery) (*multicloud.InstancePage, error) {
 	filters := tagFilters(q.Tags)
-	states := liveStates
+	states := listedStates
 	if q.Status != "" {
 		states = awsStates(q.Status)
 		if len(states) == 0 {
@@ -199,7 +215,7 @@ func awsStates(s multicloud.Status) []string {
 	case multicloud.StatusRunning:
 		return []string{"running"}
 	case multicloud.StatusStopping:
-		return []string{"stopping", "shutting-down"}
+		return []string{"stopping"}
 	case multicloud.StatusStopped:
 		return []string{"stopped"}
 	}
@@ -243,11 +259,13 @@ func instanceStatus(s types.InstanceStateName) multicloud.Status {
 		return multicloud.StatusPending
 	case types.InstanceStateNameRunning:
 		return multicloud.StatusRunning
-	case types.InstanceStateNameStopping, types.InstanceStateNameShuttingDown:
+	case types.InstanceStateNameStopping:
 		return multicloud.StatusStopping
 	case types.InstanceStateNameStopped:
 		return multicloud.StatusStopped
-	case types.InstanceStateNameTerminated:
+	case types.InstanceStateNameShuttingDown, types.InstanceStateNameTerminated:
+		// shutting-down follows TerminateInstances and ends in terminated
+		// (EC2 User Guide, instance lifecycle): a deletion in progress.
 		return multicloud.StatusDeleted
 	}
 	return multicloud.StatusUnknown

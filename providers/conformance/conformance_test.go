@@ -11,6 +11,8 @@ import (
 	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+	"github.com/multicloud-ecs/multicloud/providers/aws"
+	"github.com/multicloud-ecs/multicloud/providers/aws/awstest"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
 	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
@@ -26,10 +28,14 @@ type face struct {
 	// run and stop are the face's action names of the instances' launch
 	// and of a stop, as its call log and faults name them.
 	run, stop string
+	// region, zone and typ are the scenario's placement on this face: a
+	// region, zone and instance type the face sells.
+	region, zone, typ string
 }
 
-// faces are the faces of the simulated cloud. The AWS emulator joins as
-// a third row.
+// faces are the faces of the simulated cloud: the fake, the Aliyun
+// emulator through the Aliyun provider and the AWS emulator through the
+// AWS provider.
 var faces = []face{
 	{
 		name: "fake",
@@ -41,6 +47,7 @@ var faces = []face{
 			return p, p.Cloud()
 		},
 		run: "RunInstances", stop: "Stop",
+		region: "cn-hangzhou", zone: "cn-hangzhou-h", typ: "ecs.g7.large",
 	},
 	{
 		name: "aliyun",
@@ -61,15 +68,51 @@ var faces = []face{
 			return p, srv.Cloud()
 		},
 		run: "RunInstances", stop: "StopInstance",
+		region: "cn-hangzhou", zone: "cn-hangzhou-h", typ: "ecs.g7.large",
+	},
+	{
+		name: "aws",
+		open: func(t *testing.T, delay time.Duration) (multicloud.Provider, *sim.Cloud) {
+			return openAWS(t, delay)
+		},
+		run: "RunInstances", stop: "StopInstances",
+		region: "us-east-1", zone: "us-east-1a", typ: "m5.large",
+	},
+	{
+		// EC2's eventual consistency: a new instance is not found by
+		// DescribeInstances for a while (awstest.Options.DescribeDelay).
+		name: "aws-eventual",
+		open: func(t *testing.T, delay time.Duration) (multicloud.Provider, *sim.Cloud) {
+			return openAWS(t, delay, func(o *awstest.Options) { o.DescribeDelay = 30 * time.Millisecond })
+		},
+		run: "RunInstances", stop: "StopInstances",
+		region: "us-east-1", zone: "us-east-1a", typ: "m5.large",
 	},
 }
 
-// The scenario's placement: a region, zone and type both faces sell.
-const (
-	region = "cn-hangzhou"
-	zone   = "cn-hangzhou-h"
-	typ    = "ecs.g7.large"
-)
+// openAWS returns the AWS provider over a new awstest server with opts,
+// its transient states lasting delay.
+func openAWS(t *testing.T, delay time.Duration, opts ...func(*awstest.Options)) (multicloud.Provider, *sim.Cloud) {
+	t.Helper()
+	srv := awstest.New(opts...)
+	t.Cleanup(srv.Close)
+	srv.Cloud().SetTransitionDelay(delay)
+	p, err := aws.New(context.Background(), func(o *aws.Options) {
+		// awstest's HTTP client: the SDK's default one races
+		// against a server that answers within microseconds
+		// (see awstest.Server.HTTPClient).
+		o.BaseEndpoint, o.HomeRegion, o.HTTPClient = srv.URL(), "us-east-1", srv.HTTPClient()
+		o.AccessKeyID, o.SecretAccessKey = awstest.DefaultAccessKeyID, multicloud.Secret(awstest.DefaultSecretAccessKey)
+		o.Network = []func(*network.Options){func(n *network.Options) {
+			n.PollInterval, n.WaitTimeout = time.Millisecond, 20*time.Second
+		}}
+		o.SettleTimeout = 20 * time.Second
+	})
+	if err != nil {
+		t.Fatalf("aws.New: %v", err)
+	}
+	return p, srv.Cloud()
+}
 
 // result is what the scenario observes through the portable API: states,
 // error codes and counts, nothing a face spells its own way.
@@ -142,6 +185,7 @@ func TestSameScenarioOnEveryFace(t *testing.T) {
 // scenario runs the scenario against a fresh cloud of face f.
 func scenario(t *testing.T, f face, delay time.Duration) result {
 	p, cloud := f.open(t, delay)
+	region, zone, typ := f.region, f.zone, f.typ
 	reg, err := multicloud.NewRegistry(p)
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)
@@ -218,26 +262,30 @@ func scenario(t *testing.T, f face, delay time.Duration) result {
 	cloud.InjectFault(sim.Fault{Action: f.run, Kind: sim.FaultLost, Count: 1})
 	_, err = c.CreateInstance(ctx, request("carol", multicloud.WithIdempotencyKey("order-3")))
 	r.LostLaunch = multicloud.CodeOf(err)
-	r.LostLaunchCount = count(ctx, t, c, "carol")
+	r.LostLaunchCount = count(ctx, t, c, region, "carol")
 	cloud.ClearFaults()
 
 	// Stock: a sold-out zone creates nothing.
 	cloud.SetStock(region, zone, typ, 0)
 	_, err = c.CreateInstance(ctx, request("alice", multicloud.WithIdempotencyKey("order-2")))
 	r.NoStock = multicloud.CodeOf(err)
-	r.NoStockCount = count(ctx, t, c, "alice") - 1
+	r.NoStockCount = count(ctx, t, c, region, "alice") - 1
 	cloud.SetStock(region, zone, typ, sim.Unlimited)
 
 	// Quotas, per region in sim's vocabulary: a new user needs a VPC; an
 	// elastic address needs address quota.
+	// Each quota is put back to the face's own default afterwards.
+	vpcQuota := cloud.Quota(region, sim.QuotaVPCs)
 	cloud.SetQuota(region, sim.QuotaVPCs, cloud.Usage(region, sim.QuotaVPCs))
 	_, err = c.CreateInstance(ctx, request("bob"))
 	r.VPCQuota = multicloud.CodeOf(err)
-	cloud.SetQuota(region, sim.QuotaVPCs, sim.DefaultVPCQuota)
+	cloud.SetQuota(region, sim.QuotaVPCs, vpcQuota)
+	instanceQuota := cloud.Quota(region, sim.QuotaInstances)
 	cloud.SetQuota(region, sim.QuotaInstances, cloud.Usage(region, sim.QuotaInstances))
 	_, err = c.CreateInstance(ctx, request("alice"))
 	r.InstanceQuota = multicloud.CodeOf(err)
-	cloud.SetQuota(region, sim.QuotaInstances, sim.Unlimited)
+	cloud.SetQuota(region, sim.QuotaInstances, instanceQuota)
+	addressQuota := cloud.Quota(region, sim.QuotaAddresses)
 	cloud.SetQuota(region, sim.QuotaAddresses, 0)
 	withIP, err := c.CreateInstance(ctx, request("alice", multicloud.WithPublicIP(5, multicloud.Traffic)))
 	r.AddressQuota = multicloud.CodeOf(err)
@@ -245,7 +293,7 @@ func scenario(t *testing.T, f face, delay time.Duration) result {
 		r.AddressQuotaAddress = r.AddressQuotaAddress || in.Network.AddressID != "" || in.PublicIP != ""
 		r.AddressQuotaWarned = r.AddressQuotaWarned || len(in.Warnings) > 0
 	}
-	cloud.SetQuota(region, sim.QuotaAddresses, sim.DefaultAddressQuota)
+	cloud.SetQuota(region, sim.QuotaAddresses, addressQuota)
 
 	// Delete every instance of the users; the first is then gone.
 	for _, user := range []string{"alice", "bob", "carol"} {
@@ -260,7 +308,7 @@ func scenario(t *testing.T, f face, delay time.Duration) result {
 	}
 	_, err = c.Get(ctx, ref)
 	r.Deleted = multicloud.CodeOf(err)
-	r.Remaining = count(ctx, t, c, "alice") + count(ctx, t, c, "bob") + count(ctx, t, c, "carol")
+	r.Remaining = count(ctx, t, c, region, "alice") + count(ctx, t, c, region, "bob") + count(ctx, t, c, region, "carol")
 	return r
 }
 
@@ -275,9 +323,9 @@ func waitFor(ctx context.Context, t *testing.T, c *multicloud.Client, ref multic
 	return in.Status
 }
 
-// count returns how many instances of user the cloud lists, deleted ones
-// aside.
-func count(ctx context.Context, t *testing.T, c *multicloud.Client, user string) int {
+// count returns how many instances of user the cloud lists in region,
+// deleted ones aside.
+func count(ctx context.Context, t *testing.T, c *multicloud.Client, region, user string) int {
 	t.Helper()
 	n := 0
 	for in, err := range c.List(ctx, multicloud.ListOptions{Region: region, UserID: user}) {

@@ -9,6 +9,8 @@ import (
 	"github.com/multicloud-ecs/multicloud/network"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun"
 	"github.com/multicloud-ecs/multicloud/providers/aliyun/aliyuntest"
+	"github.com/multicloud-ecs/multicloud/providers/aws"
+	"github.com/multicloud-ecs/multicloud/providers/aws/awstest"
 	"github.com/multicloud-ecs/multicloud/providers/fake"
 	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
@@ -21,10 +23,6 @@ func TestOneCloudTwoFaces(t *testing.T) {
 		o.IDs = aliyuntest.CloudIDs
 		o.TransitionDelay = 2 * time.Millisecond
 	})
-	fp := fake.New(func(o *fake.Options) {
-		o.Cloud = cloud
-		o.Network = []func(*network.Options){func(n *network.Options) { n.PollInterval = time.Millisecond }}
-	})
 	srv := aliyuntest.NewServer(aliyuntest.WithCloud(cloud))
 	t.Cleanup(srv.Close)
 	ap, err := aliyun.New(func(o *aliyun.Options) {
@@ -35,7 +33,42 @@ func TestOneCloudTwoFaces(t *testing.T) {
 	if err != nil {
 		t.Fatalf("aliyun.New: %v", err)
 	}
-	reg, err := multicloud.NewRegistry(fp, ap)
+	twoFaces(t, cloud, ap, "aliyun", "cn-hangzhou", "cn-hangzhou-h", "ecs.g7.large")
+}
+
+// TestOneCloudFakeAndAWS serves one simulated cloud, set up as AWS
+// (awstest.NewCloud: its regions, zone IDs and instance IDs), through the
+// fake and the AWS emulator at once. The Aliyun and AWS emulators cannot
+// share one cloud: their regions and zones have different names and each
+// wants its own ID shape (aliyuntest.CloudIDs, "i-" and 17 hex digits).
+func TestOneCloudFakeAndAWS(t *testing.T) {
+	t.Parallel()
+	cloud := awstest.NewCloud(func(o *sim.Options) { o.TransitionDelay = 2 * time.Millisecond })
+	srv := awstest.New(func(o *awstest.Options) { o.Cloud = cloud })
+	t.Cleanup(srv.Close)
+	wp, err := aws.New(context.Background(), func(o *aws.Options) {
+		o.BaseEndpoint, o.HomeRegion, o.HTTPClient = srv.URL(), "us-east-1", srv.HTTPClient()
+		o.AccessKeyID, o.SecretAccessKey = awstest.DefaultAccessKeyID, multicloud.Secret(awstest.DefaultSecretAccessKey)
+		o.Network = []func(*network.Options){func(n *network.Options) { n.PollInterval = time.Millisecond }}
+	})
+	if err != nil {
+		t.Fatalf("aws.New: %v", err)
+	}
+	twoFaces(t, cloud, wp, "aws", "us-east-1", "us-east-1a", "m5.large")
+}
+
+// twoFaces creates an instance through the fake over cloud and checks
+// that other, a provider over another face of cloud, sees it and what it
+// does to it, and the other way round, until it is deleted.
+func twoFaces(t *testing.T, cloud *sim.Cloud, other multicloud.Provider, name, region, zone, typ string) {
+	fp := fake.New(func(o *fake.Options) {
+		o.Cloud = cloud
+		o.Network = []func(*network.Options){func(n *network.Options) { n.PollInterval = time.Millisecond }}
+	})
+	// The fake sells typ there (its catalog is Aliyun's; AWS types are
+	// sold once named to SetStock).
+	fp.SetStock(region, zone, typ, 100)
+	reg, err := multicloud.NewRegistry(fp, other)
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)
 	}
@@ -54,7 +87,7 @@ func TestOneCloudTwoFaces(t *testing.T) {
 		t.Fatalf("create through the fake: %d instances, %v", len(ins), err)
 	}
 	viaFake := ins[0].Ref()
-	viaAliyun := multicloud.InstanceRef{Provider: ap.Code(), Region: viaFake.Region, ID: viaFake.ID}
+	viaOther := multicloud.InstanceRef{Provider: other.Code(), Region: viaFake.Region, ID: viaFake.ID}
 
 	steps := []struct {
 		name string
@@ -62,9 +95,9 @@ func TestOneCloudTwoFaces(t *testing.T) {
 		ref  multicloud.InstanceRef // the face that looks
 		want multicloud.Status
 	}{
-		{"created by the fake, seen by aliyun", nil, viaAliyun, multicloud.StatusRunning},
-		{"stopped by aliyun, seen by the fake", func() error { return c.Stop(ctx, viaAliyun) }, viaFake, multicloud.StatusStopped},
-		{"started by the fake, seen by aliyun", func() error { return c.Start(ctx, viaFake) }, viaAliyun, multicloud.StatusRunning},
+		{"created by the fake, seen by " + name, nil, viaOther, multicloud.StatusRunning},
+		{"stopped by " + name + ", seen by the fake", func() error { return c.Stop(ctx, viaOther) }, viaFake, multicloud.StatusStopped},
+		{"started by the fake, seen by " + name, func() error { return c.Start(ctx, viaFake) }, viaOther, multicloud.StatusRunning},
 	}
 	for _, st := range steps {
 		if st.act != nil {
@@ -77,8 +110,8 @@ func TestOneCloudTwoFaces(t *testing.T) {
 			t.Fatalf("%s: got %v, %v; want %s", st.name, in, err, st.want)
 		}
 	}
-	if err := c.Delete(ctx, viaAliyun, multicloud.Force()); err != nil {
-		t.Fatalf("delete through aliyun: %v", err)
+	if err := c.Delete(ctx, viaOther, multicloud.Force()); err != nil {
+		t.Fatalf("delete through %s: %v", name, err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -87,7 +120,7 @@ func TestOneCloudTwoFaces(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the fake still sees the instance aliyun deleted: %v", err)
+			t.Fatalf("the fake still sees the instance %s deleted: %v", name, err)
 		}
 		time.Sleep(time.Millisecond)
 	}
