@@ -9,8 +9,10 @@
 //
 //   - an asset is one document in "assets" whose _id is its identity
 //     (provider, account, asset type, asset ID) and whose id, the
-//     asset's ID, comes from a $inc sequence: UpsertAssets is one
-//     single-document upsert per asset, on _id;
+//     asset's ID, comes from a block of IDs the store claimed by
+//     inserting a unique _id (see IDBlockSize), safe for writers in many
+//     processes: UpsertAssets is one single-document write per asset, on
+//     _id;
 //   - MarkDeleted is one update of the scope's live documents by asset ID;
 //   - Statistics and query totals are aggregations and counts over the
 //     documents themselves, exact whatever writers ran before them, since
@@ -40,7 +42,6 @@ import (
 	"errors"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -60,7 +61,7 @@ const DefaultDatabase = "multicloud"
 const (
 	AssetsCollection     = "assets"
 	AccountsCollection   = "accounts"
-	CountersCollection   = "counters"          // ID sequences, one document per sequence
+	CountersCollection   = "counters"          // claims of asset ID blocks (see IDBlockSize)
 	MigrationsCollection = "schema_migrations" // the versions applied, one document each
 )
 
@@ -83,7 +84,7 @@ type Store struct {
 	assets   *mongo.Collection
 	accounts *mongo.Collection
 	counters *mongo.Collection
-	seqMu    sync.Mutex // serializes nextIDs (see there)
+	ids      idBlocks // asset ID allocation (see IDBlockSize)
 }
 
 var _ inventory.Store = (*Store)(nil)
