@@ -110,8 +110,15 @@ func (d *assetDoc) asset() inventory.Asset {
 // which MongoDB does atomically, and the one lookup FerretDB 1.x serves
 // from SQLite's primary key.
 func assetKey(a *inventory.Asset) string {
-	esc := strings.NewReplacer(`\`, `\\`, "/", `\/`)
-	return esc.Replace(a.Provider) + "/" + esc.Replace(a.Account) + "/" + esc.Replace(a.AssetType) + "/" + esc.Replace(a.AssetID)
+	return identityKey(a.Provider, a.Account, a.AssetType, a.AssetID)
+}
+
+// keyEscaper escapes the parts of an identity key.
+var keyEscaper = strings.NewReplacer(`\`, `\\`, "/", `\/`)
+
+// identityKey is assetKey of the asset with the given identity.
+func identityKey(provider, account, assetType, assetID string) string {
+	return keyEscaper.Replace(provider) + "/" + keyEscaper.Replace(account) + "/" + keyEscaper.Replace(assetType) + "/" + keyEscaper.Replace(assetID)
 }
 
 // scopeFilter selects the assets of a scope.
@@ -144,6 +151,9 @@ func fields(a *inventory.Asset) bson.D {
 
 // ScopeStates implements inventory.Store.
 func (s *Store) ScopeStates(ctx context.Context, sc inventory.Scope) (map[string]inventory.AssetState, error) {
+	if s.plan == PlanKeyLookups {
+		return s.scopeStatesShared(ctx, sc)
+	}
 	cur, err := s.assets.Find(ctx, scopeFilter(sc), options.Find().SetProjection(
 		bson.D{{Key: "asset_id", Value: 1}, {Key: "content_hash", Value: 1}, {Key: "deleted_at", Value: 1}, {Key: "status", Value: 1}}))
 	if err != nil {
@@ -285,14 +295,24 @@ func duplicates(err error, n int) ([]int, error) {
 	return out, nil
 }
 
-// MarkDeleted implements inventory.Store: one update of the scope's live
-// assets per chunk of IDs. Each document is marked at most once, so the
-// count is exact whatever runs at the same time.
+// MarkDeleted implements inventory.Store. Under PlanIndexes it is one
+// update per chunk of IDs, of the live documents with those _ids in the
+// scope's region: MongoDB marks each document at most once, so the count
+// is exact whatever runs at the same time. Under PlanKeyLookups it is a
+// fetch and an update by _id per asset.
 func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []string, at time.Time) (int, error) {
+	if s.plan == PlanKeyLookups {
+		return s.markDeletedByKey(ctx, sc, assetIDs, at)
+	}
 	total := 0
 	for start := 0; start < len(assetIDs); start += idChunk {
-		f := append(scopeFilter(sc), bson.E{Key: "deleted_at", Value: nil},
-			bson.E{Key: "asset_id", Value: bson.D{{Key: "$in", Value: assetIDs[start:min(start+idChunk, len(assetIDs))]}}})
+		chunk := assetIDs[start:min(start+idChunk, len(assetIDs))]
+		keys := make([]string, len(chunk))
+		for i, id := range chunk {
+			keys[i] = identityKey(sc.Provider, sc.Account, sc.AssetType, id)
+		}
+		f := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}, {Key: "region", Value: sc.Region},
+			{Key: "deleted_at", Value: nil}}
 		res, err := s.assets.UpdateMany(ctx, f, bson.D{{Key: "$set", Value: bson.D{{Key: "deleted_at", Value: at.UTC()}}}})
 		if err != nil {
 			return total, wrap("mark deleted", err)

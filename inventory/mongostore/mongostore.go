@@ -13,7 +13,7 @@
 //     inserting a unique _id (see IDBlockSize), safe for writers in many
 //     processes: UpsertAssets is one single-document write per asset, on
 //     _id;
-//   - MarkDeleted is one update of the scope's live documents by asset ID;
+//   - MarkDeleted is one update of the scope's live documents by _id;
 //   - Statistics and query totals are aggregations and counts over the
 //     documents themselves, exact whatever writers ran before them, since
 //     no counter is kept apart from the assets;
@@ -26,9 +26,11 @@
 //
 // FerretDB 1.x over SQLite, which the tests run on, serves only an _id
 // equality from SQLite's index: every other filter, sort and aggregation
-// scans the collection there (see BENCHMARKS.md). It also lacks the $max
-// accumulator and computes only the first accumulator of a $group; the
-// store copes with both.
+// decodes the whole collection there (see BENCHMARKS.md). It also lacks
+// the $max accumulator and computes only the first accumulator of a
+// $group. On it the store reads with PlanKeyLookups (see Plan): each read
+// scans at most once and fetches the rest by _id, and MarkDeleted works
+// by _id alone; MongoDB gets PlanIndexes.
 //
 // Fields are named as in the asset and account JSON of the asset-sync
 // design (asset_id, asset_name, deleted_at, ...). Times are BSON dates,
@@ -73,7 +75,37 @@ type Options struct {
 	// ConnectTimeout bounds Open's first ping of the server; zero means
 	// 10 seconds.
 	ConnectTimeout time.Duration
+	// Plan chooses how reads use the server; PlanAuto (empty) picks
+	// PlanKeyLookups on FerretDB 1.x and PlanIndexes elsewhere.
+	Plan Plan
 }
+
+// Plan is how the store reads: which queries it leaves to the server's
+// indexes and which it answers from fetches by _id. Both plans read and
+// write the same documents; a database may be used under either.
+type Plan string
+
+const (
+	// PlanAuto asks the server (buildInfo) and picks PlanKeyLookups on
+	// FerretDB 1.x, PlanIndexes on any other server.
+	PlanAuto Plan = ""
+	// PlanIndexes is for MongoDB: filters, sorts, counts, $group and
+	// MarkDeleted's $in on _id run on the server over its indexes, each
+	// document change a single atomic update.
+	PlanIndexes Plan = "indexes"
+	// PlanKeyLookups is for servers that serve only an _id equality
+	// from an index and decode every document for any other filter, as
+	// FerretDB 1.x over SQLite does. Each read scans the collection at
+	// most once: concurrent ScopeStates calls of one account and asset
+	// type share one scan, a page of QueryAssets is one scan for the
+	// sorted _ids of every match (which is also the total) and a fetch
+	// by _id per asset of the page, Statistics one scan of a few fields,
+	// and MarkDeleted a fetch and an update by _id per asset. Such a
+	// server applies no update atomically (FerretDB reads and writes a
+	// document apart under any filter), so concurrent writers of one
+	// identity race there under either plan.
+	PlanKeyLookups Plan = "key-lookups"
+)
 
 // Store is an inventory.Store over a MongoDB database. It is safe for
 // concurrent use.
@@ -85,6 +117,8 @@ type Store struct {
 	accounts *mongo.Collection
 	counters *mongo.Collection
 	ids      idBlocks // asset ID allocation (see IDBlockSize)
+	plan     Plan     // PlanIndexes or PlanKeyLookups
+	scans    scopeScans
 }
 
 var _ inventory.Store = (*Store)(nil)
@@ -167,11 +201,40 @@ func newStore(ctx context.Context, client *mongo.Client, o Options) (*Store, err
 	db := client.Database(o.Database)
 	s := &Store{client: client, db: db, assets: db.Collection(AssetsCollection),
 		accounts: db.Collection(AccountsCollection), counters: db.Collection(CountersCollection)}
+	s.plan = o.Plan
+	switch s.plan {
+	case PlanIndexes, PlanKeyLookups:
+	case PlanAuto:
+		var err error
+		if s.plan, err = detectPlan(ctx, db); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "mongostore: unknown plan %q", o.Plan)
+	}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
+
+// detectPlan picks PlanKeyLookups on FerretDB 1.x, which names its version
+// in buildInfo, and PlanIndexes on any other server.
+func detectPlan(ctx context.Context, db *mongo.Database) (Plan, error) {
+	var info struct {
+		FerretDB string `bson:"ferretdbVersion"`
+	}
+	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return "", wrap("build info", err)
+	}
+	if strings.HasPrefix(info.FerretDB, "v1.") || strings.HasPrefix(info.FerretDB, "1.") {
+		return PlanKeyLookups, nil
+	}
+	return PlanIndexes, nil
+}
+
+// Plan returns the plan the store reads with (never PlanAuto).
+func (s *Store) Plan() Plan { return s.plan }
 
 // uriDatabase returns the database of a connection string's path, or "".
 func uriDatabase(uri string) string {

@@ -23,8 +23,44 @@ import (
 	"github.com/multicloud-ecs/multicloud/inventory/storetest"
 )
 
+// TestConformance runs the suite under both plans, whatever the server:
+// on FerretDB, PlanIndexes is slow but must be right, as PlanKeyLookups on
+// MongoDB.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) inventory.Store { return mongostoretest.Open(t) })
+	for _, plan := range []mongostore.Plan{mongostore.PlanIndexes, mongostore.PlanKeyLookups} {
+		t.Run(string(plan), func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) inventory.Store {
+				s := mongostoretest.Open(t, func(o *mongostore.Options) { o.Plan = plan })
+				if s.Plan() != plan {
+					t.Fatalf("Plan: got %q, want %q", s.Plan(), plan)
+				}
+				return s
+			})
+		})
+	}
+}
+
+func TestPlanDetection(t *testing.T) {
+	s := mongostoretest.Open(t)
+	var info struct {
+		FerretDB string `bson:"ferretdbVersion"`
+	}
+	if err := s.Database().RunCommand(context.Background(), bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		t.Fatalf("buildInfo: %v", err)
+	}
+	want := mongostore.PlanIndexes
+	if strings.HasPrefix(info.FerretDB, "v1.") {
+		want = mongostore.PlanKeyLookups
+	}
+	if s.Plan() != want {
+		t.Errorf("Plan on a server with ferretdbVersion %q: got %q, want %q", info.FerretDB, s.Plan(), want)
+	}
+	_, err := mongostore.Open(context.Background(), mongostoretest.URI(t), func(o *mongostore.Options) {
+		o.Database, o.Plan = mongostoretest.NewDatabaseName(), "fast"
+	})
+	if !errors.Is(err, multicloud.ErrInvalidArgument) {
+		t.Errorf("Open with an unknown plan: got %v, want ErrInvalidArgument", err)
+	}
 }
 
 func TestOpenIsIdempotent(t *testing.T) {
