@@ -151,7 +151,7 @@ func fields(a *inventory.Asset) bson.D {
 
 // ScopeStates implements inventory.Store.
 func (s *Store) ScopeStates(ctx context.Context, sc inventory.Scope) (map[string]inventory.AssetState, error) {
-	if s.plan == PlanKeyLookups {
+	if s.plan == PlanScans {
 		return s.scopeStatesShared(ctx, sc)
 	}
 	cur, err := s.assets.Find(ctx, scopeFilter(sc), options.Find().SetProjection(
@@ -214,7 +214,10 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 				return fmt.Errorf("mongostore: upsert assets: %d upserts still conflict after %d attempts", len(chunk), attempt)
 			}
 			var err error
-			if chunk, err = s.upsertChunk(ctx, chunk); err != nil {
+			s.lockWrites()
+			chunk, err = s.upsertChunk(ctx, chunk)
+			s.unlockWrites()
+			if err != nil {
 				return err
 			}
 		}
@@ -295,15 +298,11 @@ func duplicates(err error, n int) ([]int, error) {
 	return out, nil
 }
 
-// MarkDeleted implements inventory.Store. Under PlanIndexes it is one
-// update per chunk of IDs, of the live documents with those _ids in the
-// scope's region: MongoDB marks each document at most once, so the count
-// is exact whatever runs at the same time. Under PlanKeyLookups it is a
-// fetch and an update by _id per asset.
+// MarkDeleted implements inventory.Store, under either plan: one update
+// per chunk of IDs, of the live documents with those _ids in the scope's
+// region. MongoDB marks each document at most once, so the count is exact
+// whatever runs at the same time.
 func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []string, at time.Time) (int, error) {
-	if s.plan == PlanKeyLookups {
-		return s.markDeletedByKey(ctx, sc, assetIDs, at)
-	}
 	total := 0
 	for start := 0; start < len(assetIDs); start += idChunk {
 		chunk := assetIDs[start:min(start+idChunk, len(assetIDs))]
@@ -313,7 +312,9 @@ func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []
 		}
 		f := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}, {Key: "region", Value: sc.Region},
 			{Key: "deleted_at", Value: nil}}
+		s.lockWrites()
 		res, err := s.assets.UpdateMany(ctx, f, bson.D{{Key: "$set", Value: bson.D{{Key: "deleted_at", Value: at.UTC()}}}})
+		s.unlockWrites()
 		if err != nil {
 			return total, wrap("mark deleted", err)
 		}

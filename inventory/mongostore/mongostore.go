@@ -28,9 +28,8 @@
 // equality from SQLite's index: every other filter, sort and aggregation
 // decodes the whole collection there (see BENCHMARKS.md). It also lacks
 // the $max accumulator and computes only the first accumulator of a
-// $group. On it the store reads with PlanKeyLookups (see Plan): each read
-// scans at most once and fetches the rest by _id, and MarkDeleted works
-// by _id alone; MongoDB gets PlanIndexes.
+// $group. On it the store reads with PlanScans (see Plan), which shares
+// and saves scans; MongoDB gets PlanIndexes.
 //
 // Fields are named as in the asset and account JSON of the asset-sync
 // design (asset_id, asset_name, deleted_at, ...). Times are BSON dates,
@@ -44,6 +43,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -76,35 +76,30 @@ type Options struct {
 	// 10 seconds.
 	ConnectTimeout time.Duration
 	// Plan chooses how reads use the server; PlanAuto (empty) picks
-	// PlanKeyLookups on FerretDB 1.x and PlanIndexes elsewhere.
+	// PlanScans on FerretDB 1.x and PlanIndexes elsewhere.
 	Plan Plan
 }
 
-// Plan is how the store reads: which queries it leaves to the server's
-// indexes and which it answers from fetches by _id. Both plans read and
-// write the same documents; a database may be used under either.
+// Plan is how the store reads: what it leaves to the server's indexes.
+// Both plans read and write the same documents; a database may be used
+// under either.
 type Plan string
 
 const (
-	// PlanAuto asks the server (buildInfo) and picks PlanKeyLookups on
+	// PlanAuto asks the server (buildInfo) and picks PlanScans on
 	// FerretDB 1.x, PlanIndexes on any other server.
 	PlanAuto Plan = ""
-	// PlanIndexes is for MongoDB: filters, sorts, counts, $group and
-	// MarkDeleted's $in on _id run on the server over its indexes, each
-	// document change a single atomic update.
+	// PlanIndexes is for MongoDB: ScopeStates, filters, sorts, counts
+	// and the $group of Statistics run on the server over its indexes.
 	PlanIndexes Plan = "indexes"
-	// PlanKeyLookups is for servers that serve only an _id equality
-	// from an index and decode every document for any other filter, as
-	// FerretDB 1.x over SQLite does. Each read scans the collection at
-	// most once: concurrent ScopeStates calls of one account and asset
-	// type share one scan, a page of QueryAssets is one scan for the
-	// sorted _ids of every match (which is also the total) and a fetch
-	// by _id per asset of the page, Statistics one scan of a few fields,
-	// and MarkDeleted a fetch and an update by _id per asset. Such a
-	// server applies no update atomically (FerretDB reads and writes a
-	// document apart under any filter), so concurrent writers of one
-	// identity race there under either plan.
-	PlanKeyLookups Plan = "key-lookups"
+	// PlanScans is for a server that reads the whole collection for
+	// every query, as FerretDB 1.24 over SQLite does (its _id lookups
+	// too: the SQL it sends does not match the expression of its _id
+	// index). It makes fewer reads: the ScopeStates calls of one
+	// account and asset type that a sync makes at once share one scan
+	// of that account's assets, and Statistics is one scan of a few
+	// fields. Writes and QueryAssets are as under PlanIndexes.
+	PlanScans Plan = "scans"
 )
 
 // Store is an inventory.Store over a MongoDB database. It is safe for
@@ -117,8 +112,9 @@ type Store struct {
 	accounts *mongo.Collection
 	counters *mongo.Collection
 	ids      idBlocks // asset ID allocation (see IDBlockSize)
-	plan     Plan     // PlanIndexes or PlanKeyLookups
+	plan     Plan     // PlanIndexes or PlanScans
 	scans    scopeScans
+	writeMu  sync.Mutex // see lockWrites
 }
 
 var _ inventory.Store = (*Store)(nil)
@@ -203,7 +199,7 @@ func newStore(ctx context.Context, client *mongo.Client, o Options) (*Store, err
 		accounts: db.Collection(AccountsCollection), counters: db.Collection(CountersCollection)}
 	s.plan = o.Plan
 	switch s.plan {
-	case PlanIndexes, PlanKeyLookups:
+	case PlanIndexes, PlanScans:
 	case PlanAuto:
 		var err error
 		if s.plan, err = detectPlan(ctx, db); err != nil {
@@ -218,7 +214,7 @@ func newStore(ctx context.Context, client *mongo.Client, o Options) (*Store, err
 	return s, nil
 }
 
-// detectPlan picks PlanKeyLookups on FerretDB 1.x, which names its version
+// detectPlan picks PlanScans on FerretDB 1.x, which names its version
 // in buildInfo, and PlanIndexes on any other server.
 func detectPlan(ctx context.Context, db *mongo.Database) (Plan, error) {
 	var info struct {
@@ -228,7 +224,7 @@ func detectPlan(ctx context.Context, db *mongo.Database) (Plan, error) {
 		return "", wrap("build info", err)
 	}
 	if strings.HasPrefix(info.FerretDB, "v1.") || strings.HasPrefix(info.FerretDB, "1.") {
-		return PlanKeyLookups, nil
+		return PlanScans, nil
 	}
 	return PlanIndexes, nil
 }

@@ -72,9 +72,6 @@ func (s *Store) QueryAssets(ctx context.Context, f inventory.Filter) ([]inventor
 		sort = append(sort, bson.E{Key: "id", Value: dir})
 	}
 	q := assetFilter(&f)
-	if s.plan == PlanKeyLookups {
-		return s.queryByKey(ctx, q, sort, &f)
-	}
 	cur, err := s.assets.Find(ctx, q, options.Find().SetSort(sort).SetSkip(int64(f.Offset)).SetLimit(int64(f.Limit)))
 	if err != nil {
 		return nil, 0, wrap("query assets", err)
@@ -113,7 +110,7 @@ func (s *Store) Statistics(ctx context.Context, f inventory.StatsFilter) (*inven
 			match = append(match, bson.E{Key: c.field, Value: c.v})
 		}
 	}
-	if s.plan == PlanKeyLookups {
+	if s.plan == PlanScans {
 		return s.statisticsByScan(ctx, match)
 	}
 	rows, err := s.groups(ctx, match, bson.D{{Key: "$sum", Value: "$cost"}}, bson.D{{Key: "$sum", Value: 1}})

@@ -7,25 +7,37 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/multicloud-ecs/multicloud/inventory"
 )
 
-// This file holds the reads and MarkDeleted of PlanKeyLookups: on a
-// server that decodes the whole collection for any filter but an _id
-// equality, each call scans at most once and fetches the rest by _id.
+// This file holds the reads of PlanScans, for a server that reads the
+// whole collection for every query: ScopeStates calls share scans and
+// Statistics is one scan.
 
-const (
-	// lookupWorkers bounds the fetches by _id one call runs at once.
-	lookupWorkers = 8
-	// scanGather is how long a ScopeStates scan waits for the calls of
-	// the other regions of its account and asset type, which a sync
-	// makes together, before it starts.
-	scanGather = 50 * time.Millisecond
-)
+// lockWrites serializes the store's asset writes under PlanScans. SQLite
+// takes one writer at a time, and FerretDB 1.x holds the write lock while
+// it scans for each document an update names, so concurrent writers of a
+// sync queue long enough to fail with SQLITE_BUSY; taking turns here
+// costs nothing SQLite would not serialize anyway. Under PlanIndexes it
+// does nothing.
+func (s *Store) lockWrites() {
+	if s.plan == PlanScans {
+		s.writeMu.Lock()
+	}
+}
+
+func (s *Store) unlockWrites() {
+	if s.plan == PlanScans {
+		s.writeMu.Unlock()
+	}
+}
+
+// scanGather is how long a ScopeStates scan waits for the calls of the
+// other regions of its account and asset type, which a sync makes
+// together, before it starts.
+const scanGather = 50 * time.Millisecond
 
 // stateDoc is what ScopeStates reads of an asset.
 type stateDoc struct {
@@ -59,7 +71,7 @@ type scopeScans struct {
 	pending map[scanKey]*scopeScan
 }
 
-// scopeStatesShared implements ScopeStates under PlanKeyLookups.
+// scopeStatesShared implements ScopeStates under PlanScans.
 func (s *Store) scopeStatesShared(ctx context.Context, sc inventory.Scope) (map[string]inventory.AssetState, error) {
 	k := scanKey{sc.Provider, sc.Account, sc.AssetType}
 	s.scans.mu.Lock()
@@ -142,91 +154,10 @@ func (s *Store) scanStates(ctx context.Context, k scanKey) (map[string]map[strin
 	return out, nil
 }
 
-// markDeletedByKey implements MarkDeleted under PlanKeyLookups: per asset,
-// a fetch by _id and, when it is live and in the scope's region, an
-// update by _id.
-func (s *Store) markDeletedByKey(ctx context.Context, sc inventory.Scope, assetIDs []string, at time.Time) (int, error) {
-	var mu sync.Mutex
-	total := 0
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(lookupWorkers)
-	for _, id := range assetIDs {
-		g.Go(func() error {
-			key := identityKey(sc.Provider, sc.Account, sc.AssetType, id)
-			var d stateDoc
-			err := s.assets.FindOne(gctx, idFilter(key), options.FindOne().SetProjection(stateProjection)).Decode(&d)
-			if errors.Is(err, mongo.ErrNoDocuments) || err == nil && (d.Region != sc.Region || d.DeletedAt != nil) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			res, err := s.assets.UpdateMany(gctx, idFilter(key), bson.D{{Key: "$set", Value: bson.D{{Key: "deleted_at", Value: at.UTC()}}}})
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			total += int(res.ModifiedCount)
-			mu.Unlock()
-			return nil
-		})
-	}
-	err := g.Wait()
-	return total, wrap("mark deleted", err)
-}
-
-// queryByKey implements QueryAssets under PlanKeyLookups: one scan for
-// the sorted _ids of every match, then the page fetched by _id. The total
-// is the number of matches of that scan; an asset changed between the
-// scan and its fetch is returned as it is at the fetch, one deleted
-// between them is left out of the page.
-func (s *Store) queryByKey(ctx context.Context, q, sort bson.D, f *inventory.Filter) ([]inventory.Asset, int, error) {
-	cur, err := s.assets.Find(ctx, q, options.Find().SetSort(sort).SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, 0, wrap("query assets", err)
-	}
-	var keys []struct {
-		Key string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &keys); err != nil {
-		return nil, 0, wrap("query assets", err)
-	}
-	total := len(keys)
-	if f.Offset >= total {
-		return []inventory.Asset{}, total, nil
-	}
-	keys = keys[f.Offset:min(f.Offset+f.Limit, total)]
-	docs := make([]*assetDoc, len(keys))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(lookupWorkers)
-	for i, k := range keys {
-		g.Go(func() error {
-			var d assetDoc
-			err := s.assets.FindOne(gctx, idFilter(k.Key)).Decode(&d)
-			if errors.Is(err, mongo.ErrNoDocuments) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			docs[i] = &d
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, 0, wrap("query assets", err)
-	}
-	out := make([]inventory.Asset, 0, len(docs))
-	for _, d := range docs {
-		if d != nil {
-			out = append(out, d.asset())
-		}
-	}
-	return out, total, nil
-}
-
-// statisticsByScan implements Statistics under PlanKeyLookups: one scan
-// of the fields the statistics count, folded in here.
+// statisticsByScan implements Statistics under PlanScans: one scan of the
+// fields the statistics count, folded in here, where PlanIndexes needs
+// up to four on FerretDB 1.x (which computes only the first accumulator
+// of a $group and has no $max).
 func (s *Store) statisticsByScan(ctx context.Context, match bson.D) (*inventory.Statistics, error) {
 	cur, err := s.assets.Find(ctx, match, options.Find().SetProjection(bson.D{{Key: "provider", Value: 1},
 		{Key: "asset_type", Value: 1}, {Key: "region", Value: 1}, {Key: "status", Value: 1}, {Key: "cost", Value: 1},
