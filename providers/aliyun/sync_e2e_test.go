@@ -216,7 +216,10 @@ func testSyncE2E(t *testing.T, st inventory.Store, perRegion int) {
 	for _, r := range regions {
 		ids = append(ids, srv.InstanceIDs(r.ID)...)
 	}
-	ctx := testCtx(t)
+	// Longer than testCtx: on FerretDB under the race detector the whole
+	// chain takes minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	t.Cleanup(cancel)
 
 	if !t.Run("full sync stores every instance", func(t *testing.T) {
 		rep, err := svc.Sync(ctx, target, inventory.SyncOptions{})
