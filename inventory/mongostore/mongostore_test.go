@@ -282,3 +282,59 @@ func TestStatisticsExactUnderConcurrentSyncsAndRetries(t *testing.T) {
 		t.Errorf("live total: got %d (%v), want %d", total, err, live)
 	}
 }
+
+// TestSharedScopeStates calls ScopeStates for both regions of the test
+// assets at once under PlanScans, so that the calls share a scan, and
+// compares each answer with PlanIndexes' over the same database, after
+// writes made between calls.
+func TestSharedScopeStates(t *testing.T) {
+	s := mongostoretest.Open(t, func(o *mongostore.Options) { o.Plan = mongostore.PlanScans })
+	ctx := context.Background()
+	indexed, err := mongostore.New(ctx, s.Database().Client(), func(o *mongostore.Options) {
+		o.Database, o.Plan = s.Database().Name(), mongostore.PlanIndexes
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	var batch []inventory.Asset
+	for i := range 40 {
+		batch = append(batch, testAsset(i, "Running"))
+	}
+	for round := range 3 {
+		if round > 0 {
+			// Between rounds: a status change and a deletion.
+			a := testAsset(round, "Stopped")
+			if err := s.UpsertAssets(ctx, []inventory.Asset{a}); err != nil {
+				t.Fatalf("UpsertAssets: %v", err)
+			}
+			if _, err := s.MarkDeleted(ctx, batch[10+round].Scope(), []string{batch[10+round].AssetID}, time.Now()); err != nil {
+				t.Fatalf("MarkDeleted: %v", err)
+			}
+		} else if err := s.UpsertAssets(ctx, batch); err != nil {
+			t.Fatalf("UpsertAssets: %v", err)
+		}
+		scopes := []inventory.Scope{batch[0].Scope(), batch[1].Scope(), batch[0].Scope()}
+		got := make([]map[string]inventory.AssetState, len(scopes))
+		errs := make([]error, len(scopes))
+		var wg sync.WaitGroup
+		for i, sc := range scopes {
+			wg.Go(func() { got[i], errs[i] = s.ScopeStates(ctx, sc) })
+		}
+		wg.Wait()
+		for i, sc := range scopes {
+			if errs[i] != nil {
+				t.Fatalf("ScopeStates(%s): %v", sc.Region, errs[i])
+			}
+			want, err := indexed.ScopeStates(ctx, sc)
+			if err != nil {
+				t.Fatalf("ScopeStates under PlanIndexes: %v", err)
+			}
+			if len(want) != 20 {
+				t.Fatalf("round %d, %s: PlanIndexes found %d assets, want 20", round, sc.Region, len(want))
+			}
+			if diff := cmp.Diff(want, got[i]); diff != "" {
+				t.Errorf("round %d, %s: shared scan differs (-indexes +shared):\n%s", round, sc.Region, diff)
+			}
+		}
+	}
+}
