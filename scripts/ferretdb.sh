@@ -67,10 +67,13 @@ log "starting FerretDB on $host:$port (SQLite files in $dir/data, log in $dir/fe
 # port. Write transactions take SQLite's lock when they begin
 # (_txlock=immediate): concurrent writers then queue behind the busy
 # timeout instead of deadlocking on a read lock each wants to upgrade.
+# The timeout is 60 s, not FerretDB's 10 s: an update there scans the
+# table under the lock for each document it names, so a loaded machine
+# makes writers wait for long.
 nohup "$bin" \
 	--listen-addr="$host:$port" \
 	--handler=sqlite \
-	--sqlite-url="file:$dir/data/?_txlock=immediate&_pragma=synchronous(NORMAL)" \
+	--sqlite-url="file:$dir/data/?_txlock=immediate&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(60000)" \
 	--state-dir="$dir/state" \
 	--debug-addr=- \
 	--telemetry=disable \

@@ -23,7 +23,9 @@ const (
 	// dupRetries bounds how often UpsertAssets writes again the inserts
 	// that lost a race with a concurrent insert of the same identity.
 	dupRetries = 5
-	// assetSequence is the _id of the counters document of asset IDs.
+	// assetSequence names the asset ID sequence in CountersCollection:
+	// the prefix of its block claims (see IDBlockSize) and the _id of the
+	// counter layout version 1 kept.
 	assetSequence = "assets"
 )
 
@@ -108,8 +110,15 @@ func (d *assetDoc) asset() inventory.Asset {
 // which MongoDB does atomically, and the one lookup FerretDB 1.x serves
 // from SQLite's primary key.
 func assetKey(a *inventory.Asset) string {
-	esc := strings.NewReplacer(`\`, `\\`, "/", `\/`)
-	return esc.Replace(a.Provider) + "/" + esc.Replace(a.Account) + "/" + esc.Replace(a.AssetType) + "/" + esc.Replace(a.AssetID)
+	return identityKey(a.Provider, a.Account, a.AssetType, a.AssetID)
+}
+
+// keyEscaper escapes the parts of an identity key.
+var keyEscaper = strings.NewReplacer(`\`, `\\`, "/", `\/`)
+
+// identityKey is assetKey of the asset with the given identity.
+func identityKey(provider, account, assetType, assetID string) string {
+	return keyEscaper.Replace(provider) + "/" + keyEscaper.Replace(account) + "/" + keyEscaper.Replace(assetType) + "/" + keyEscaper.Replace(assetID)
 }
 
 // scopeFilter selects the assets of a scope.
@@ -142,6 +151,9 @@ func fields(a *inventory.Asset) bson.D {
 
 // ScopeStates implements inventory.Store.
 func (s *Store) ScopeStates(ctx context.Context, sc inventory.Scope) (map[string]inventory.AssetState, error) {
+	if s.plan == PlanScans {
+		return s.scopeStatesShared(ctx, sc)
+	}
 	cur, err := s.assets.Find(ctx, scopeFilter(sc), options.Find().SetProjection(
 		bson.D{{Key: "asset_id", Value: 1}, {Key: "content_hash", Value: 1}, {Key: "deleted_at", Value: 1}, {Key: "status", Value: 1}}))
 	if err != nil {
@@ -171,10 +183,10 @@ func identOf(a *inventory.Asset) ident { return ident{a.Provider, a.Account, a.A
 // UpsertAssets implements inventory.Store without a multi-document
 // transaction. Each asset is one document, keyed by its identity, written
 // whole by one single-document write: an insert when the identity is
-// new, with a fresh ID from the sequence and the create time, else an
-// upsert on _id that sets every other field. IDs are unique and
-// increasing but not dense: a write that updates leaves its reserved ID
-// unused. A write that meets a concurrent write of the same identity
+// new, with a fresh ID from the store's claimed block (see IDBlockSize)
+// and the create time, else an upsert on _id that sets every other field.
+// IDs are unique across every writer of the database but not dense: a
+// write that updates leaves its reserved ID unused. A write that meets a concurrent write of the same identity
 // fails on the unique _id and is written again, then updating. A batch
 // that fails part way leaves the assets it wrote written, each document
 // whole; writing the batch again completes it. The sync engine writes
@@ -202,7 +214,10 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 				return fmt.Errorf("mongostore: upsert assets: %d upserts still conflict after %d attempts", len(chunk), attempt)
 			}
 			var err error
-			if chunk, err = s.upsertChunk(ctx, chunk); err != nil {
+			s.lockWrites()
+			chunk, err = s.upsertChunk(ctx, chunk)
+			s.unlockWrites()
+			if err != nil {
 				return err
 			}
 		}
@@ -215,13 +230,13 @@ func (s *Store) UpsertAssets(ctx context.Context, assets []inventory.Asset) erro
 // first, the whole of a first sync in one command, then upserts the
 // assets whose identity was stored already.
 func (s *Store) upsertChunk(ctx context.Context, chunk []*inventory.Asset) ([]*inventory.Asset, error) {
-	first, err := s.nextIDs(ctx, assetSequence, int64(len(chunk)))
+	ids, err := s.nextIDs(ctx, len(chunk))
 	if err != nil {
 		return nil, err
 	}
 	docs := make([]any, len(chunk))
 	for i, a := range chunk {
-		docs[i] = append(bson.D{{Key: "_id", Value: assetKey(a)}, {Key: "id", Value: first + int64(i)},
+		docs[i] = append(bson.D{{Key: "_id", Value: assetKey(a)}, {Key: "id", Value: ids[i]},
 			{Key: "create_time", Value: a.CreateTime.UTC()}}, fields(a)...)
 	}
 	_, err = s.assets.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
@@ -242,7 +257,7 @@ func (s *Store) upsertChunk(ctx context.Context, chunk []*inventory.Asset) ([]*i
 		// update-many releases it per statement.
 		models[i] = mongo.NewUpdateManyModel().SetFilter(idFilter(assetKey(a))).SetUpsert(true).SetUpdate(bson.D{
 			{Key: "$set", Value: fields(a)},
-			{Key: "$setOnInsert", Value: bson.D{{Key: "id", Value: first + int64(k)}, {Key: "create_time", Value: a.CreateTime.UTC()}}},
+			{Key: "$setOnInsert", Value: bson.D{{Key: "id", Value: ids[k]}, {Key: "create_time", Value: a.CreateTime.UTC()}}},
 		})
 	}
 	_, err = s.assets.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
@@ -252,8 +267,9 @@ func (s *Store) upsertChunk(ctx context.Context, chunk []*inventory.Asset) ([]*i
 	}
 	// The upserts that failed on a unique index: their identity was
 	// deleted and inserted again since the insert (written again, they
-	// update it), or, on a server whose $inc is not atomic, their ID was
-	// given twice (written again, they take a new one).
+	// update it), or their ID collided with one that a store of an older
+	// layout gave from its $inc counter (written again, they take a new
+	// one).
 	var again []*inventory.Asset
 	for _, i := range failed {
 		again = append(again, chunk[stored[i]])
@@ -282,45 +298,23 @@ func duplicates(err error, n int) ([]int, error) {
 	return out, nil
 }
 
-// nextIDs reserves n IDs of the named sequence and returns the first; the
-// others follow it. IDs reserved by a write that fails are not reused.
-func (s *Store) nextIDs(ctx context.Context, seq string, n int64) (int64, error) {
-	var d struct {
-		Seq int64 `bson:"seq"`
-	}
-	// MongoDB applies the $inc atomically; FerretDB 1.x reads and writes
-	// the counter apart, so two writers can get the same IDs and one
-	// insert is then lost on the unique id index without an error.
-	// Writers of one Store take their turns here; several processes on
-	// one FerretDB database are not safe from it.
-	s.seqMu.Lock()
-	defer s.seqMu.Unlock()
-	upd := bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: n}}}}
-	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
-	err := s.counters.FindOneAndUpdate(ctx, idFilter(seq), upd, opts).Decode(&d)
-	if mongo.IsDuplicateKeyError(err) {
-		// Two upserts created the sequence at once (only when the
-		// migration's document was removed): the other one won.
-		err = s.counters.FindOneAndUpdate(ctx, idFilter(seq), upd, opts).Decode(&d)
-	}
-	if err != nil {
-		return 0, wrap("next ids", err)
-	}
-	if d.Seq < n {
-		return 0, fmt.Errorf("mongostore: sequence %s at %d after reserving %d", seq, d.Seq, n)
-	}
-	return d.Seq - n + 1, nil
-}
-
-// MarkDeleted implements inventory.Store: one update of the scope's live
-// assets per chunk of IDs. Each document is marked at most once, so the
-// count is exact whatever runs at the same time.
+// MarkDeleted implements inventory.Store, under either plan: one update
+// per chunk of IDs, of the live documents with those _ids in the scope's
+// region. MongoDB marks each document at most once, so the count is exact
+// whatever runs at the same time.
 func (s *Store) MarkDeleted(ctx context.Context, sc inventory.Scope, assetIDs []string, at time.Time) (int, error) {
 	total := 0
 	for start := 0; start < len(assetIDs); start += idChunk {
-		f := append(scopeFilter(sc), bson.E{Key: "deleted_at", Value: nil},
-			bson.E{Key: "asset_id", Value: bson.D{{Key: "$in", Value: assetIDs[start:min(start+idChunk, len(assetIDs))]}}})
+		chunk := assetIDs[start:min(start+idChunk, len(assetIDs))]
+		keys := make([]string, len(chunk))
+		for i, id := range chunk {
+			keys[i] = identityKey(sc.Provider, sc.Account, sc.AssetType, id)
+		}
+		f := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}, {Key: "region", Value: sc.Region},
+			{Key: "deleted_at", Value: nil}}
+		s.lockWrites()
 		res, err := s.assets.UpdateMany(ctx, f, bson.D{{Key: "$set", Value: bson.D{{Key: "deleted_at", Value: at.UTC()}}}})
+		s.unlockWrites()
 		if err != nil {
 			return total, wrap("mark deleted", err)
 		}

@@ -9,9 +9,11 @@
 //
 //   - an asset is one document in "assets" whose _id is its identity
 //     (provider, account, asset type, asset ID) and whose id, the
-//     asset's ID, comes from a $inc sequence: UpsertAssets is one
-//     single-document upsert per asset, on _id;
-//   - MarkDeleted is one update of the scope's live documents by asset ID;
+//     asset's ID, comes from a block of IDs the store claimed by
+//     inserting a unique _id (see IDBlockSize), safe for writers in many
+//     processes: UpsertAssets is one single-document write per asset, on
+//     _id;
+//   - MarkDeleted is one update of the scope's live documents by _id;
 //   - Statistics and query totals are aggregations and counts over the
 //     documents themselves, exact whatever writers ran before them, since
 //     no counter is kept apart from the assets;
@@ -24,9 +26,10 @@
 //
 // FerretDB 1.x over SQLite, which the tests run on, serves only an _id
 // equality from SQLite's index: every other filter, sort and aggregation
-// scans the collection there (see BENCHMARKS.md). It also lacks the $max
-// accumulator and computes only the first accumulator of a $group; the
-// store copes with both.
+// decodes the whole collection there (see BENCHMARKS.md). It also lacks
+// the $max accumulator and computes only the first accumulator of a
+// $group. On it the store reads with PlanScans (see Plan), which shares
+// and saves scans; MongoDB gets PlanIndexes.
 //
 // Fields are named as in the asset and account JSON of the asset-sync
 // design (asset_id, asset_name, deleted_at, ...). Times are BSON dates,
@@ -60,7 +63,7 @@ const DefaultDatabase = "multicloud"
 const (
 	AssetsCollection     = "assets"
 	AccountsCollection   = "accounts"
-	CountersCollection   = "counters"          // ID sequences, one document per sequence
+	CountersCollection   = "counters"          // claims of asset ID blocks (see IDBlockSize)
 	MigrationsCollection = "schema_migrations" // the versions applied, one document each
 )
 
@@ -72,7 +75,32 @@ type Options struct {
 	// ConnectTimeout bounds Open's first ping of the server; zero means
 	// 10 seconds.
 	ConnectTimeout time.Duration
+	// Plan chooses how reads use the server; PlanAuto (empty) picks
+	// PlanScans on FerretDB 1.x and PlanIndexes elsewhere.
+	Plan Plan
 }
+
+// Plan is how the store reads: what it leaves to the server's indexes.
+// Both plans read and write the same documents; a database may be used
+// under either.
+type Plan string
+
+const (
+	// PlanAuto asks the server (buildInfo) and picks PlanScans on
+	// FerretDB 1.x, PlanIndexes on any other server.
+	PlanAuto Plan = ""
+	// PlanIndexes is for MongoDB: ScopeStates, filters, sorts, counts
+	// and the $group of Statistics run on the server over its indexes.
+	PlanIndexes Plan = "indexes"
+	// PlanScans is for a server that reads the whole collection for
+	// every query, as FerretDB 1.24 over SQLite does (its _id lookups
+	// too: the SQL it sends does not match the expression of its _id
+	// index). It makes fewer reads: the ScopeStates calls of one
+	// account and asset type that a sync makes at once share one scan
+	// of that account's assets, and Statistics is one scan of a few
+	// fields. Writes and QueryAssets are as under PlanIndexes.
+	PlanScans Plan = "scans"
+)
 
 // Store is an inventory.Store over a MongoDB database. It is safe for
 // concurrent use.
@@ -83,7 +111,10 @@ type Store struct {
 	assets   *mongo.Collection
 	accounts *mongo.Collection
 	counters *mongo.Collection
-	seqMu    sync.Mutex // serializes nextIDs (see there)
+	ids      idBlocks // asset ID allocation (see IDBlockSize)
+	plan     Plan     // PlanIndexes or PlanScans
+	scans    scopeScans
+	writeMu  sync.Mutex // see lockWrites
 }
 
 var _ inventory.Store = (*Store)(nil)
@@ -166,11 +197,40 @@ func newStore(ctx context.Context, client *mongo.Client, o Options) (*Store, err
 	db := client.Database(o.Database)
 	s := &Store{client: client, db: db, assets: db.Collection(AssetsCollection),
 		accounts: db.Collection(AccountsCollection), counters: db.Collection(CountersCollection)}
+	s.plan = o.Plan
+	switch s.plan {
+	case PlanIndexes, PlanScans:
+	case PlanAuto:
+		var err error
+		if s.plan, err = detectPlan(ctx, db); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "mongostore: unknown plan %q", o.Plan)
+	}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
+
+// detectPlan picks PlanScans on FerretDB 1.x, which names its version
+// in buildInfo, and PlanIndexes on any other server.
+func detectPlan(ctx context.Context, db *mongo.Database) (Plan, error) {
+	var info struct {
+		FerretDB string `bson:"ferretdbVersion"`
+	}
+	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return "", wrap("build info", err)
+	}
+	if strings.HasPrefix(info.FerretDB, "v1.") || strings.HasPrefix(info.FerretDB, "1.") {
+		return PlanScans, nil
+	}
+	return PlanIndexes, nil
+}
+
+// Plan returns the plan the store reads with (never PlanAuto).
+func (s *Store) Plan() Plan { return s.plan }
 
 // uriDatabase returns the database of a connection string's path, or "".
 func uriDatabase(uri string) string {

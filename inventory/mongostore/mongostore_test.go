@@ -23,8 +23,44 @@ import (
 	"github.com/multicloud-ecs/multicloud/inventory/storetest"
 )
 
+// TestConformance runs the suite under both plans, whatever the server:
+// on FerretDB, PlanIndexes is slower but must be right, as PlanScans on
+// MongoDB.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) inventory.Store { return mongostoretest.Open(t) })
+	for _, plan := range []mongostore.Plan{mongostore.PlanIndexes, mongostore.PlanScans} {
+		t.Run(string(plan), func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) inventory.Store {
+				s := mongostoretest.Open(t, func(o *mongostore.Options) { o.Plan = plan })
+				if s.Plan() != plan {
+					t.Fatalf("Plan: got %q, want %q", s.Plan(), plan)
+				}
+				return s
+			})
+		})
+	}
+}
+
+func TestPlanDetection(t *testing.T) {
+	s := mongostoretest.Open(t)
+	var info struct {
+		FerretDB string `bson:"ferretdbVersion"`
+	}
+	if err := s.Database().RunCommand(context.Background(), bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		t.Fatalf("buildInfo: %v", err)
+	}
+	want := mongostore.PlanIndexes
+	if strings.HasPrefix(info.FerretDB, "v1.") {
+		want = mongostore.PlanScans
+	}
+	if s.Plan() != want {
+		t.Errorf("Plan on a server with ferretdbVersion %q: got %q, want %q", info.FerretDB, s.Plan(), want)
+	}
+	_, err := mongostore.Open(context.Background(), mongostoretest.URI(t), func(o *mongostore.Options) {
+		o.Database, o.Plan = mongostoretest.NewDatabaseName(), "fast"
+	})
+	if !errors.Is(err, multicloud.ErrInvalidArgument) {
+		t.Errorf("Open with an unknown plan: got %v, want ErrInvalidArgument", err)
+	}
 }
 
 func TestOpenIsIdempotent(t *testing.T) {
@@ -244,5 +280,61 @@ func TestStatisticsExactUnderConcurrentSyncsAndRetries(t *testing.T) {
 	}
 	if _, total, err := s.QueryAssets(ctx, inventory.Filter{Limit: 1}); err != nil || total != live {
 		t.Errorf("live total: got %d (%v), want %d", total, err, live)
+	}
+}
+
+// TestSharedScopeStates calls ScopeStates for both regions of the test
+// assets at once under PlanScans, so that the calls share a scan, and
+// compares each answer with PlanIndexes' over the same database, after
+// writes made between calls.
+func TestSharedScopeStates(t *testing.T) {
+	s := mongostoretest.Open(t, func(o *mongostore.Options) { o.Plan = mongostore.PlanScans })
+	ctx := context.Background()
+	indexed, err := mongostore.New(ctx, s.Database().Client(), func(o *mongostore.Options) {
+		o.Database, o.Plan = s.Database().Name(), mongostore.PlanIndexes
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	var batch []inventory.Asset
+	for i := range 40 {
+		batch = append(batch, testAsset(i, "Running"))
+	}
+	for round := range 3 {
+		if round > 0 {
+			// Between rounds: a status change and a deletion.
+			a := testAsset(round, "Stopped")
+			if err := s.UpsertAssets(ctx, []inventory.Asset{a}); err != nil {
+				t.Fatalf("UpsertAssets: %v", err)
+			}
+			if _, err := s.MarkDeleted(ctx, batch[10+round].Scope(), []string{batch[10+round].AssetID}, time.Now()); err != nil {
+				t.Fatalf("MarkDeleted: %v", err)
+			}
+		} else if err := s.UpsertAssets(ctx, batch); err != nil {
+			t.Fatalf("UpsertAssets: %v", err)
+		}
+		scopes := []inventory.Scope{batch[0].Scope(), batch[1].Scope(), batch[0].Scope()}
+		got := make([]map[string]inventory.AssetState, len(scopes))
+		errs := make([]error, len(scopes))
+		var wg sync.WaitGroup
+		for i, sc := range scopes {
+			wg.Go(func() { got[i], errs[i] = s.ScopeStates(ctx, sc) })
+		}
+		wg.Wait()
+		for i, sc := range scopes {
+			if errs[i] != nil {
+				t.Fatalf("ScopeStates(%s): %v", sc.Region, errs[i])
+			}
+			want, err := indexed.ScopeStates(ctx, sc)
+			if err != nil {
+				t.Fatalf("ScopeStates under PlanIndexes: %v", err)
+			}
+			if len(want) != 20 {
+				t.Fatalf("round %d, %s: PlanIndexes found %d assets, want 20", round, sc.Region, len(want))
+			}
+			if diff := cmp.Diff(want, got[i]); diff != "" {
+				t.Errorf("round %d, %s: shared scan differs (-indexes +shared):\n%s", round, sc.Region, diff)
+			}
+		}
 	}
 }

@@ -110,6 +110,9 @@ func (s *Store) Statistics(ctx context.Context, f inventory.StatsFilter) (*inven
 			match = append(match, bson.E{Key: c.field, Value: c.v})
 		}
 	}
+	if s.plan == PlanScans {
+		return s.statisticsByScan(ctx, match)
+	}
 	rows, err := s.groups(ctx, match, bson.D{{Key: "$sum", Value: "$cost"}}, bson.D{{Key: "$sum", Value: 1}})
 	if err != nil {
 		return nil, err

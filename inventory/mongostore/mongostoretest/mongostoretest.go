@@ -34,15 +34,16 @@ func URI(t testing.TB) string {
 }
 
 // Open returns a Store in a fresh database of the test server, whose
-// collections are dropped, and the Store closed, when the test ends. An unreachable server skips the test,
-// or fails it under CI=true.
-func Open(t testing.TB) *mongostore.Store {
+// collections are dropped, and the Store closed, when the test ends. opts
+// edit the Options after the database is set. An unreachable server skips
+// the test, or fails it under CI=true.
+func Open(t testing.TB, opts ...func(*mongostore.Options)) *mongostore.Store {
 	t.Helper()
 	uri := URI(t)
 	db := NewDatabaseName()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := mongostore.Open(ctx, uri, func(o *mongostore.Options) { o.Database = db })
+	s, err := mongostore.Open(ctx, uri, append([]func(*mongostore.Options){func(o *mongostore.Options) { o.Database = db }}, opts...)...)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("mongostore.Open: %v", err)
