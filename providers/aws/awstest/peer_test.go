@@ -1,0 +1,85 @@
+package awstest
+
+import (
+	"encoding/xml"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The tests in this file replay what the AWS CLI (botocore) sends, byte for
+// byte in the form, where it differs from what aws-sdk-go-v2 sends.
+
+// TestAuthorizeIngressIpv6Ranges replays `aws ec2
+// authorize-security-group-ingress --ip-permissions` with an IPv4 and an
+// IPv6 permission in one call: Ipv6Ranges.N.CidrIpv6 is an IpPermission
+// member (APIREF) and answers as cidrIpv6 / ipv6Ranges.
+func TestAuthorizeIngressIpv6Ranges(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	var vpc struct {
+		ID string `xml:"vpc>vpcId"`
+	}
+	must(t, xml.Unmarshal(rawEC2(t, srv, "CreateVpc", map[string]string{"CidrBlock": "10.0.0.0/16"}), &vpc))
+	var sg struct {
+		ID string `xml:"groupId"`
+	}
+	must(t, xml.Unmarshal(rawEC2(t, srv, "CreateSecurityGroup", map[string]string{"GroupName": "web", "GroupDescription": "web", "VpcId": vpc.ID}), &sg))
+	b := rawEC2(t, srv, "AuthorizeSecurityGroupIngress", map[string]string{
+		"GroupId":                    sg.ID,
+		"IpPermissions.1.IpProtocol": "tcp", "IpPermissions.1.FromPort": "22", "IpPermissions.1.ToPort": "22",
+		"IpPermissions.1.IpRanges.1.CidrIp": "0.0.0.0/0", "IpPermissions.1.IpRanges.1.Description": "ssh",
+		"IpPermissions.2.IpProtocol": "udp", "IpPermissions.2.FromPort": "1000", "IpPermissions.2.ToPort": "2000",
+		"IpPermissions.2.Ipv6Ranges.1.CidrIpv6": "::/0", "IpPermissions.2.Ipv6Ranges.1.Description": "v6",
+	})
+	var auth struct {
+		Rules []struct {
+			V4 string `xml:"cidrIpv4"`
+			V6 string `xml:"cidrIpv6"`
+		} `xml:"securityGroupRuleSet>item"`
+	}
+	must(t, xml.Unmarshal(b, &auth))
+	wantRules := []struct{ V4, V6 string }{{V4: "0.0.0.0/0"}, {V6: "::/0"}}
+	var gotRules []struct{ V4, V6 string }
+	for _, r := range auth.Rules {
+		gotRules = append(gotRules, struct{ V4, V6 string }{r.V4, r.V6})
+	}
+	if d := cmp.Diff(wantRules, gotRules); d != "" {
+		t.Errorf("securityGroupRuleSet (-want +got):\n%s", d)
+	}
+
+	var desc struct {
+		Perms []struct {
+			Proto string   `xml:"ipProtocol"`
+			V4    []string `xml:"ipRanges>item>cidrIp"`
+			V6    []string `xml:"ipv6Ranges>item>cidrIpv6"`
+			V6D   []string `xml:"ipv6Ranges>item>description"`
+		} `xml:"securityGroupInfo>item>ipPermissions>item"`
+	}
+	must(t, xml.Unmarshal(rawEC2(t, srv, "DescribeSecurityGroups", map[string]string{"GroupId.1": sg.ID,
+		"Filter.1.Name": "ip-permission.ipv6-cidr", "Filter.1.Value.1": "::/0"}), &desc))
+	if len(desc.Perms) != 2 || desc.Perms[0].Proto != "tcp" || len(desc.Perms[0].V4) != 1 || len(desc.Perms[0].V6) != 0 ||
+		desc.Perms[1].Proto != "udp" || len(desc.Perms[1].V4) != 0 || cmp.Diff([]string{"::/0"}, desc.Perms[1].V6) != "" || cmp.Diff([]string{"v6"}, desc.Perms[1].V6D) != "" {
+		t.Errorf("ipPermissions: got %+v", desc.Perms)
+	}
+
+	// A block of the wrong family for its list is refused and adds nothing.
+	for _, f := range []map[string]string{
+		{"IpPermissions.1.Ipv6Ranges.1.CidrIpv6": "10.0.0.0/8"},
+		{"IpPermissions.1.IpRanges.1.CidrIp": "2001:db8::/32"},
+	} {
+		form := url.Values{"Action": {"AuthorizeSecurityGroupIngress"}, "Version": {EC2Version}, "GroupId": {sg.ID},
+			"IpPermissions.1.IpProtocol": {"tcp"}, "IpPermissions.1.FromPort": {"80"}, "IpPermissions.1.ToPort": {"80"}}
+		for k, v := range f {
+			form.Set(k, v)
+		}
+		status, body, _ := rawStatus(t, srv, form)
+		if status != 400 || !contains(body, "InvalidPermission.Malformed") {
+			t.Errorf("%v: got %d %s, want 400 InvalidPermission.Malformed", f, status, body)
+		}
+	}
+}
+
+func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }
