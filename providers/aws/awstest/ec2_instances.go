@@ -912,7 +912,7 @@ func (s *Server) describeVolumes(c *call) (withRequestID, *apiError) {
 			return nil, errNotFound(sim.KindDisk, id)
 		}
 	}
-	pg, e := paginate(c.params, c.action, len(items), 5, 500)
+	pg, e := paginateCapped(c.params, c.action, len(items), 5, 500)
 	if e != nil {
 		return nil, e
 	}

@@ -83,3 +83,30 @@ func TestAuthorizeIngressIpv6Ranges(t *testing.T) {
 }
 
 func contains(b []byte, s string) bool { return strings.Contains(string(b), s) }
+
+// TestDescribeVolumesCLIMaxResults replays `aws ec2 describe-volumes`, which
+// always sends MaxResults=1000: the reference caps the page at 500 rather
+// than refusing it.
+func TestDescribeVolumesCLIMaxResults(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	if _, err := srv.Seed(testRegion, 3, "m5.large"); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		IDs  []string `xml:"volumeSet>item>volumeId"`
+		Next string   `xml:"nextToken"`
+	}
+	must(t, xml.Unmarshal(rawEC2(t, srv, "DescribeVolumes", map[string]string{"MaxResults": "1000"}), &got))
+	if len(got.IDs) != 3 || got.Next != "" {
+		t.Errorf("MaxResults=1000: got %d volumes, next %q; want 3 and no token", len(got.IDs), got.Next)
+	}
+	status, body, _ := rawStatus(t, srv, url.Values{"Action": {"DescribeVolumes"}, "Version": {EC2Version}, "MaxResults": {"4"}})
+	if status != 400 || !strings.Contains(string(body), "InvalidParameterValue") {
+		t.Errorf("MaxResults=4: got %d %s, want 400 InvalidParameterValue", status, body)
+	}
+	pg, err := paginateCapped(form(t, "MaxResults=1000"), "DescribeVolumes", 600, 5, 500)
+	if err != nil || pg.start != 0 || pg.end != 500 || pg.next == "" {
+		t.Errorf("600 items, MaxResults=1000: got %+v %v, want a page of 500 and a token", pg, err)
+	}
+}
