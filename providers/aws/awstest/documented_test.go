@@ -185,6 +185,7 @@ func TestDocumentedFields(t *testing.T) {
 	call("DisassociateAddress", map[string]string{"AssociationId": assoc})
 	call("ReleaseAddress", map[string]string{"AllocationId": alloc})
 	call("TerminateInstances", map[string]string{"InstanceId.1": inst})
+	call("DeleteRoute", map[string]string{"RouteTableId": rt, "DestinationCidrBlock": "0.0.0.0/0"})
 	call("DetachInternetGateway", map[string]string{"InternetGatewayId": igw, "VpcId": vpc})
 	call("DeleteInternetGateway", map[string]string{"InternetGatewayId": igw})
 	call("DeleteSecurityGroup", map[string]string{"GroupId": sg})

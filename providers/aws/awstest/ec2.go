@@ -38,6 +38,7 @@ func (s *Server) ec2Handlers() map[string]ec2Handler {
 		"DescribeInternetGateways":      s.describeInternetGateways,
 		"DescribeRouteTables":           s.describeRouteTables,
 		"CreateRoute":                   s.createRoute,
+		"DeleteRoute":                   s.deleteRoute,
 		"CreateSecurityGroup":           s.createSecurityGroup,
 		"DescribeSecurityGroups":        s.describeSecurityGroups,
 		"AuthorizeSecurityGroupIngress": s.authorizeSecurityGroupIngress,

@@ -110,3 +110,37 @@ func TestDescribeVolumesCLIMaxResults(t *testing.T) {
 		t.Errorf("600 items, MaxResults=1000: got %+v %v, want a page of 500 and a token", pg, err)
 	}
 }
+
+// TestDeleteRoute replays `aws ec2 delete-route`, the clean-up step after
+// create-route that a user runs before detaching the gateway.
+func TestDeleteRoute(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	c := newSDK(srv, testRegion, DefaultAccessKeyID, DefaultSecretAccessKey, "").ec2
+	n := buildNet(t, c, "peer")
+	var rts struct {
+		ID string `xml:"routeTableSet>item>routeTableId"`
+	}
+	must(t, xml.Unmarshal(rawEC2(t, srv, "DescribeRouteTables", map[string]string{"Filter.1.Name": "vpc-id", "Filter.1.Value.1": n.vpc}), &rts))
+	rawEC2(t, srv, "CreateRoute", map[string]string{"RouteTableId": rts.ID, "DestinationCidrBlock": "0.0.0.0/0", "GatewayId": n.igw})
+	rawEC2(t, srv, "DeleteRoute", map[string]string{"RouteTableId": rts.ID, "DestinationCidrBlock": "0.0.0.0/0"})
+	var after struct {
+		Dests []string `xml:"routeTableSet>item>routeSet>item>destinationCidrBlock"`
+	}
+	must(t, xml.Unmarshal(rawEC2(t, srv, "DescribeRouteTables", map[string]string{"RouteTableId.1": rts.ID}), &after))
+	if d := cmp.Diff([]string{"10.0.0.0/16"}, after.Dests); d != "" {
+		t.Errorf("routes after DeleteRoute (-want +got):\n%s", d)
+	}
+	for _, tc := range []struct {
+		dest, rt, code string
+	}{
+		{"0.0.0.0/0", rts.ID, "InvalidRoute.NotFound"},
+		{"10.0.0.0/16", rts.ID, "InvalidParameterValue"},
+		{"0.0.0.0/0", "rtb-0123456789abcdef0", "InvalidRouteTableID.NotFound"},
+	} {
+		status, body, _ := rawStatus(t, srv, url.Values{"Action": {"DeleteRoute"}, "Version": {EC2Version}, "RouteTableId": {tc.rt}, "DestinationCidrBlock": {tc.dest}})
+		if status != 400 || !strings.Contains(string(body), "<Code>"+tc.code+"</Code>") {
+			t.Errorf("DeleteRoute %s %s: got %d %s, want 400 %s", tc.rt, tc.dest, status, body, tc.code)
+		}
+	}
+}
