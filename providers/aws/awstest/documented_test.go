@@ -178,6 +178,7 @@ func TestDocumentedFields(t *testing.T) {
 	call("DescribeInstanceStatus", nil)
 	call("DescribeSpotPriceHistory", map[string]string{"InstanceType.1": "g5.xlarge"})
 	call("CreateTags", map[string]string{"ResourceId.1": inst, "Tag.1.Key": "env", "Tag.1.Value": "doc"})
+	call("DescribeTags", map[string]string{"Filter.1.Name": "resource-id", "Filter.1.Value.1": inst})
 	call("DeleteTags", map[string]string{"ResourceId.1": inst, "Tag.1.Key": "env"})
 	call("RebootInstances", map[string]string{"InstanceId.1": inst})
 	call("StopInstances", map[string]string{"InstanceId.1": inst})

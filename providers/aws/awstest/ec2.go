@@ -25,6 +25,7 @@ func (s *Server) ec2Handlers() map[string]ec2Handler {
 		"DescribeImages":                s.describeImages,
 		"CreateTags":                    s.createTags,
 		"DeleteTags":                    s.deleteTags,
+		"DescribeTags":                  s.describeTags,
 		"CreateVpc":                     s.createVpc,
 		"DescribeVpcs":                  s.describeVpcs,
 		"DeleteVpc":                     s.deleteVpc,

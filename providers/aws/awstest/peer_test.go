@@ -144,3 +144,41 @@ func TestDeleteRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeTags replays `aws ec2 describe-tags --filters`, the read-back
+// a user runs after create-tags and delete-tags.
+func TestDescribeTags(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	c := newSDK(srv, testRegion, DefaultAccessKeyID, DefaultSecretAccessKey, "").ec2
+	n := buildNet(t, c, "peer")
+	rawEC2(t, srv, "CreateTags", map[string]string{"ResourceId.1": n.vpc, "ResourceId.2": n.subnet, "Tag.1.Key": "env", "Tag.1.Value": "test", "Tag.2.Key": "empty", "Tag.2.Value": ""})
+	type item struct {
+		ID   string `xml:"resourceId"`
+		Type string `xml:"resourceType"`
+		Key  string `xml:"key"`
+		Val  string `xml:"value"`
+	}
+	describe := func(p map[string]string) []item {
+		var got struct {
+			Items []item `xml:"tagSet>item"`
+		}
+		must(t, xml.Unmarshal(rawEC2(t, srv, "DescribeTags", p), &got))
+		return got.Items
+	}
+	want := []item{{n.subnet, "subnet", "empty", ""}, {n.subnet, "subnet", "env", "test"}, {n.vpc, "vpc", "Owner", "peer"}, {n.vpc, "vpc", "empty", ""}, {n.vpc, "vpc", "env", "test"}}
+	if d := cmp.Diff(want, describe(map[string]string{"Filter.1.Name": "resource-id", "Filter.1.Value.1": n.vpc, "Filter.1.Value.2": n.subnet})); d != "" {
+		t.Errorf("by resource-id (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(want[1:2], describe(map[string]string{"Filter.1.Name": "resource-type", "Filter.1.Value.1": "subnet", "Filter.2.Name": "key", "Filter.2.Value.1": "env"})); d != "" {
+		t.Errorf("by resource-type and key (-want +got):\n%s", d)
+	}
+	rawEC2(t, srv, "DeleteTags", map[string]string{"ResourceId.1": n.vpc, "Tag.1.Key": "env", "Tag.2.Key": "empty"})
+	if d := cmp.Diff([]item{{n.vpc, "vpc", "Owner", "peer"}}, describe(map[string]string{"Filter.1.Name": "resource-id", "Filter.1.Value.1": n.vpc})); d != "" {
+		t.Errorf("after DeleteTags (-want +got):\n%s", d)
+	}
+	status, body, _ := rawStatus(t, srv, url.Values{"Action": {"DescribeTags"}, "Version": {EC2Version}, "Filter.1.Name": {"colour"}, "Filter.1.Value.1": {"x"}})
+	if status != 400 || !strings.Contains(string(body), "InvalidParameterValue") {
+		t.Errorf("unknown filter: got %d %s", status, body)
+	}
+}
