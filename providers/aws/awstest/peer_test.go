@@ -182,3 +182,30 @@ func TestDescribeTags(t *testing.T) {
 		t.Errorf("unknown filter: got %d %s", status, body)
 	}
 }
+
+// TestTerminatedInstanceOmitsNetwork checks that a terminated instance's
+// description leaves out subnetId, vpcId and privateIpAddress instead of
+// sending them empty: botocore turns an empty element into "", so
+// `--query Reservations[].Instances[].SubnetId` printed blank IDs.
+func TestTerminatedInstanceOmitsNetwork(t *testing.T) {
+	srv := New()
+	t.Cleanup(srv.Close)
+	ids, err := srv.Seed(testRegion, 1, "m5.large")
+	must(t, err)
+	running := string(rawEC2(t, srv, "DescribeInstances", map[string]string{"InstanceId.1": ids[0]}))
+	for _, el := range []string{"<subnetId>subnet-", "<vpcId>vpc-", "<privateIpAddress>"} {
+		if !strings.Contains(running, el) {
+			t.Errorf("running instance: no %s in %s", el, running)
+		}
+	}
+	rawEC2(t, srv, "TerminateInstances", map[string]string{"InstanceId.1": ids[0]})
+	gone := string(rawEC2(t, srv, "DescribeInstances", map[string]string{"InstanceId.1": ids[0]}))
+	if !strings.Contains(gone, "<name>terminated</name>") && !strings.Contains(gone, "<name>shutting-down</name>") {
+		t.Fatalf("not terminated: %s", gone)
+	}
+	for _, el := range []string{"<subnetId", "<vpcId", "<privateIpAddress"} {
+		if strings.Contains(gone, el) {
+			t.Errorf("terminated instance still sends %s", el)
+		}
+	}
+}
