@@ -30,7 +30,7 @@ func startBoth(t *testing.T) (aliyunURL, awsURL string) {
 		}
 	})
 	lines := bufio.NewScanner(pr)
-	for lines.Scan() && (aliyunURL == "" || awsURL == "") {
+	for (aliyunURL == "" || awsURL == "") && lines.Scan() {
 		if a, ok := strings.CutPrefix(lines.Text(), "cloudemu listening on "); ok {
 			aliyunURL = "http://" + a
 		}
