@@ -393,6 +393,7 @@ func newRequestID() string { return strings.ToUpper(uuid.NewString()) }
 // network where a fault of a network kind (sim.FaultReset, FaultLost, FaultSlow,
 // FaultGarbled) says so.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = prepareV3(r)
 	_ = r.ParseForm()
 	action, region := r.Form.Get("Action"), r.Form.Get("RegionId")
 	if s.cloud.DrawFault(action, region, sim.FaultReset) != nil {
@@ -463,7 +464,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, reqID, version, errNoAction)
 		return
 	}
-	if e := s.authenticate(r.Method, form); e != nil {
+	authenticate := func() *apiError { return s.authenticate(r.Method, form) }
+	if isV3(r) {
+		authenticate = func() *apiError { return s.authenticateV3(r) }
+	}
+	if e := authenticate(); e != nil {
 		s.writeError(w, r, reqID, version, e)
 		return
 	}

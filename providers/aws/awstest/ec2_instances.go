@@ -121,9 +121,9 @@ type instanceItem struct {
 	LaunchTime            string                    `xml:"launchTime"`
 	Placement             placement                 `xml:"placement"`
 	Monitoring            stateField                `xml:"monitoring"`
-	SubnetID              string                    `xml:"subnetId"`
-	VpcID                 string                    `xml:"vpcId"`
-	PrivateIPAddress      string                    `xml:"privateIpAddress"`
+	SubnetID              string                    `xml:"subnetId,omitempty"`
+	VpcID                 string                    `xml:"vpcId,omitempty"`
+	PrivateIPAddress      string                    `xml:"privateIpAddress,omitempty"`
 	IPAddress             string                    `xml:"ipAddress,omitempty"`
 	SourceDestCheck       bool                      `xml:"sourceDestCheck"`
 	GroupSet              set[groupRef]             `xml:"groupSet"`
@@ -912,7 +912,7 @@ func (s *Server) describeVolumes(c *call) (withRequestID, *apiError) {
 			return nil, errNotFound(sim.KindDisk, id)
 		}
 	}
-	pg, e := paginate(c.params, c.action, len(items), 5, 500)
+	pg, e := paginateCapped(c.params, c.action, len(items), 5, 500)
 	if e != nil {
 		return nil, e
 	}

@@ -746,3 +746,47 @@ func (s *Server) createRoute(c *call) (withRequestID, *apiError) {
 	c.targets = []string{id}
 	return &returnTrue{Return: true}, nil
 }
+
+// deleteRoute removes a route that CreateRoute added (RouteTableId,
+// DestinationCidrBlock). The VPC's local route cannot be removed. The
+// error codes follow the EC2 error reference (InvalidRoute.NotFound;
+// InvalidParameterValue for the local route); their messages are not
+// confirmed.
+func (s *Server) deleteRoute(c *call) (withRequestID, *apiError) {
+	id := c.params.str("RouteTableId")
+	if id == "" {
+		return nil, errMissingParameter("RouteTableId")
+	}
+	dest := c.params.str("DestinationCidrBlock")
+	if dest == "" {
+		return nil, errMissingParameter("DestinationCidrBlock")
+	}
+	p, err := netip.ParsePrefix(dest)
+	if err != nil {
+		return nil, errInvalidParameterValue("Value (" + dest + ") for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.")
+	}
+	dest = p.Masked().String()
+	rt, gerr := s.cloud.GetExtra(c.region, kindRouteTable, id)
+	if gerr != nil || !s.owns(c, id) {
+		return nil, errNotFound(kindRouteTable, id)
+	}
+	if v, err := s.cloud.GetVPC(c.region, rt.VPCID); err == nil && v.CIDR.String() == dest {
+		return nil, errInvalidParameterValue("cannot remove local route " + dest + " in route table " + id)
+	}
+	missing := false
+	if _, err := s.cloud.UpdateExtra(c.region, kindRouteTable, id, func(x *sim.Extra) error {
+		if _, ok := x.Attrs[routePrefix+dest]; !ok {
+			missing = true
+			return &sim.Error{Class: sim.ClassNotFound, Reason: "InvalidRoute.NotFound"}
+		}
+		delete(x.Attrs, routePrefix+dest)
+		return nil
+	}); err != nil {
+		if missing {
+			return nil, &apiError{Status: 400, Code: "InvalidRoute.NotFound", Message: "no route with destination-cidr-block " + dest + " in route table " + id}
+		}
+		return nil, s.simError(c, err)
+	}
+	c.targets = []string{id}
+	return &returnTrue{Return: true}, nil
+}

@@ -149,6 +149,14 @@ func ingressRules(c *call) ([]sim.Rule, *apiError) {
 			r := pm.p.sub("IpRanges", n)
 			sources = append(sources, withCIDR(base, r.str("CidrIp"), r.str("Description")))
 		}
+		// Ipv6Ranges.N.CidrIpv6 (APIREF IpPermission); the AWS CLI's
+		// --ip-permissions shorthand sends it beside IpRanges.
+		v6From := len(sources)
+		for _, n := range pm.p.indexes("Ipv6Ranges") {
+			r := pm.p.sub("Ipv6Ranges", n)
+			sources = append(sources, withCIDR(base, r.str("CidrIpv6"), r.str("Description")))
+		}
+		v6To := len(sources)
 		for _, n := range pm.p.indexes("Groups") {
 			g := pm.p.sub("Groups", n)
 			r := base
@@ -156,13 +164,18 @@ func ingressRules(c *call) ([]sim.Rule, *apiError) {
 			sources = append(sources, r)
 		}
 		if len(sources) == 0 {
-			return nil, &apiError{Status: 400, Code: "InvalidPermission.Malformed", Message: "A permission needs at least one source (IpRanges or Groups)"}
+			return nil, &apiError{Status: 400, Code: "InvalidPermission.Malformed", Message: "A permission needs at least one source (IpRanges, Ipv6Ranges or Groups)"}
 		}
-		for _, r := range sources {
-			if r.SourceCIDR != "" {
-				if _, err := netip.ParsePrefix(r.SourceCIDR); err != nil {
-					return nil, &apiError{Status: 400, Code: "InvalidPermission.Malformed", Message: "Invalid CIDR: " + r.SourceCIDR}
-				}
+		for i, r := range sources {
+			if r.SourceCIDR == "" {
+				continue
+			}
+			// An IPv6 block in IpRanges or an IPv4 one in Ipv6Ranges is
+			// refused; the exact code AWS answers is not confirmed.
+			pfx, err := netip.ParsePrefix(r.SourceCIDR)
+			wantV6 := i >= v6From && i < v6To
+			if err != nil || pfx.Addr().Is6() != wantV6 {
+				return nil, &apiError{Status: 400, Code: "InvalidPermission.Malformed", Message: "Invalid CIDR: " + r.SourceCIDR}
 			}
 		}
 		out = append(out, sources...)
@@ -184,6 +197,7 @@ type securityGroupRule struct {
 	FromPort            int      `xml:"fromPort"`
 	ToPort              int      `xml:"toPort"`
 	CidrIpv4            string   `xml:"cidrIpv4,omitempty"`
+	CidrIpv6            string   `xml:"cidrIpv6,omitempty"`
 	ReferencedGroupInfo *refInfo `xml:"referencedGroupInfo"`
 	Description         string   `xml:"description,omitempty"`
 	TagSet              set[Tag] `xml:"tagSet"`
@@ -255,7 +269,12 @@ func (s *Server) authorizeSecurityGroupIngress(c *call) (withRequestID, *apiErro
 
 func (s *Server) ruleItem(c *call, groupID string, r sim.Rule) securityGroupRule {
 	it := securityGroupRule{SecurityGroupRuleID: r.ID, GroupID: groupID, GroupOwnerID: c.account.ID, IPProtocol: ec2Protocol(r.Protocol),
-		FromPort: r.FromPort, ToPort: r.ToPort, CidrIpv4: r.SourceCIDR, Description: r.Description, TagSet: newSet([]Tag{})}
+		FromPort: r.FromPort, ToPort: r.ToPort, Description: r.Description, TagSet: newSet([]Tag{})}
+	if isIPv6CIDR(r.SourceCIDR) {
+		it.CidrIpv6 = r.SourceCIDR
+	} else {
+		it.CidrIpv4 = r.SourceCIDR
+	}
 	if r.SourceGroupID != "" {
 		it.ReferencedGroupInfo = &refInfo{GroupID: r.SourceGroupID, UserID: c.account.ID}
 	}
@@ -282,6 +301,17 @@ type ipRange struct {
 	Description string `xml:"description,omitempty"`
 }
 
+type ipv6Range struct {
+	CidrIpv6    string `xml:"cidrIpv6"`
+	Description string `xml:"description,omitempty"`
+}
+
+// isIPv6CIDR reports whether cidr is an IPv6 block.
+func isIPv6CIDR(cidr string) bool {
+	p, err := netip.ParsePrefix(cidr)
+	return err == nil && p.Addr().Is6()
+}
+
 type groupPair struct {
 	GroupID     string `xml:"groupId"`
 	UserID      string `xml:"userId"`
@@ -294,7 +324,7 @@ type ipPermission struct {
 	ToPort        *int           `xml:"toPort"`
 	Groups        set[groupPair] `xml:"groups"`
 	IPRanges      set[ipRange]   `xml:"ipRanges"`
-	Ipv6Ranges    set[struct{}]  `xml:"ipv6Ranges"`
+	Ipv6Ranges    set[ipv6Range] `xml:"ipv6Ranges"`
 	PrefixListIDs set[struct{}]  `xml:"prefixListIds"`
 }
 
@@ -333,7 +363,9 @@ func (s *Server) groupItem(c *call, g sim.SecurityGroup) securityGroupItem {
 			byKey[k] = p
 			order = append(order, k)
 		}
-		if r.SourceCIDR != "" {
+		if isIPv6CIDR(r.SourceCIDR) {
+			p.Ipv6Ranges.Items = append(p.Ipv6Ranges.Items, ipv6Range{CidrIpv6: r.SourceCIDR, Description: r.Description})
+		} else if r.SourceCIDR != "" {
 			p.IPRanges.Items = append(p.IPRanges.Items, ipRange{CidrIP: r.SourceCIDR, Description: r.Description})
 		}
 		if r.SourceGroupID != "" {
@@ -402,6 +434,14 @@ func (s *Server) describeSecurityGroups(c *call) (withRequestID, *apiError) {
 				for _, p := range it.IPPermissions.Items {
 					for _, r := range p.IPRanges.Items {
 						out = append(out, r.CidrIP)
+					}
+				}
+				return out, true
+			case "ip-permission.ipv6-cidr":
+				var out []string
+				for _, p := range it.IPPermissions.Items {
+					for _, r := range p.Ipv6Ranges.Items {
+						out = append(out, r.CidrIpv6)
 					}
 				}
 				return out, true

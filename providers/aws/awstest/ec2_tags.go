@@ -2,6 +2,7 @@ package awstest
 
 import (
 	"maps"
+	"sort"
 	"strings"
 
 	"github.com/multicloud-ecs/multicloud/providers/sim"
@@ -191,4 +192,101 @@ func (s *Server) deleteTags(c *call) (withRequestID, *apiError) {
 	}
 	c.targets = ids
 	return &returnTrue{Return: true}, nil
+}
+
+type tagDescription struct {
+	ResourceID   string `xml:"resourceId"`
+	ResourceType string `xml:"resourceType"`
+	Key          string `xml:"key"`
+	Value        string `xml:"value"`
+}
+
+type describeTagsResponse struct {
+	ec2Meta
+	TagSet    set[tagDescription] `xml:"tagSet"`
+	NextToken string              `xml:"nextToken,omitempty"`
+}
+
+// describeTags lists the caller's tags of every taggable resource the
+// emulator serves, filtered by key, value, resource-id and resource-type
+// (APIREF DescribeTags); MaxResults 5 to 1000, every tag when not given.
+// The order (resource type, resource ID, key) is not confirmed.
+func (s *Server) describeTags(c *call) (withRequestID, *apiError) {
+	fs, e := c.params.filters()
+	if e != nil {
+		return nil, e
+	}
+	var all []tagDescription
+	add := func(id, typ string, tags map[string]string) {
+		if !s.owns(c, id) {
+			return
+		}
+		for _, t := range tagList(tags) {
+			all = append(all, tagDescription{ResourceID: id, ResourceType: typ, Key: t.Key, Value: t.Value})
+		}
+	}
+	for _, a := range s.cloud.Addresses(c.region) {
+		add(a.ID, "elastic-ip", a.Tags)
+	}
+	for _, in := range s.cloud.Instances(c.region) {
+		add(in.ID, "instance", in.Tags)
+	}
+	for _, x := range s.cloud.Extras(c.region, kindInternetGateway) {
+		add(x.ID, "internet-gateway", x.Tags)
+	}
+	for _, x := range s.cloud.Extras(c.region, kindRouteTable) {
+		add(x.ID, "route-table", x.Tags)
+	}
+	for _, g := range s.cloud.SecurityGroups(c.region, "") {
+		add(g.ID, "security-group", g.Tags)
+	}
+	for _, sn := range s.cloud.Subnets(c.region, "") {
+		add(sn.ID, "subnet", sn.Tags)
+	}
+	for _, in := range s.cloud.Instances(c.region) {
+		for _, d := range in.Disks {
+			if in.State != sim.StateDeleted {
+				s.mu.Lock()
+				vt := maps.Clone(s.volumeTags[d.ID])
+				s.mu.Unlock()
+				add(d.ID, "volume", vt)
+			}
+		}
+	}
+	for _, v := range s.cloud.VPCs(c.region) {
+		add(v.ID, "vpc", v.Tags)
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].ResourceType != all[j].ResourceType {
+			return all[i].ResourceType < all[j].ResourceType
+		}
+		return all[i].ResourceID < all[j].ResourceID
+	})
+	var items []tagDescription
+	for _, t := range all {
+		ok, e := matchFilters(fs, nil, func(n string) ([]string, bool) {
+			switch n {
+			case "key":
+				return []string{t.Key}, true
+			case "value":
+				return []string{t.Value}, true
+			case "resource-id":
+				return []string{t.ResourceID}, true
+			case "resource-type":
+				return []string{t.ResourceType}, true
+			}
+			return nil, false
+		})
+		if e != nil {
+			return nil, e
+		}
+		if ok {
+			items = append(items, t)
+		}
+	}
+	pg, e := paginate(c.params, c.action, len(items), 5, 1000)
+	if e != nil {
+		return nil, e
+	}
+	return &describeTagsResponse{TagSet: newSet(items[pg.start:pg.end]), NextToken: pg.next}, nil
 }

@@ -273,6 +273,23 @@ type page struct {
 	next       string // "" on the last page
 }
 
+// paginateCapped is paginate for an action whose reference says a MaxResults
+// above max answers max items rather than an error (DescribeVolumes: "This
+// value can be between 5 and 500; if you specify a value larger than 500,
+// only 500 items are returned"). The AWS CLI relies on it: it sends
+// MaxResults=1000 on every describe-volumes without volume IDs.
+func paginateCapped(p params, action string, n, min, max int) (page, *apiError) {
+	if size, ok, _ := p.integer("MaxResults"); ok && size > max {
+		q := make(params, len(p))
+		for k, v := range p {
+			q[k] = v
+		}
+		q["MaxResults"] = []string{strconv.Itoa(max)}
+		p = q
+	}
+	return paginate(p, action, n, min, max)
+}
+
 // paginate cuts n items into the page that MaxResults and NextToken ask
 // for. min and max are the action's documented MaxResults bounds (max 0:
 // no pagination bounds, every item on one page unless MaxResults is given).
