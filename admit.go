@@ -50,6 +50,13 @@ func (s *CheapestScheduler) Admit(ctx context.Context, req *CreateInstanceReques
 		}
 		done, busy := p.inflight[k.key]
 		if !busy {
+			// Look again under the lock: a probe that ended between the
+			// check above and here recorded its no-stock before it
+			// released the key (Observe blocks, then settles).
+			if _, blocked := s.opts.Cache.Blocked(k.key, k.family); blocked {
+				p.mu.Unlock()
+				return false
+			}
 			if p.inflight == nil {
 				p.inflight = map[StockKey]chan struct{}{}
 			}

@@ -55,9 +55,16 @@ func TestCheapestAllSoldOutNoStorm(t *testing.T) {
 		}
 	}
 	attempts := 0
+	var tried []string
 	for _, c := range a.Calls() {
 		if (c.Action == "Resolve" || c.Action == "RunInstances") && c.Err != nil {
 			attempts++
+			tried = append(tried, c.At.Sub(t0).String()+" "+c.Action+" "+c.Target+": "+c.Err.Error())
+		}
+	}
+	if attempts > keys {
+		for _, s := range tried {
+			t.Log(s)
 		}
 	}
 	t.Logf("%d failed create attempts for %d keys; outcomes %v", attempts, keys, codes)
