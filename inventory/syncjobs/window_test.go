@@ -377,3 +377,43 @@ func testWindowRacesManual[TTx any](t *testing.T, open opener[TTx]) {
 		t.Errorf("failed jobs: %d (%v), want none", len(res.Jobs), err)
 	}
 }
+
+func TestWindowTakesLockSQLite(t *testing.T)   { testWindowTakesLock(t, sqliteOpener(t)) }
+func TestWindowTakesLockPostgres(t *testing.T) { testWindowTakesLock(t, postgresOpener(t)) }
+
+// testWindowTakesLock holds the account's lock on one replica, with a
+// manual sync inserted but not committed, while another replica starts
+// the account's window: the window must wait for the lock, then see the
+// manual sync and wait for it, not start a sync of its own.
+func testWindowTakesLock[TTx any](t *testing.T, open opener[TTx]) {
+	ctx := context.Background()
+	svc := newService(t, inventory.NewMemStore(), newFakeCloud([]string{"r1"}, time.Millisecond))
+	acct := createAccounts(t, svc, 1, 0)[0]
+	a := open(t, svc, fastOptions)
+	b := open(t, svc, fastOptions)
+	commit, err := a.LockedEnqueue(ctx, acct)
+	if err != nil {
+		t.Fatalf("LockedEnqueue: %v", err)
+	}
+	type result struct {
+		wait   bool
+		skip   string
+		finish int64
+		err    error
+	}
+	got := make(chan result, 1)
+	go func() {
+		var r result
+		r.wait, r.skip, r.finish, r.err = b.StartWindow(ctx, 1<<40, acct, time.Now().Add(-time.Minute))
+		got <- r
+	}()
+	// A window that ignores the lock decides within this, before the
+	// manual sync is committed, and starts its own sync.
+	time.Sleep(300 * time.Millisecond)
+	if err := commit(); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	if r := <-got; r.err != nil || !r.wait || r.finish != 0 {
+		t.Errorf("window once the manual sync is committed: got %+v, want it to wait for the manual sync", r)
+	}
+}
