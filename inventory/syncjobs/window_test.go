@@ -332,10 +332,9 @@ func testWindowRacesManual[TTx any](t *testing.T, open opener[TTx]) {
 	enableAutoSync(t, store, ids, iv)
 	wg.Wait()
 	skipped, after := 0, 0
-	done := cloud.completions()
 	for _, id := range ids {
 		win, st := windowJob(t, a, id)
-		done = cloud.completions()
+		done := cloud.completions()
 		m, ok := manual[id]
 		listings := 1
 		switch {
