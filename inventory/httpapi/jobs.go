@@ -27,6 +27,10 @@ const (
 	// JobCancelled: a cancel was requested (POST /sync-jobs/{id}/cancel)
 	// and the job ended without syncing everything.
 	JobCancelled = "cancelled"
+	// JobSkipped: a scheduled sync on a job queue that synced nothing, as
+	// a sync of its accounts completed after its window began; Error says
+	// why.
+	JobSkipped = "skipped"
 )
 
 // Job is a sync of one or more accounts, as GET /sync-jobs/{id} shows it.

@@ -75,6 +75,9 @@ const (
 	QueuedStatePartial   = "partial"
 	QueuedStateFailed    = "failed"
 	QueuedStateCancelled = "cancelled"
+	// QueuedStateSkipped: a scheduled sync that synced nothing, as a sync
+	// of the account completed after its window began; Error says why.
+	QueuedStateSkipped = "skipped"
 )
 
 // QueuedSync is where one account's queued sync stands.
@@ -279,7 +282,7 @@ func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
 	view.AccountIDs = view.AccountIDs[:0:0]
 	view.Progress, view.Reports = []RegionProgress{}, []*inventory.SyncReport{}
 	var errs []string
-	active, succeeded, failed, cancelled := 0, 0, 0, 0
+	active, succeeded, skipped, failed, cancelled := 0, 0, 0, 0, 0
 	var end time.Time
 	for _, qid := range qids {
 		st, err := h.opts.SyncQueue.QueuedSync(ctx, qid)
@@ -317,6 +320,9 @@ func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
 			active++
 		case QueuedStateSucceeded:
 			succeeded++
+		case QueuedStateSkipped:
+			skipped++
+			errs = append(errs, fmt.Sprintf("account %s: skipped: %s", st.AccountID, st.Error))
 		default:
 			if st.State != QueuedStatePartial {
 				failed++
@@ -339,7 +345,9 @@ func (h *Handler) queuedJob(ctx context.Context, id string) (Job, error) {
 	switch {
 	case active > 0:
 		view.Status = JobRunning
-	case succeeded == len(qids):
+	case skipped == len(qids):
+		view.Status = JobSkipped
+	case succeeded+skipped == len(qids):
 		view.Status = JobSucceeded
 	case cancelled > 0 && succeeded == 0:
 		view.Status = JobCancelled

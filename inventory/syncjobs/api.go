@@ -92,9 +92,10 @@ func (e *BusyError) ActiveSync() (accountID string, jobID int64) { return e.Acco
 // transaction-scoped advisory locks, in a fixed order; SQLite: the
 // database's write lock), so that of two callers on any replicas only
 // one enqueues. With New's drivers they are two steps, and two callers
-// at the same instant can both enqueue. Syncs the schedule enqueues do
-// not take these locks: one of them and a manual sync may both be
-// queued, and their regions then run one after the other.
+// at the same instant can both enqueue. A scheduled window's job takes
+// the same lock when it starts: it waits while a sync enqueued here is
+// active, and syncs nothing if that sync succeeded after the window
+// began, so a window and a manual sync never both list the account.
 //
 // Errors: a missing account matches multicloud.ErrNotFound, a bad mode
 // or no account multicloud.ErrInvalidArgument; others are the
@@ -170,6 +171,10 @@ const (
 	StatePartial   State = "partial"   // some regions failed
 	StateFailed    State = "failed"    // no region synced, or the fan-out failed
 	StateCancelled State = "cancelled"
+	// StateSkipped: a scheduled window synced nothing, as a sync of the
+	// account completed successfully after the window began (see
+	// Status.Skipped).
+	StateSkipped State = "skipped"
 )
 
 // RegionStatus is where one region of a sync stands.
@@ -191,6 +196,10 @@ type Status struct {
 	// Report is the account's merged report once every region ended.
 	Report *inventory.SyncReport `json:"report,omitempty"`
 	Error  string                `json:"error,omitempty"`
+	// Skipped says why a skipped window synced nothing, and SkippedFor
+	// names the account job of the sync that made it needless.
+	Skipped    string `json:"skipped,omitempty"`
+	SkippedFor int64  `json:"skipped_for,omitempty"`
 }
 
 // SyncStatus returns where the sync of an account job (EnqueueSync's
@@ -231,6 +240,10 @@ func (j *Jobs[TTx]) SyncStatus(ctx context.Context, jobID int64) (*Status, error
 	var out AccountOutput
 	if err := json.Unmarshal(row.Output(), &out); err != nil {
 		return nil, fmt.Errorf("syncjobs: job %d output: %w", jobID, err)
+	}
+	if out.Skipped != "" {
+		st.State, st.Skipped, st.SkippedFor = StateSkipped, out.Skipped, out.SkippedFor
+		return st, nil
 	}
 	rows, err := listJobs(ctx, j, append(slices.Clone(out.RegionJobs), out.FinishJob))
 	if err != nil {

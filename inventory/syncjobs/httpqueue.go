@@ -20,6 +20,9 @@ func (j *Jobs[TTx]) QueuedSync(ctx context.Context, id int64) (*httpapi.QueuedSy
 		return nil, err
 	}
 	out := &httpapi.QueuedSync{AccountID: st.AccountID, State: string(st.State), Report: st.Report, Error: st.Error}
+	if st.State == StateSkipped {
+		out.State, out.Error = httpapi.QueuedStateSkipped, st.Skipped
+	}
 	switch st.State {
 	case StateSucceeded, StatePartial, StateFailed, StateCancelled:
 		if len(st.Regions) > 0 && st.Report == nil {

@@ -18,7 +18,9 @@ import (
 // of their own) on one PostgreSQL database over 50 accounts with a short
 // interval, stops one hard mid-run, and checks that every
 // account/region synced exactly once per interval, none lost, none
-// twice. It needs MULTICLOUD_TEST_POSTGRES_DSN (see postgresDSN: under
+// twice, but for windows skipped because the account's sync of an
+// earlier window completed after they began (under -race on a loaded
+// machine a sync can outlast the 2 s interval). It needs MULTICLOUD_TEST_POSTGRES_DSN (see postgresDSN: under
 // CI=true it fails without it rather than skip).
 //
 // Nothing in it waits for River's leader: the stopped replica may be the
@@ -103,7 +105,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 			keys = append(keys, id+"/"+r)
 		}
 	}
-	checkOncePerWindow(t, regionRuns(t, replicas[1]), cloud, keys, interval, 3, 8)
+	checkOncePerWindow(t, regionRuns(t, replicas[1]), windowSkips(t, replicas[1]), cloud, keys, interval, 3, 8)
 	if t.Failed() {
 		res, _ := replicas[1].Client().JobList(ctx, river.NewJobListParams().
 			States(rivertype.JobStateCancelled, rivertype.JobStateDiscarded).First(100))

@@ -17,7 +17,11 @@
 // mid-job leaves its job to River's rescuer, which hands it to another
 // after Options.RescueAfter; a region's deletions are reconciled only
 // once its listing completed, so a job cut short leaves the store
-// consistent. Manual syncs (EnqueueSync) enqueue the same jobs.
+// consistent. Manual syncs (EnqueueSync) enqueue the same jobs. A
+// window's account job waits while another sync of the account is
+// active, and syncs nothing if one completed successfully after the
+// window began (see AccountOutput.Skipped), so a manual sync and a
+// window do not list an account twice in a row.
 package syncjobs
 
 import (

@@ -137,7 +137,7 @@ func TestScheduleOnSQLite(t *testing.T) {
 			keys = append(keys, id+"/"+r)
 		}
 	}
-	checkOncePerWindow(t, regionRuns(t, jobs), cloud, keys, interval, 3, syncjobs.DefaultWorkers) // the stop at the end cuts some
+	checkOncePerWindow(t, regionRuns(t, jobs), windowSkips(t, jobs), cloud, keys, interval, 3, syncjobs.DefaultWorkers) // the stop at the end cuts some
 }
 
 func TestCancelOnSQLite(t *testing.T) {

@@ -1,6 +1,7 @@
 package syncjobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,20 +54,28 @@ func (RegionArgs) Kind() string { return KindRegion }
 
 // FinishArgs is the job that waits for a batch's region jobs (listed in
 // the output of its account job, Batch) and records the account's sync.
+// Whole says the sync stands for a scheduled window: it covers every
+// region of the account, in the schedule's mode or one that reconciles
+// deletions (not a sync limited to regions, nor a refresh).
 type FinishArgs struct {
 	AccountID string    `json:"account_id"`
 	Batch     int64     `json:"batch" river:"unique"`
 	Start     time.Time `json:"start"`
+	Whole     bool      `json:"whole,omitempty"`
 }
 
 // Kind implements river.JobArgs.
 func (FinishArgs) Kind() string { return KindFinish }
 
-// AccountOutput is what an account job records: its batch's jobs.
+// AccountOutput is what an account job records: its batch's jobs, or,
+// for a scheduled window that synced nothing, why (Skipped) and the
+// account job of the sync that made it needless (SkippedFor).
 type AccountOutput struct {
 	Regions    []string `json:"regions"`
 	RegionJobs []int64  `json:"region_jobs"`
 	FinishJob  int64    `json:"finish_job"`
+	Skipped    string   `json:"skipped,omitempty"`
+	SkippedFor int64    `json:"skipped_for,omitempty"`
 }
 
 // RegionOutput is what a region job records.
@@ -128,9 +137,35 @@ type accountWorker[TTx any] struct {
 
 // Work fans the account out: one region job per region and a finishing
 // job. Inserts are unique per (account, region, batch), so a retry
-// enqueues nothing twice.
+// enqueues nothing twice. A scheduled window first decides, under the
+// account's lock, whether it syncs at all (see startWindow).
 func (w *accountWorker[TTx]) Work(ctx context.Context, job *river.Job[AccountArgs]) error {
 	a := job.Args
+	var fin *rivertype.JobRow
+	if !a.Window.IsZero() {
+		d, err := w.j.startWindow(ctx, job)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.wait > 0:
+			w.j.log.DebugContext(ctx, "syncjobs: window waits for a sync", "account", a.AccountID, "window", a.Window, "sync", d.by)
+			return river.JobSnooze(d.wait)
+		case d.skip != "":
+			w.j.log.InfoContext(ctx, "syncjobs: window skipped", "account", a.AccountID, "window", a.Window, "reason", d.skip)
+			return river.RecordOutput(ctx, AccountOutput{Regions: []string{}, RegionJobs: []int64{}, Skipped: d.skip, SkippedFor: d.by})
+		}
+		fin = d.finish
+	}
+	if fin == nil {
+		// The finishing job first, so region jobs know whom to wake; it
+		// sleeps until they do.
+		res, err := w.j.client.Insert(ctx, w.j.finishArgs(job), w.j.finishOpts())
+		if err != nil {
+			return fmt.Errorf("enqueue finish: %w", err)
+		}
+		fin = res.Job
+	}
 	regions := a.Regions
 	if len(regions) == 0 {
 		var err error
@@ -138,18 +173,10 @@ func (w *accountWorker[TTx]) Work(ctx context.Context, job *river.Job[AccountArg
 			return fmt.Errorf("regions of account %s: %w", a.AccountID, err)
 		}
 	}
-	// The finishing job first, so region jobs know whom to wake; it
-	// sleeps until they do.
-	fin, err := w.j.client.Insert(ctx, FinishArgs{AccountID: a.AccountID, Batch: job.ID, Start: time.Now().UTC()},
-		&river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: w.j.opts.MaxAttempts,
-			ScheduledAt: time.Now().Add(finishFallback)})
-	if err != nil {
-		return fmt.Errorf("enqueue finish: %w", err)
-	}
 	params := make([]river.InsertManyParams, 0, len(regions))
 	for _, r := range regions {
 		params = append(params, river.InsertManyParams{
-			Args: RegionArgs{AccountID: a.AccountID, Region: r, Batch: job.ID, Window: a.Window, Mode: a.Mode, Finish: fin.Job.ID},
+			Args: RegionArgs{AccountID: a.AccountID, Region: r, Batch: job.ID, Window: a.Window, Mode: a.Mode, Finish: fin.ID},
 			InsertOpts: &river.InsertOpts{Queue: w.j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true},
 				MaxAttempts: w.j.opts.MaxAttempts},
 		})
@@ -158,11 +185,149 @@ func (w *accountWorker[TTx]) Work(ctx context.Context, job *river.Job[AccountArg
 	if err != nil {
 		return fmt.Errorf("enqueue %d regions: %w", len(params), err)
 	}
-	out := AccountOutput{Regions: regions, FinishJob: fin.Job.ID}
+	out := AccountOutput{Regions: regions, FinishJob: fin.ID}
 	for _, r := range res {
 		out.RegionJobs = append(out.RegionJobs, r.Job.ID)
 	}
 	return river.RecordOutput(ctx, out)
+}
+
+// finishArgs returns the finishing job of an account job.
+func (j *Jobs[TTx]) finishArgs(job *river.Job[AccountArgs]) FinishArgs {
+	a := job.Args
+	whole := len(a.Regions) == 0 && (a.Mode != inventory.SyncRefresh || a.Mode == j.opts.Mode)
+	return FinishArgs{AccountID: a.AccountID, Batch: job.ID, Start: time.Now().UTC(), Whole: whole}
+}
+
+// finishOpts are the insert options of a finishing job: unique per
+// batch, asleep until its region jobs wake it.
+func (j *Jobs[TTx]) finishOpts() *river.InsertOpts {
+	return &river.InsertOpts{Queue: j.opts.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: j.opts.MaxAttempts,
+		ScheduledAt: time.Now().Add(finishFallback)}
+}
+
+// windowStart is what startWindow decided for a scheduled window: wait
+// (a sync of the account, by, is active), skip (a sync, by, completed
+// successfully after the window began), or sync with the finishing job
+// finish.
+type windowStart struct {
+	wait   time.Duration
+	skip   string
+	by     int64
+	finish *rivertype.JobRow
+}
+
+// startWindow decides whether a scheduled window's account job syncs.
+// It waits while another sync of the account is active (see ActiveSync):
+// a manual sync, one that fanned out already, or an earlier window's
+// (a later window waits for this one, so two windows never wait for each
+// other, and manual syncs wait for none). Then it skips the window if a
+// sync of the whole account (FinishArgs.Whole) completed successfully
+// after the window began: a failed or partial sync, or one of some
+// regions, leaves the window to run. Otherwise it enqueues the window's
+// finishing job, which makes the sync active for every replica.
+//
+// On the Jobs of NewPostgres and NewSQLite the check and the finishing
+// job's insert are one transaction under the account's lock, the one
+// EnqueueSyncsIfIdle takes, so a manual sync enqueued through it and a
+// window never both sync: either the window sees the manual sync, or
+// the manual enqueue sees the window's job. A retry of a window that
+// enqueued its finishing job goes on with it.
+func (j *Jobs[TTx]) startWindow(ctx context.Context, job *river.Job[AccountArgs]) (windowStart, error) {
+	if j.tx.begin == nil {
+		return j.decideWindow(ctx, job, func(p *river.JobListParams) (*river.JobListResult, error) { return j.client.JobList(ctx, p) },
+			func(args FinishArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+				return j.client.Insert(ctx, args, opts)
+			})
+	}
+	tx, err := j.tx.begin(ctx)
+	if err != nil {
+		return windowStart{}, fmt.Errorf("begin: %w", err)
+	}
+	defer j.tx.rollback(ctx, tx) //nolint:errcheck // a no-op after Commit
+	if err := j.tx.lock(ctx, tx, []string{job.Args.AccountID}); err != nil {
+		return windowStart{}, fmt.Errorf("lock account: %w", err)
+	}
+	d, err := j.decideWindow(ctx, job, func(p *river.JobListParams) (*river.JobListResult, error) { return j.client.JobListTx(ctx, tx, p) },
+		func(args FinishArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+			return j.client.InsertTx(ctx, tx, args, opts)
+		})
+	if err != nil || d.finish == nil {
+		return d, err
+	}
+	if err := j.tx.commit(ctx, tx); err != nil {
+		return windowStart{}, fmt.Errorf("commit: %w", err)
+	}
+	return d, nil
+}
+
+// decideWindow is startWindow's check and insert, with the job listing
+// of list and the insert of insert.
+func (j *Jobs[TTx]) decideWindow(ctx context.Context, job *river.Job[AccountArgs],
+	list func(*river.JobListParams) (*river.JobListResult, error),
+	insert func(FinishArgs, *river.InsertOpts) (*rivertype.JobInsertResult, error),
+) (windowStart, error) {
+	a := job.Args
+	byAccount := river.NamedArgs{"account_id": a.AccountID}
+	active, err := list(river.NewJobListParams().Kinds(KindAccount, KindFinish).States(activeStates...).
+		Where("args ->> 'account_id' = @account_id", byAccount).OrderBy(river.JobListOrderByID, river.SortOrderAsc).First(1000))
+	if err != nil {
+		return windowStart{}, fmt.Errorf("list active syncs: %w", err)
+	}
+	var d windowStart
+	for _, r := range active.Jobs {
+		if r.ID == job.ID {
+			continue
+		}
+		switch r.Kind {
+		case KindFinish:
+			var fa FinishArgs
+			if err := json.Unmarshal(r.EncodedArgs, &fa); err != nil {
+				return windowStart{}, fmt.Errorf("job %d args: %w", r.ID, err)
+			}
+			if fa.Batch == job.ID {
+				return windowStart{finish: r}, nil // a retry: this window started already
+			}
+			d.by = cmp.Or(d.by, fa.Batch)
+		case KindAccount:
+			var oa AccountArgs
+			if err := json.Unmarshal(r.EncodedArgs, &oa); err != nil {
+				return windowStart{}, fmt.Errorf("job %d args: %w", r.ID, err)
+			}
+			if oa.Window.IsZero() || oa.Window.Before(a.Window) {
+				d.by = cmp.Or(d.by, r.ID)
+			}
+		}
+	}
+	if d.by != 0 {
+		// Jittered, so that windows waiting for one sync do not all look
+		// again at once.
+		d.wait = time.Duration(float64(j.opts.FinishPoll) * (0.5 + rand.Float64()))
+		return d, nil
+	}
+	done, err := list(river.NewJobListParams().Kinds(KindFinish).States(rivertype.JobStateCompleted).
+		Where("args ->> 'account_id' = @account_id", byAccount).OrderBy(river.JobListOrderByFinalizedAt, river.SortOrderDesc).First(50))
+	if err != nil {
+		return windowStart{}, fmt.Errorf("list finished syncs: %w", err)
+	}
+	for _, r := range done.Jobs {
+		if r.FinalizedAt == nil || r.FinalizedAt.Before(a.Window) {
+			break
+		}
+		var fa FinishArgs
+		var out RegionOutput
+		if json.Unmarshal(r.EncodedArgs, &fa) != nil || !fa.Whole || json.Unmarshal(r.Output(), &out) != nil ||
+			out.Report == nil || out.Report.Failed > 0 {
+			continue
+		}
+		return windowStart{by: fa.Batch, skip: fmt.Sprintf("account %s synced successfully by job %d at %s, after the window began at %s",
+			a.AccountID, fa.Batch, r.FinalizedAt.UTC().Format(time.RFC3339Nano), a.Window.UTC().Format(time.RFC3339Nano))}, nil
+	}
+	res, err := insert(j.finishArgs(job), j.finishOpts())
+	if err != nil {
+		return windowStart{}, fmt.Errorf("enqueue finish: %w", err)
+	}
+	return windowStart{finish: res.Job}, nil
 }
 
 type regionWorker[TTx any] struct {
