@@ -383,7 +383,7 @@ func (p *Provider) do(ctx context.Context, region string, prod product, req requ
 	if prod == productActionTrail && p.opts.Endpoint != "" {
 		tr.host = "actiontrail." + region + ".aliyuncs.com"
 	}
-	if s, ok := resp.(streamedAnswer); ok {
+	if s, ok := resp.(streamedAnswer); ok && strings.EqualFold(req.GetAcceptFormat(), "JSON") {
 		tr.stream = s
 	}
 	cfg.Transport = tr
