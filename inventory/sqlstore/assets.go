@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,8 +16,6 @@ const (
 	// upsertChunk rows per INSERT statement: 16 arguments each stays
 	// below SQLite's and PostgreSQL's argument limits.
 	upsertChunk = 500
-	// tagChunk tags per INSERT statement, 3 arguments each.
-	tagChunk = 2000
 	// idChunk IDs per IN list.
 	idChunk = 900
 )
@@ -30,11 +29,35 @@ var upsertColumns = []string{"provider", "account", "asset_type", "asset_id", "a
 	"tags", "cost", "content_hash", "create_time", "update_time", "discover_time", "deleted_at"}
 
 // ScopeStates implements inventory.Store.
+//
+// With SQLite files, the read runs on one connection of the pool, which
+// then gives back the pages it read (PRAGMA shrink_memory): a sync reads
+// each scope's rows once, and a sync of many regions at once otherwise
+// left every reader connection's page cache full of them (some 12 MB in
+// all for 28,000 assets), for no later read's benefit.
 func (s *Store) ScopeStates(ctx context.Context, sc inventory.Scope) (map[string]inventory.AssetState, error) {
 	b := builder{d: &s.d}
 	b.write("SELECT asset_id, content_hash, deleted_at IS NOT NULL, status FROM assets WHERE account = ", b.arg(sc.Account),
 		" AND region = ", b.arg(sc.Region), " AND asset_type = ", b.arg(sc.AssetType), " AND provider = ", b.arg(sc.Provider))
-	rows, err := s.db.QueryContext(ctx, b.sb.String(), b.args...)
+	if s.d.name != "sqlite" || s.db == s.writer {
+		return scanStates(s.db.QueryContext(ctx, b.sb.String(), b.args...))
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	out, err := scanStates(conn.QueryContext(ctx, b.sb.String(), b.args...))
+	if err != nil {
+		return nil, err
+	}
+	// Best effort: the cache is an optimization, and the states are read.
+	conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA shrink_memory")
+	return out, nil
+}
+
+// scanStates reads ScopeStates' rows and closes them.
+func scanStates(rows *sql.Rows, err error) (map[string]inventory.AssetState, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -255,21 +278,7 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, chunk []inventory.A
 			return fmt.Errorf("sqlstore: delete tags: %w", err)
 		}
 	}
-	b := builder{d: &s.d}
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		b.write(" ON CONFLICT DO NOTHING")
-		_, err := tx.ExecContext(ctx, b.sb.String(), b.args...)
-		b = builder{d: &s.d}
-		n = 0
-		if err != nil {
-			return fmt.Errorf("sqlstore: insert tags: %w", err)
-		}
-		return nil
-	}
+	rows := make([]any, 0, 3*len(chunk))
 	for i := range chunk {
 		a := &chunk[i]
 		id, ok := ids[ident{a.Provider, a.Account, a.AssetType, a.AssetID}]
@@ -277,20 +286,46 @@ func (s *Store) replaceTags(ctx context.Context, tx *sql.Tx, chunk []inventory.A
 			return fmt.Errorf("sqlstore: upsert returned no id for asset %s", a.AssetID)
 		}
 		for _, t := range a.Tags {
-			if n == 0 {
-				b.write("INSERT INTO asset_tags (asset, key, value) VALUES ")
-			} else {
-				b.write(", ")
-			}
-			b.write("(", b.arg(id), ", ", b.arg(t.Key), ", ", b.arg(t.Value), ")")
-			if n++; n == tagChunk {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
+			rows = append(rows, id, t.Key, t.Value)
 		}
 	}
-	return flush()
+	for len(rows) > 0 {
+		i := slices.IndexFunc(tagSizes, func(n int) bool { return 3*n <= len(rows) })
+		if _, err := s.txExec(ctx, tx, s.tagInsert(i), rows[:3*tagSizes[i]]...); err != nil {
+			return fmt.Errorf("sqlstore: insert tags: %w", err)
+		}
+		rows = rows[3*tagSizes[i]:]
+	}
+	return nil
+}
+
+// tagSizes are the row counts of the tag INSERT statements (3 arguments
+// a row), largest first. A write's tag rows go in statements of these
+// sizes, the largest that fits first, so that a few texts serve every
+// write and SQLite's writer runs them prepared (prepareWrites) instead
+// of compiling one for each count of rows.
+var tagSizes = []int{1024, 512, 256, 128, 64, 32, 16, 8, 4, 2, 1}
+
+// tagInsert returns the INSERT of tagSizes[i] tag rows.
+func (s *Store) tagInsert(i int) string {
+	if i < len(s.tagInserts) {
+		return s.tagInserts[i]
+	}
+	return s.tagInsertQuery(tagSizes[i])
+}
+
+// tagInsertQuery builds the INSERT of n tag rows.
+func (s *Store) tagInsertQuery(n int) string {
+	b := builder{d: &s.d, args: make([]any, 0, 3*n)}
+	b.write("INSERT INTO asset_tags (asset, key, value) VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.write(", ")
+		}
+		b.write("(", b.arg(nil), ", ", b.arg(nil), ", ", b.arg(nil), ")")
+	}
+	b.write(" ON CONFLICT DO NOTHING")
+	return b.sb.String()
 }
 
 // deleteTagsQuery builds the deletion of the tag rows of the assets ids.
@@ -317,9 +352,18 @@ func (s *Store) deleteTagsQuery(ids []int64) (string, []any) {
 // the inventory's defaults: inventory.DefaultBatchSize, and half of it,
 // the page of the providers' listings (100), which a sync that changes
 // little writes. Without them every batch of a sync compiled its
-// statements again, a tenth of a full sync's CPU.
+// statements again, a tenth of a full sync's CPU. The tag INSERTs of
+// every size in tagSizes, and the change events' INSERT of each size
+// (a sync appends a batch's events before writing it), are prepared too.
 func (s *Store) prepareWrites(ctx context.Context) error {
 	s.stmts = map[string]*sql.Stmt{}
+	for _, q := range s.tagInserts {
+		st, err := s.writer.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("sqlstore: prepare writes: %w", err)
+		}
+		s.stmts[q] = st
+	}
 	for _, n := range []int{upsertChunk, inventory.DefaultBatchSize, inventory.DefaultBatchSize / 2} {
 		chunk := make([]inventory.Asset, n)
 		upsert, _, err := s.upsertQuery(chunk)
@@ -329,7 +373,8 @@ func (s *Store) prepareWrites(ctx context.Context) error {
 		old, _ := s.oldStatesQuery(chunk)
 		meta, _ := s.metadataQuery(chunk, nil)
 		del, _ := s.deleteTagsQuery(make([]int64, min(n, idChunk)))
-		for _, q := range []string{upsert, old, meta, del} {
+		events, _ := s.eventsQuery(make([]inventory.AssetEvent, min(n, eventChunk)))
+		for _, q := range []string{upsert, old, meta, del, events} {
 			if s.stmts[q] != nil {
 				continue
 			}

@@ -9,7 +9,7 @@ import (
 
 var _ inventory.EventLog = (*Store)(nil)
 
-// eventChunk is the most events one INSERT writes (11 arguments each).
+// eventChunk is the most events one INSERT writes (10 arguments each).
 const eventChunk = 500
 
 // lockEvents serializes PostgreSQL appends until they commit, so a reader
@@ -34,22 +34,29 @@ func (s *Store) AppendEvents(ctx context.Context, events []inventory.AssetEvent)
 		}
 	}
 	for start := 0; start < len(events); start += eventChunk {
-		b := builder{d: &s.d}
-		b.write("INSERT INTO asset_events (type, provider, account, asset_type, region, asset_id, asset_name, " +
-			"old_status, new_status, time) VALUES ")
-		for i, e := range events[start:min(start+eventChunk, len(events))] {
-			if i > 0 {
-				b.write(", ")
-			}
-			b.write("(", b.arg(string(e.Type)), ", ", b.arg(e.Provider), ", ", b.arg(e.Account), ", ", b.arg(e.AssetType),
-				", ", b.arg(e.Region), ", ", b.arg(e.AssetID), ", ", b.arg(e.AssetName), ", ", b.arg(e.OldStatus),
-				", ", b.arg(e.NewStatus), ", ", b.arg(toMicros(e.Time)), ")")
-		}
-		if _, err := tx.ExecContext(ctx, b.sb.String(), b.args...); err != nil {
+		q, args := s.eventsQuery(events[start:min(start+eventChunk, len(events))])
+		if _, err := s.txExec(ctx, tx, q, args...); err != nil {
 			return fmt.Errorf("sqlstore: append events: %w", err)
 		}
 	}
 	return tx.Commit()
+}
+
+// eventsQuery builds the INSERT of events; its text depends only on
+// their number (see prepareWrites).
+func (s *Store) eventsQuery(events []inventory.AssetEvent) (string, []any) {
+	b := builder{d: &s.d, args: make([]any, 0, 10*len(events))}
+	b.write("INSERT INTO asset_events (type, provider, account, asset_type, region, asset_id, asset_name, " +
+		"old_status, new_status, time) VALUES ")
+	for i, e := range events {
+		if i > 0 {
+			b.write(", ")
+		}
+		b.write("(", b.arg(string(e.Type)), ", ", b.arg(e.Provider), ", ", b.arg(e.Account), ", ", b.arg(e.AssetType),
+			", ", b.arg(e.Region), ", ", b.arg(e.AssetID), ", ", b.arg(e.AssetName), ", ", b.arg(e.OldStatus),
+			", ", b.arg(e.NewStatus), ", ", b.arg(toMicros(e.Time)), ")")
+	}
+	return b.sb.String(), b.args
 }
 
 // EventsAfter implements inventory.EventLog.

@@ -41,6 +41,8 @@ type Store struct {
 	// stmts are the writer's prepared statements by text (SQLite only;
 	// see prepareWrites), read-only after Open.
 	stmts map[string]*sql.Stmt
+	// tagInserts are the tag INSERTs of tagSizes' row counts.
+	tagInserts []string
 	// group joins concurrent asset writes in one transaction (SQLite
 	// only; see groupCommit).
 	group *groupCommit
@@ -175,6 +177,9 @@ func OpenDB(ctx context.Context, db *sql.DB) (*Store, error) {
 // init migrates a new Store and readies it; on failure it closes it.
 func (s *Store) init(ctx context.Context) error {
 	s.driveLimit = defaultDriveLimit
+	for _, n := range tagSizes {
+		s.tagInserts = append(s.tagInserts, s.tagInsertQuery(n))
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return err

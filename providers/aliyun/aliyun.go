@@ -305,6 +305,9 @@ type ctxTransport struct {
 	ctx  context.Context
 	base http.RoundTripper
 	host string // when set, the Host header: see productActionTrail
+	// stream, when set, is decoded from a successful answer's body as
+	// it arrives, and the SDK given an empty object (see streamedAnswer).
+	stream streamedAnswer
 }
 
 func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -312,7 +315,22 @@ func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if t.host != "" {
 		r.Host = t.host
 	}
-	return t.base.RoundTrip(r)
+	resp, err := t.base.RoundTrip(r)
+	// The SDK decodes the answers it deems successful (2xx); it reads
+	// the others' bodies for their error.
+	if err != nil || t.stream == nil || resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return resp, err
+	}
+	err = decodeAnswer(resp.Body, t.stream)
+	// Let the connection be reused: the decoder may stop short of the
+	// body's last bytes (trailing white space).
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body, resp.ContentLength = io.NopCloser(strings.NewReader("{}")), 2
+	return resp, nil
 }
 
 // Code returns "aliyun".
@@ -364,6 +382,9 @@ func (p *Provider) do(ctx context.Context, region string, prod product, req requ
 	tr := ctxTransport{ctx: ctx, base: p.transport}
 	if prod == productActionTrail && p.opts.Endpoint != "" {
 		tr.host = "actiontrail." + region + ".aliyuncs.com"
+	}
+	if s, ok := resp.(streamedAnswer); ok && strings.EqualFold(req.GetAcceptFormat(), "JSON") {
+		tr.stream = s
 	}
 	cfg.Transport = tr
 	c := &sdk.Client{}

@@ -135,13 +135,19 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, cal
 }
 
 // disk is what an asset's metadata takes of a listed disk. A region's
-// disks are held for the whole listing, so it keeps only that.
+// disks are held for the whole listing (16 regions' at once at the
+// default concurrency), so it keeps only that, with the few distinct
+// (category, device, type) triples shared among a region's disks.
 type disk struct {
-	id, category, device, typ string
-	size                      int
-	deleteWithInstance        bool
-	encrypted                 bool
+	id                 string
+	kind               *diskKind
+	size               int
+	deleteWithInstance bool
+	encrypted          bool
 }
+
+// diskKind is a disk's category, device and type.
+type diskKind struct{ category, device, typ string }
 
 // disksPageSize is DescribeDisks' largest MaxResults (500 in the API's
 // parameter table; our reference does not confirm it): a region's disk
@@ -154,6 +160,7 @@ const disksPageSize = 500
 // precision, rounded down).
 func (d *Discoverer) disks(ctx context.Context, region string, createdSince time.Time, call inventory.CallFunc) (map[string][]disk, error) {
 	out := map[string][]disk{}
+	kinds := map[diskKind]*diskKind{}
 	token := ""
 	for {
 		req := ecs.CreateDescribeDisksRequest()
@@ -172,7 +179,7 @@ func (d *Discoverer) disks(ctx context.Context, region string, createdSince time
 		}
 		for i := range resp.Disks.Disk {
 			if disk := &resp.Disks.Disk[i]; disk.InstanceId != "" {
-				out[disk.InstanceId] = append(out[disk.InstanceId], compactDisk(disk))
+				out[disk.InstanceId] = append(out[disk.InstanceId], compactDisk(disk, kinds))
 			}
 		}
 		if resp.NextToken == "" || resp.NextToken == token || len(resp.Disks.Disk) == 0 {
@@ -182,14 +189,21 @@ func (d *Discoverer) disks(ctx context.Context, region string, createdSince time
 	}
 }
 
+// compactDisk keeps what toAsset takes of d, its kind shared through
+// kinds.
+func compactDisk(d *listedDisk, kinds map[diskKind]*diskKind) disk {
+	k := diskKind{d.Category, d.Device, d.Type}
+	kind := kinds[k]
+	if kind == nil {
+		kind = &k
+		kinds[k] = kind
+	}
+	return disk{id: d.DiskId, kind: kind, size: d.Size, deleteWithInstance: d.DeleteWithInstance, encrypted: d.Encrypted}
+}
+
 // toAsset maps an instance and its disks to an asset with ECSMetadata,
 // deterministically (tags and data disks sorted) so that an unchanged
 // instance hashes the same.
-func compactDisk(d *listedDisk) disk {
-	return disk{id: d.DiskId, category: d.Category, device: d.Device, typ: d.Type, size: d.Size,
-		deleteWithInstance: d.DeleteWithInstance, encrypted: d.Encrypted}
-}
-
 func toAsset(in *listedInstance, disks []disk, renew renewal) (inventory.Asset, error) {
 	m := inventory.ECSMetadata{
 		InstanceID: in.InstanceId, InstanceName: in.InstanceName, Status: in.Status, Region: in.RegionId, Zone: in.ZoneId,
@@ -217,12 +231,12 @@ func toAsset(in *listedInstance, disks []disk, renew renewal) (inventory.Asset, 
 	}
 	slices.SortFunc(disks, func(a, b disk) int { return strings.Compare(a.id, b.id) })
 	for _, d := range disks {
-		if d.typ == "system" {
-			m.SystemDiskCategory, m.SystemDiskSize = d.category, d.size
+		if d.kind.typ == "system" {
+			m.SystemDiskCategory, m.SystemDiskSize = d.kind.category, d.size
 			continue
 		}
-		m.DataDisks = append(m.DataDisks, inventory.DataDisk{DiskID: d.id, Category: d.category, Size: d.size,
-			Device: d.device, DeleteWithInstance: d.deleteWithInstance, Encrypted: d.encrypted})
+		m.DataDisks = append(m.DataDisks, inventory.DataDisk{DiskID: d.id, Category: d.kind.category, Size: d.size,
+			Device: d.kind.device, DeleteWithInstance: d.deleteWithInstance, Encrypted: d.encrypted})
 	}
 	for _, t := range in.Tags.Tag {
 		m.Tags = append(m.Tags, inventory.Tag{Key: cmp.Or(t.TagKey, t.Key), Value: cmp.Or(t.TagValue, t.Value)})

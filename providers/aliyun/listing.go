@@ -1,7 +1,18 @@
 package aliyun
 
 import (
+	"encoding/json"
+	"io"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
+	jsoniter "github.com/json-iterator/go"
+	"github.com/modern-go/reflect2"
 )
 
 // The listing responses below decode only what the inventory takes of
@@ -113,3 +124,167 @@ type disksPage struct {
 }
 
 func newDisksPage() *disksPage { return &disksPage{BaseResponse: &responses.BaseResponse{}} }
+
+// The listing's answers are decoded as the body arrives, by the call's
+// transport (ctxTransport), instead of by the SDK: the SDK reads a whole
+// body into memory, keeps it twice (its bytes and a string copy) and
+// decodes from there, about three times a body's size for each answer
+// in flight (a page of 500 disks is some 700 kB), which with a sync's
+// regions listed side by side set its peak memory and half of what it
+// allocated. The transport hands the SDK an empty object instead, which
+// leaves the decoded fields as they are.
+
+// streamedAnswer is a response the transport decodes from the body.
+type streamedAnswer interface {
+	responses.AcsResponse
+	streamed()
+}
+
+func (*instancesPage) streamed() {}
+func (*disksPage) streamed()     {}
+
+// listingJSON is the SDK's parser (responses.Unmarshal) as far as the
+// listing's types need it: its configuration (names matched with case),
+// and its fuzzy decoding of the kinds the types hold (string, bool,
+// int), the same code over the same jsoniter. TestListingStreamDecodesAsTheSDK
+// keeps the listing's types to those kinds and compares the two on odd
+// answers.
+var listingJSON = func() jsoniter.API {
+	api := jsoniter.Config{EscapeHTML: true, SortMapKeys: true, ValidateJsonRawMessage: true, CaseSensitive: true}.Froze()
+	api.RegisterExtension(jsoniter.DecoderExtension{
+		reflect2.DefaultTypeOfKind(reflect.String): fuzzyString{},
+		reflect2.DefaultTypeOfKind(reflect.Bool):   fuzzyBool{},
+		reflect2.DefaultTypeOfKind(reflect.Int):    fuzzyInt{},
+	})
+	return api
+}()
+
+// answerBuffer is the read buffer of a streamed decode.
+const answerBuffer = 32 << 10
+
+// decodeAnswer decodes one JSON value from r into v with listingJSON.
+// An error reading r is returned as it is; a body that is not the
+// expected JSON (truncated, malformed) is the SDK's JsonUnmarshalError,
+// as responses.Unmarshal returns it.
+func decodeAnswer(r io.Reader, v any) error {
+	er := &readErr{r: r}
+	iter := jsoniter.Parse(listingJSON, er, answerBuffer)
+	iter.ReadVal(v)
+	switch {
+	case er.err != nil:
+		return er.err
+	case iter.Error != nil && iter.Error != io.EOF:
+		return sdkerrors.NewClientError(sdkerrors.JsonUnmarshalErrorCode, sdkerrors.JsonUnmarshalErrorMessage, iter.Error)
+	}
+	return nil
+}
+
+// readErr remembers the first error of r other than io.EOF.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// The fuzzy decoders below are the SDK's (sdk/responses/json_parser.go:
+// nullableFuzzyStringDecoder, fuzzyBoolDecoder and
+// nullableFuzzyIntegerDecoder for int), which it does not export.
+
+type fuzzyString struct{}
+
+func (fuzzyString) Decode(ptr unsafe.Pointer, iter *jsoniter.Iterator) {
+	switch iter.WhatIsNext() {
+	case jsoniter.NumberValue:
+		var number json.Number
+		iter.ReadVal(&number)
+		*(*string)(ptr) = string(number)
+	case jsoniter.StringValue:
+		*(*string)(ptr) = iter.ReadString()
+	case jsoniter.BoolValue:
+		*(*string)(ptr) = strconv.FormatBool(iter.ReadBool())
+	case jsoniter.NilValue:
+		iter.ReadNil()
+		*(*string)(ptr) = ""
+	default:
+		iter.ReportError("fuzzyStringDecoder", "not number or string or bool")
+	}
+}
+
+type fuzzyBool struct{}
+
+func (fuzzyBool) Decode(ptr unsafe.Pointer, iter *jsoniter.Iterator) {
+	switch iter.WhatIsNext() {
+	case jsoniter.BoolValue:
+		*(*bool)(ptr) = iter.ReadBool()
+	case jsoniter.NumberValue:
+		var number json.Number
+		iter.ReadVal(&number)
+		num, err := number.Int64()
+		if err != nil {
+			iter.ReportError("fuzzyBoolDecoder", "get value from json.number failed")
+		}
+		*(*bool)(ptr) = num != 0
+	case jsoniter.StringValue:
+		switch s := strings.ToLower(iter.ReadString()); s {
+		case "true":
+			*(*bool)(ptr) = true
+		case "false", "":
+			*(*bool)(ptr) = false
+		default:
+			iter.ReportError("fuzzyBoolDecoder", "unsupported bool value: "+s)
+		}
+	case jsoniter.NilValue:
+		iter.ReadNil()
+		*(*bool)(ptr) = false
+	default:
+		iter.ReportError("fuzzyBoolDecoder", "not number or string or nil")
+	}
+}
+
+type fuzzyInt struct{}
+
+func (fuzzyInt) Decode(ptr unsafe.Pointer, iter *jsoniter.Iterator) {
+	var str string
+	switch iter.WhatIsNext() {
+	case jsoniter.NumberValue:
+		var number json.Number
+		iter.ReadVal(&number)
+		str = string(number)
+	case jsoniter.StringValue:
+		if str = iter.ReadString(); str == "" {
+			str = "0"
+		}
+	case jsoniter.BoolValue:
+		str = "0"
+		if iter.ReadBool() {
+			str = "1"
+		}
+	case jsoniter.NilValue:
+		iter.ReadNil()
+		str = "0"
+	default:
+		iter.ReportError("fuzzyIntegerDecoder", "not number or string")
+	}
+	sub := iter.Pool().BorrowIterator([]byte(str))
+	defer iter.Pool().ReturnIterator(sub)
+	if strings.IndexByte(str, '.') != -1 {
+		v := sub.ReadFloat64()
+		if v > float64(math.MaxInt) || v < float64(math.MinInt) {
+			sub.ReportError("fuzzy decode int", "exceed range")
+		} else {
+			*(*int)(ptr) = int(v)
+		}
+	} else {
+		*(*int)(ptr) = sub.ReadInt()
+	}
+	if sub.Error != nil && sub.Error != io.EOF {
+		iter.Error = sub.Error
+	}
+}
