@@ -10,6 +10,12 @@
 # port; the server's SQLite files live under $dir/data (see below), which
 # the secret-sealing test reads through MULTICLOUD_TEST_FERRETDB_DATA.
 #
+# With the argument "postgresql" it serves FerretDB over PostgreSQL
+# instead, on FERRETDB_PG_PORT (default 27218), in a database "ferretdb"
+# (created afresh at start) of the server MULTICLOUD_TEST_POSTGRES_DSN
+# names (else the one scripts/postgres.sh provides);
+# MULTICLOUD_TEST_MONGO_PG_URI, when set, is used as it is.
+#
 # The module zip of FerretDB lacks the generated build/version/version.txt
 # its binary needs at start, so the source is copied into the cache folder
 # and the file written there before `go build ./cmd/ferretdb`.
@@ -17,8 +23,25 @@ set -euo pipefail
 
 log() { echo "ferretdb.sh: $*" >&2; }
 
-if [ -n "${MULTICLOUD_TEST_MONGO_URI:-}" ]; then
-	echo "$MULTICLOUD_TEST_MONGO_URI"
+handler=${1:-sqlite}
+case $handler in
+sqlite)
+	preset=${MULTICLOUD_TEST_MONGO_URI:-}
+	port=${FERRETDB_PORT:-27217}
+	run=ferretdb-run
+	;;
+postgresql)
+	preset=${MULTICLOUD_TEST_MONGO_PG_URI:-}
+	port=${FERRETDB_PG_PORT:-27218}
+	run=ferretdb-pg-run
+	;;
+*)
+	log "unknown handler $handler (want sqlite or postgresql)"
+	exit 2
+	;;
+esac
+if [ -n "$preset" ]; then
+	echo "$preset"
 	exit 0
 fi
 
@@ -26,8 +49,7 @@ version=v1.24.2
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/multicloud
 src=$cache/ferretdb-$version
 bin=$src/bin/ferretdb
-dir=$cache/ferretdb-run
-port=${FERRETDB_PORT:-27217}
+dir=$cache/$run
 host=127.0.0.1
 uri="mongodb://$host:$port/"
 
@@ -62,23 +84,37 @@ fi
 # The data is the tests' and disposable: start from none.
 rm -rf "$dir/data"
 mkdir -p "$dir/data" "$dir/state"
-log "starting FerretDB on $host:$port (SQLite files in $dir/data, log in $dir/ferretdb.log)"
 # No telemetry, no debug HTTP listener: the server opens only its loopback
-# port. Write transactions take SQLite's lock when they begin
-# (_txlock=immediate): concurrent writers then queue behind the busy
-# timeout instead of deadlocking on a read lock each wants to upgrade.
-# The timeout is 60 s, not FerretDB's 10 s: an update there scans the
-# table under the lock for each document it names, so a loaded machine
-# makes writers wait for long.
-nohup "$bin" \
-	--listen-addr="$host:$port" \
-	--handler=sqlite \
-	--sqlite-url="file:$dir/data/?_txlock=immediate&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(60000)" \
-	--state-dir="$dir/state" \
-	--debug-addr=- \
-	--telemetry=disable \
-	--log-level=warn \
-	>"$dir/ferretdb.log" 2>&1 </dev/null &
+# port.
+args=(--listen-addr="$host:$port" --state-dir="$dir/state" --debug-addr=- --telemetry=disable --log-level=warn)
+if [ "$handler" = sqlite ]; then
+	log "starting FerretDB over SQLite on $host:$port (SQLite files in $dir/data, log in $dir/ferretdb.log)"
+	# Write transactions take SQLite's lock when they begin
+	# (_txlock=immediate): concurrent writers then queue behind the busy
+	# timeout instead of deadlocking on a read lock each wants to upgrade.
+	# The timeout is 60 s, not FerretDB's 10 s: an update there scans the
+	# table under the lock for each document it names, so a loaded machine
+	# makes writers wait for long.
+	args+=(--handler=sqlite
+		--sqlite-url="file:$dir/data/?_txlock=immediate&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(60000)")
+else
+	pgdsn=${MULTICLOUD_TEST_POSTGRES_DSN:-}
+	if [ -z "$pgdsn" ]; then
+		pgdsn=$("$(dirname "$0")/postgres.sh")
+	fi
+	command -v psql >/dev/null 2>&1 || { log "psql is not installed"; exit 1; }
+	# The same server, database "ferretdb": the DSN's path replaced.
+	base=${pgdsn%%\?*}
+	query=${pgdsn#"$base"}
+	server=${base%/*}
+	admin="$server/postgres$query"
+	log "creating database ferretdb afresh (its data is the tests')"
+	psql "$admin" -qc 'DROP DATABASE IF EXISTS ferretdb' >&2
+	psql "$admin" -qc 'CREATE DATABASE ferretdb' >&2
+	log "starting FerretDB over PostgreSQL on $host:$port (log in $dir/ferretdb.log)"
+	args+=(--handler=postgresql --postgresql-url="$server/ferretdb$query")
+fi
+nohup "$bin" "${args[@]}" >"$dir/ferretdb.log" 2>&1 </dev/null &
 echo $! >"$dir/ferretdb.pid"
 for _ in $(seq 1 60); do
 	up && break

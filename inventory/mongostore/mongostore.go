@@ -24,12 +24,16 @@
 //   - name search is a $regex of the quoted needle, which MongoDB runs
 //     over the asset_name index's keys.
 //
-// FerretDB 1.x over SQLite, which the tests run on, serves only an _id
-// equality from SQLite's index: every other filter, sort and aggregation
-// decodes the whole collection there (see BENCHMARKS.md). It also lacks
-// the $max accumulator and computes only the first accumulator of a
-// $group. On it the store reads with PlanScans (see Plan), which shares
-// and saves scans; MongoDB gets PlanIndexes.
+// The tests run on FerretDB 1.24, over SQLite and over PostgreSQL. Over
+// SQLite it serves only an _id equality from SQLite (and reads the whole
+// table for it): every other filter, sort and aggregation decodes the
+// whole collection there (see BENCHMARKS.md). Over PostgreSQL it sends
+// equality filters on top-level fields to PostgreSQL; sorts, ranges,
+// $in and aggregations it still computes on what PostgreSQL returns. It
+// lacks the $max accumulator and computes only the first accumulator of
+// a $group. Over SQLite the store reads with PlanScans (see Plan), which
+// shares and saves scans; over PostgreSQL with PlanPushdown; MongoDB gets
+// PlanIndexes.
 //
 // Fields are named as in the asset and account JSON of the asset-sync
 // design (asset_id, asset_name, deleted_at, ...). Times are BSON dates,
@@ -75,8 +79,8 @@ type Options struct {
 	// ConnectTimeout bounds Open's first ping of the server; zero means
 	// 10 seconds.
 	ConnectTimeout time.Duration
-	// Plan chooses how reads use the server; PlanAuto (empty) picks
-	// PlanScans on FerretDB 1.x and PlanIndexes elsewhere.
+	// Plan chooses how reads use the server; PlanAuto (empty) asks the
+	// server (see detectPlan).
 	Plan Plan
 }
 
@@ -86,12 +90,23 @@ type Options struct {
 type Plan string
 
 const (
-	// PlanAuto asks the server (buildInfo) and picks PlanScans on
-	// FerretDB 1.x, PlanIndexes on any other server.
+	// PlanAuto asks the server (buildInfo, and on FerretDB 1.x explain)
+	// and picks PlanIndexes on any server but FerretDB 1.x, PlanPushdown
+	// on a FerretDB 1.x that pushes equality filters down to its backend
+	// (its PostgreSQL handler), PlanScans on one that does not (its
+	// SQLite handler).
 	PlanAuto Plan = ""
 	// PlanIndexes is for MongoDB: ScopeStates, filters, sorts, counts
 	// and the $group of Statistics run on the server over its indexes.
 	PlanIndexes Plan = "indexes"
+	// PlanPushdown is for a server that runs equality filters but not
+	// aggregations, as FerretDB 1.24 over PostgreSQL does: it sends an
+	// equality on a top-level field to PostgreSQL, which selects the
+	// rows, but computes a $group itself, only its first accumulator,
+	// and has no $max. Reads are as under PlanIndexes but for
+	// Statistics, which is one scan of a few fields of the matching
+	// assets, folded in the store, instead of up to four.
+	PlanPushdown Plan = "pushdown"
 	// PlanScans is for a server that reads the whole collection for
 	// every query, as FerretDB 1.24 over SQLite does (its _id lookups
 	// too: the SQL it sends does not match the expression of its _id
@@ -112,7 +127,7 @@ type Store struct {
 	accounts *mongo.Collection
 	counters *mongo.Collection
 	ids      idBlocks // asset ID allocation (see IDBlockSize)
-	plan     Plan     // PlanIndexes or PlanScans
+	plan     Plan     // PlanIndexes, PlanPushdown or PlanScans
 	scans    scopeScans
 	writeMu  sync.Mutex // see lockWrites
 }
@@ -199,23 +214,31 @@ func newStore(ctx context.Context, client *mongo.Client, o Options) (*Store, err
 		accounts: db.Collection(AccountsCollection), counters: db.Collection(CountersCollection)}
 	s.plan = o.Plan
 	switch s.plan {
-	case PlanIndexes, PlanScans:
-	case PlanAuto:
-		var err error
-		if s.plan, err = detectPlan(ctx, db); err != nil {
-			return nil, err
-		}
+	case PlanIndexes, PlanPushdown, PlanScans, PlanAuto:
 	default:
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "mongostore: unknown plan %q", o.Plan)
 	}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	if s.plan == PlanAuto {
+		// After migrate: the probe explains a query of the assets
+		// collection, which FerretDB plans only once it exists.
+		var err error
+		if s.plan, err = detectPlan(ctx, db); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
-// detectPlan picks PlanScans on FerretDB 1.x, which names its version
-// in buildInfo, and PlanIndexes on any other server.
+// detectPlan picks PlanIndexes on any server but FerretDB 1.x, which
+// names its version in buildInfo. FerretDB 1.x serves a filter from its
+// backend only where it pushes the filter down into the SQL it sends:
+// over PostgreSQL an equality on a top-level field, over SQLite none but
+// an _id equality (and that one without its index). explain says which
+// (its filterPushdown, a FerretDB extension): PlanPushdown where an
+// equality on account is pushed down, PlanScans where it is not.
 func detectPlan(ctx context.Context, db *mongo.Database) (Plan, error) {
 	var info struct {
 		FerretDB string `bson:"ferretdbVersion"`
@@ -223,10 +246,21 @@ func detectPlan(ctx context.Context, db *mongo.Database) (Plan, error) {
 	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
 		return "", wrap("build info", err)
 	}
-	if strings.HasPrefix(info.FerretDB, "v1.") || strings.HasPrefix(info.FerretDB, "1.") {
-		return PlanScans, nil
+	if !strings.HasPrefix(info.FerretDB, "v1.") && !strings.HasPrefix(info.FerretDB, "1.") {
+		return PlanIndexes, nil
 	}
-	return PlanIndexes, nil
+	var ex struct {
+		FilterPushdown bool `bson:"filterPushdown"`
+	}
+	err := db.RunCommand(ctx, bson.D{{Key: "explain", Value: bson.D{{Key: "find", Value: AssetsCollection},
+		{Key: "filter", Value: bson.D{{Key: "account", Value: ""}}}}}}).Decode(&ex)
+	if err != nil {
+		return "", wrap("explain", err)
+	}
+	if ex.FilterPushdown {
+		return PlanPushdown, nil
+	}
+	return PlanScans, nil
 }
 
 // Plan returns the plan the store reads with (never PlanAuto).

@@ -23,43 +23,69 @@ import (
 	"github.com/multicloud-ecs/multicloud/inventory/storetest"
 )
 
-// TestConformance runs the suite under both plans, whatever the server:
-// on FerretDB, PlanIndexes is slower but must be right, as PlanScans on
-// MongoDB.
+// TestConformance runs the suite under each plan on each test server:
+// on FerretDB over SQLite, PlanIndexes is slower but must be right, as
+// PlanScans on MongoDB.
 func TestConformance(t *testing.T) {
-	for _, plan := range []mongostore.Plan{mongostore.PlanIndexes, mongostore.PlanScans} {
-		t.Run(string(plan), func(t *testing.T) {
-			storetest.Run(t, func(t *testing.T) inventory.Store {
-				s := mongostoretest.Open(t, func(o *mongostore.Options) { o.Plan = plan })
-				if s.Plan() != plan {
-					t.Fatalf("Plan: got %q, want %q", s.Plan(), plan)
-				}
-				return s
+	for _, srv := range mongostoretest.Servers(t) {
+		for _, plan := range []mongostore.Plan{mongostore.PlanIndexes, mongostore.PlanPushdown, mongostore.PlanScans} {
+			t.Run(srv.Name+"/"+string(plan), func(t *testing.T) {
+				storetest.Run(t, func(t *testing.T) inventory.Store {
+					s := mongostoretest.OpenOn(t, srv.URI, func(o *mongostore.Options) { o.Plan = plan })
+					if s.Plan() != plan {
+						t.Fatalf("Plan: got %q, want %q", s.Plan(), plan)
+					}
+					return s
+				})
 			})
-		})
+		}
 	}
 }
 
+// TestPlanDetection checks the plan Open picks on each test server:
+// PlanIndexes on any server but FerretDB 1.x, and on FerretDB 1.x
+// PlanPushdown when it pushes an equality filter down to its backend,
+// which its PostgreSQL handler does, else (its SQLite handler) PlanScans.
 func TestPlanDetection(t *testing.T) {
-	s := mongostoretest.Open(t)
-	var info struct {
-		FerretDB string `bson:"ferretdbVersion"`
-	}
-	if err := s.Database().RunCommand(context.Background(), bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
-		t.Fatalf("buildInfo: %v", err)
-	}
-	want := mongostore.PlanIndexes
-	if strings.HasPrefix(info.FerretDB, "v1.") {
-		want = mongostore.PlanScans
-	}
-	if s.Plan() != want {
-		t.Errorf("Plan on a server with ferretdbVersion %q: got %q, want %q", info.FerretDB, s.Plan(), want)
-	}
-	_, err := mongostore.Open(context.Background(), mongostoretest.URI(t), func(o *mongostore.Options) {
-		o.Database, o.Plan = mongostoretest.NewDatabaseName(), "fast"
-	})
-	if !errors.Is(err, multicloud.ErrInvalidArgument) {
-		t.Errorf("Open with an unknown plan: got %v, want ErrInvalidArgument", err)
+	for _, srv := range mongostoretest.Servers(t) {
+		t.Run(srv.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := mongostoretest.OpenOn(t, srv.URI)
+			var info struct {
+				FerretDB string `bson:"ferretdbVersion"`
+			}
+			if err := s.Database().RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+				t.Fatalf("buildInfo: %v", err)
+			}
+			want := mongostore.PlanIndexes
+			if strings.HasPrefix(info.FerretDB, "v1.") {
+				// Another field than the one Open's probe filters on.
+				var ex struct {
+					FilterPushdown bool `bson:"filterPushdown"`
+				}
+				err := s.Database().RunCommand(ctx, bson.D{{Key: "explain", Value: bson.D{{Key: "find", Value: mongostore.AssetsCollection},
+					{Key: "filter", Value: bson.D{{Key: "region", Value: "r"}}}}}}).Decode(&ex)
+				if err != nil {
+					t.Fatalf("explain: %v", err)
+				}
+				want = mongostore.PlanPushdown
+				if !ex.FilterPushdown {
+					want = mongostore.PlanScans
+				}
+				if srv.Name == "ferretdb-pg" && !ex.FilterPushdown {
+					t.Errorf("FerretDB over PostgreSQL pushed no equality filter down")
+				}
+			}
+			if s.Plan() != want {
+				t.Errorf("Plan on a server with ferretdbVersion %q: got %q, want %q", info.FerretDB, s.Plan(), want)
+			}
+			_, err := mongostore.Open(ctx, srv.URI, func(o *mongostore.Options) {
+				o.Database, o.Plan = mongostoretest.NewDatabaseName(), "fast"
+			})
+			if !errors.Is(err, multicloud.ErrInvalidArgument) {
+				t.Errorf("Open with an unknown plan: got %v, want ErrInvalidArgument", err)
+			}
+		})
 	}
 }
 

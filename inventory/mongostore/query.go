@@ -110,7 +110,7 @@ func (s *Store) Statistics(ctx context.Context, f inventory.StatsFilter) (*inven
 			match = append(match, bson.E{Key: c.field, Value: c.v})
 		}
 	}
-	if s.plan == PlanScans {
+	if s.plan == PlanScans || s.plan == PlanPushdown {
 		return s.statisticsByScan(ctx, match)
 	}
 	rows, err := s.groups(ctx, match, bson.D{{Key: "$sum", Value: "$cost"}}, bson.D{{Key: "$sum", Value: 1}})

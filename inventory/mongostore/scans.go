@@ -154,7 +154,7 @@ func (s *Store) scanStates(ctx context.Context, k scanKey) (map[string]map[strin
 	return out, nil
 }
 
-// statisticsByScan implements Statistics under PlanScans: one scan of the
+// statisticsByScan implements Statistics under PlanScans and PlanPushdown: one scan of the
 // fields the statistics count, folded in here, where PlanIndexes needs
 // up to four on FerretDB 1.x (which computes only the first accumulator
 // of a $group and has no $max).

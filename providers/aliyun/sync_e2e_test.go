@@ -218,8 +218,13 @@ func testSyncE2E(t *testing.T, st inventory.Store, perRegion int) {
 		ids = append(ids, srv.InstanceIDs(r.ID)...)
 	}
 	// Longer than testCtx: on FerretDB under the race detector the whole
-	// chain takes minutes.
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	// chain takes minutes. Up to the test binary's deadline, less a
+	// margin for reporting, when it has one.
+	limit := 6 * time.Minute
+	if d, ok := t.Deadline(); ok {
+		limit = max(limit, time.Until(d)-30*time.Second)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)
 
 	if !t.Run("full sync stores every instance", func(t *testing.T) {

@@ -1,6 +1,9 @@
 // Package mongostoretest opens mongostore.Stores for tests on the server
-// MULTICLOUD_TEST_MONGO_URI names (scripts/test starts FerretDB and sets
-// it; a real MongoDB runs the same tests), each in a database of its own.
+// MULTICLOUD_TEST_MONGO_URI names (scripts/test starts FerretDB over
+// SQLite and sets it; a real MongoDB runs the same tests), each in a
+// database of its own, and on the second server
+// MULTICLOUD_TEST_MONGO_PG_URI may name (scripts/test starts FerretDB
+// over PostgreSQL there), for the tests that run on each server.
 package mongostoretest
 
 import (
@@ -18,6 +21,29 @@ import (
 
 // URIVar is the environment variable holding the test server's URI.
 const URIVar = "MULTICLOUD_TEST_MONGO_URI"
+
+// PGURIVar is the environment variable holding the URI of a second test
+// server, FerretDB over PostgreSQL under scripts/test. Unset, the tests
+// that run on each server run on URIVar's alone; under CI=true it must
+// be set.
+const PGURIVar = "MULTICLOUD_TEST_MONGO_PG_URI"
+
+// Server is a test server: a name for subtests and its URI.
+type Server struct{ Name, URI string }
+
+// Servers returns URIVar's server, named "mongo", and PGURIVar's when it
+// is set, named "ferretdb-pg". It skips the test when URIVar is unset,
+// and fails it under CI=true when either is.
+func Servers(t testing.TB) []Server {
+	t.Helper()
+	out := []Server{{"mongo", URI(t)}}
+	if uri := os.Getenv(PGURIVar); uri != "" {
+		out = append(out, Server{"ferretdb-pg", uri})
+	} else if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not set (scripts/test starts FerretDB over PostgreSQL and sets it)", PGURIVar)
+	}
+	return out
+}
 
 // URI returns the test server's URI. It skips the test when URIVar is
 // unset, unless CI=true, where that fails it.
@@ -39,7 +65,12 @@ func URI(t testing.TB) string {
 // the test, or fails it under CI=true.
 func Open(t testing.TB, opts ...func(*mongostore.Options)) *mongostore.Store {
 	t.Helper()
-	uri := URI(t)
+	return OpenOn(t, URI(t), opts...)
+}
+
+// OpenOn is Open on the server at uri.
+func OpenOn(t testing.TB, uri string, opts ...func(*mongostore.Options)) *mongostore.Store {
+	t.Helper()
 	db := NewDatabaseName()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
