@@ -153,11 +153,15 @@ func changeEvent(a *Asset, known bool, st AssetState, at time.Time) AssetEvent {
 
 // deletedEvents returns the events of the stored assets of sc a full
 // listing missed.
-func deletedEvents(sc Scope, ids []string, states map[string]AssetState, at time.Time) []AssetEvent {
+func deletedEvents(sc Scope, ids []string, states *scopeStates, at time.Time) []AssetEvent {
 	out := make([]AssetEvent, len(ids))
 	for i, id := range ids {
+		var status string
+		if j, ok := states.find(id); ok {
+			status = states.state(j).Status
+		}
 		out[i] = AssetEvent{Type: EventDeleted, Provider: sc.Provider, Account: sc.Account, AssetType: sc.AssetType,
-			Region: sc.Region, AssetID: id, OldStatus: states[id].Status, Time: at}
+			Region: sc.Region, AssetID: id, OldStatus: status, Time: at}
 	}
 	return out
 }
