@@ -63,9 +63,9 @@ type AssetEvent struct {
 }
 
 // EventLog is an optional interface of a Store: a durable, append-only
-// log of AssetEvents. A Service whose Store lacks it keeps its events in
-// memory, for the life of the Service. Implementations must be safe for
-// concurrent use.
+// log of AssetEvents. A Service whose Store lacks it keeps its latest
+// events in memory, for the life of the Service (see
+// Options.MemEvents). Implementations must be safe for concurrent use.
 type EventLog interface {
 	// AppendEvents stores events in order, all or none, assigning each
 	// an ID greater than any stored before; the IDs of the argument are
@@ -80,10 +80,18 @@ type EventLog interface {
 }
 
 // MemEventLog is an EventLog in memory. It is safe for concurrent use;
-// the zero value is an empty log.
+// the zero value is an empty log that keeps every event.
 type MemEventLog struct {
+	// Max, when positive, is how many events the log keeps: an append
+	// beyond it drops the oldest, and a reader resuming before the
+	// oldest kept event gets the oldest kept next (the IDs it skipped
+	// are a gap). Set it before the first append.
+	Max int
+
 	mu     sync.RWMutex
-	events []AssetEvent
+	events []AssetEvent // a ring of the kept events when Max > 0
+	head   int          // index in events of the oldest kept event
+	last   int64        // the ID of the newest event, 0 when none
 }
 
 var _ EventLog = (*MemEventLog)(nil)
@@ -95,11 +103,16 @@ func (l *MemEventLog) AppendEvents(ctx context.Context, events []AssetEvent) err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	next := int64(len(l.events))
 	for _, e := range events {
-		next++
-		e.ID = next
-		l.events = append(l.events, e)
+		l.last++
+		e.ID = l.last
+		if l.Max <= 0 || len(l.events) < l.Max {
+			l.events = append(l.events, e)
+			continue
+		}
+		// Full: the newest replaces the oldest.
+		l.events[l.head] = e
+		l.head = (l.head + 1) % len(l.events)
 	}
 	return nil
 }
@@ -111,10 +124,16 @@ func (l *MemEventLog) EventsAfter(ctx context.Context, after int64, limit int) (
 	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	// The ID of the event at index i is i+1.
-	start := min(max(after, 0), int64(len(l.events)))
-	end := min(start+int64(limit), int64(len(l.events)))
-	return slices.Clone(l.events[start:end:end]), nil
+	// The kept events have the IDs oldest..last, oldest at index head.
+	n := int64(len(l.events))
+	oldest := l.last - n + 1
+	skip := min(max(after+1-oldest, 0), n) // kept events at or before after
+	count := min(n-skip, int64(limit))
+	out := make([]AssetEvent, 0, count)
+	for i := skip; i < skip+count; i++ {
+		out = append(out, l.events[(int64(l.head)+i)%n])
+	}
+	return out, nil
 }
 
 // changeEvent returns the event of a discovered asset the sync writes:
@@ -134,11 +153,15 @@ func changeEvent(a *Asset, known bool, st AssetState, at time.Time) AssetEvent {
 
 // deletedEvents returns the events of the stored assets of sc a full
 // listing missed.
-func deletedEvents(sc Scope, ids []string, states map[string]AssetState, at time.Time) []AssetEvent {
+func deletedEvents(sc Scope, ids []string, states *scopeStates, at time.Time) []AssetEvent {
 	out := make([]AssetEvent, len(ids))
 	for i, id := range ids {
+		var status string
+		if j, ok := states.find(id); ok {
+			status = states.state(j).Status
+		}
 		out[i] = AssetEvent{Type: EventDeleted, Provider: sc.Provider, Account: sc.Account, AssetType: sc.AssetType,
-			Region: sc.Region, AssetID: id, OldStatus: states[id].Status, Time: at}
+			Region: sc.Region, AssetID: id, OldStatus: status, Time: at}
 	}
 	return out
 }

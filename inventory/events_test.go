@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +180,87 @@ func TestEventsSurviveRestart(t *testing.T) {
 	}
 	if len(seen) != 60 {
 		t.Errorf("events across the restart: got %d assets, want 60", len(seen))
+	}
+}
+
+// TestMemEventLogMax: a bounded log keeps the newest Max events with
+// their IDs, and a reader resuming before the oldest kept one gets the
+// oldest kept next.
+func TestMemEventLogMax(t *testing.T) {
+	ctx := context.Background()
+	l := &inventory.MemEventLog{Max: 3}
+	ids := func(events []inventory.AssetEvent, err error) []int64 {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("EventsAfter: %v", err)
+		}
+		out := []int64{}
+		for _, e := range events {
+			if want := "a" + strconv.FormatInt(e.ID, 10); e.AssetID != want {
+				t.Errorf("event %d: asset %q, want %q", e.ID, e.AssetID, want)
+			}
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	appendN := func(from, n int) {
+		var batch []inventory.AssetEvent
+		for i := from; i < from+n; i++ {
+			batch = append(batch, inventory.AssetEvent{AssetID: "a" + strconv.Itoa(i)})
+		}
+		if err := l.AppendEvents(ctx, batch); err != nil {
+			t.Fatalf("AppendEvents: %v", err)
+		}
+	}
+	if got := ids(l.EventsAfter(ctx, 0, 10)); len(got) != 0 {
+		t.Fatalf("empty log: got %v", got)
+	}
+	appendN(1, 2)
+	if diff := cmp.Diff([]int64{1, 2}, ids(l.EventsAfter(ctx, 0, 10))); diff != "" {
+		t.Errorf("below Max (-want +got):\n%s", diff)
+	}
+	appendN(3, 5) // IDs 3..7: 5, 6, 7 kept
+	for _, c := range []struct {
+		after int64
+		limit int
+		want  []int64
+	}{
+		{0, 10, []int64{5, 6, 7}},
+		{4, 10, []int64{5, 6, 7}},
+		{5, 10, []int64{6, 7}},
+		{5, 1, []int64{6}},
+		{7, 10, []int64{}},
+		{9, 10, []int64{}},
+	} {
+		if diff := cmp.Diff(c.want, ids(l.EventsAfter(ctx, c.after, c.limit))); diff != "" {
+			t.Errorf("EventsAfter(%d, %d) (-want +got):\n%s", c.after, c.limit, diff)
+		}
+	}
+	appendN(8, 1) // the ring wraps again: 6, 7, 8
+	if diff := cmp.Diff([]int64{6, 7, 8}, ids(l.EventsAfter(ctx, 0, 10))); diff != "" {
+		t.Errorf("after wrapping (-want +got):\n%s", diff)
+	}
+}
+
+// TestServiceMemEventsBound: a Service whose Store keeps no events holds
+// only the latest Options.MemEvents of them.
+func TestServiceMemEventsBound(t *testing.T) {
+	ctx := context.Background()
+	store := struct{ inventory.Store }{inventory.NewMemStore()} // hides the EventLog
+	svc := newService(t, store, inventory.WithMemEvents(5))
+	cloud := newFakeCloud(2, 30)
+	if _, err := svc.Sync(ctx, fakeTarget(cloud), inventory.SyncOptions{}); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	events, err := svc.Events(ctx, 0, inventory.MaxEventLimit)
+	if err != nil {
+		t.Fatalf("Events: %v", err)
+	}
+	var got []int64
+	for _, e := range events {
+		got = append(got, e.ID)
+	}
+	if diff := cmp.Diff([]int64{56, 57, 58, 59, 60}, got); diff != "" {
+		t.Errorf("events of 60 changes, 5 kept (-want +got):\n%s", diff)
 	}
 }

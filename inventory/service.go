@@ -22,6 +22,10 @@ const (
 	// DefaultBatchSize is the changed assets per write: small enough
 	// that concurrent scopes hold little before writing.
 	DefaultBatchSize = 200
+	// DefaultMemEvents is how many change events a Service whose Store
+	// keeps none (EventLog) holds in memory: a full sync of a large
+	// account yields one per asset, so the log keeps only the latest.
+	DefaultMemEvents = 10_000
 )
 
 // Options configure a Service. New applies the Option functions to a
@@ -82,6 +86,12 @@ type Options struct {
 	// of this Service woke it, to see events other processes recorded in
 	// a shared Store; 0 means a second.
 	EventPoll time.Duration
+	// MemEvents is how many of the latest change events the Service
+	// keeps in memory when its Store is no EventLog (older ones are
+	// dropped, and a subscriber that falls further behind skips them);
+	// 0 means DefaultMemEvents. A Store that is an EventLog keeps them
+	// itself.
+	MemEvents int
 }
 
 // Option edits Options.
@@ -125,6 +135,9 @@ func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l 
 // WithFullSyncEvery sets Options.FullSyncEvery.
 func WithFullSyncEvery(d time.Duration) Option { return func(o *Options) { o.FullSyncEvery = d } }
 
+// WithMemEvents sets Options.MemEvents.
+func WithMemEvents(n int) Option { return func(o *Options) { o.MemEvents = n } }
+
 // WithClock sets Options.Now.
 func WithClock(now func() time.Time) Option { return func(o *Options) { o.Now = now } }
 
@@ -137,7 +150,7 @@ type Service struct {
 
 	limits *rateLimiters
 
-	events   EventLog // the Store's, else a MemEventLog
+	events   EventLog // the Store's, else a bounded MemEventLog
 	evMu     sync.Mutex
 	evNotify chan struct{} // closed and replaced at every append
 	costs    costCache
@@ -155,7 +168,7 @@ func New(store Store, opts ...Option) (*Service, error) {
 	if store == nil {
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "inventory: nil store")
 	}
-	if o.Concurrency < 0 || o.BatchSize < 0 || o.RateBurst < 0 || o.RateLimit < 0 || o.AutoSyncPoll < 0 || o.CostTTL < 0 || o.EventPoll < 0 ||
+	if o.Concurrency < 0 || o.BatchSize < 0 || o.RateBurst < 0 || o.RateLimit < 0 || o.AutoSyncPoll < 0 || o.CostTTL < 0 || o.EventPoll < 0 || o.MemEvents < 0 ||
 		o.RateCeiling < 0 || o.RateProbe < 0 || o.FullSyncEvery < 0 || o.AccountRateLimit < 0 || o.AccountRateBurst < 0 {
 		return nil, multicloud.Errorf(multicloud.CodeInvalidArgument, "inventory: negative option")
 	}
@@ -192,9 +205,12 @@ func New(store Store, opts ...Option) (*Service, error) {
 	if o.EventPoll == 0 {
 		o.EventPoll = time.Second
 	}
+	if o.MemEvents == 0 {
+		o.MemEvents = DefaultMemEvents
+	}
 	events, ok := store.(EventLog)
 	if !ok {
-		events = &MemEventLog{}
+		events = &MemEventLog{Max: o.MemEvents}
 	}
 	log := o.Logger
 	if log == nil {

@@ -387,12 +387,17 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 	if err != nil {
 		return fail(err)
 	}
-	states, err := s.store.ScopeStates(ctx, sc)
+	stored, err := s.store.ScopeStates(ctx, sc)
+	if err != nil {
+		return fail(fmt.Errorf("load stored state: %w", err))
+	}
+	// Held for the whole listing: compact it, and drop the map.
+	states, err := newScopeStates(stored)
+	stored = nil
 	if err != nil {
 		return fail(fmt.Errorf("load stored state: %w", err))
 	}
 	call := s.callFunc(sc.Provider+"/"+sc.Account, sc.Region, &calls)
-	seen := make(map[string]struct{}, min(len(states), 4096))
 	batch := make([]Asset, 0, s.opts.BatchSize)
 	var pending ScopeReport // counts of the batch not yet written
 	var events []AssetEvent // of the batch, recorded before it is written
@@ -422,21 +427,24 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 			if a.AssetID == "" {
 				return errors.New("discoverer emitted an asset without an asset ID")
 			}
-			if _, dup := seen[a.AssetID]; dup {
+			at, known := states.find(a.AssetID)
+			if states.see(a.AssetID, at, known) {
 				continue // pages may overlap while the listing shifts
 			}
-			seen[a.AssetID] = struct{}{}
 			fill(&a, sc.Provider, sc.Account, sc.Region, sc.AssetType)
 			s.priceAsset(ctx, &a)
 			a.Hash = ContentHash(&a)
-			st, known := states[a.AssetID]
+			var st AssetState
+			if known {
+				st = states.state(at)
+			}
 			switch {
 			case !known:
 				pending.Added++
 				a.CreateTime = now
 			case st.Deleted:
 				pending.Undeleted++
-			case st.Hash != a.Hash:
+			case !states.sameHash(at, a.Hash):
 				pending.Updated++
 			default:
 				sr.Unchanged++
@@ -451,7 +459,7 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 				}
 			}
 		}
-		progress(SyncProgress{Region: sc.Region, AssetType: sc.AssetType, Pages: sr.Pages, Assets: len(seen)})
+		progress(SyncProgress{Region: sc.Region, AssetType: sc.AssetType, Pages: sr.Pages, Assets: states.seen})
 		return nil
 	}
 
@@ -473,7 +481,7 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 		switch {
 		case err == nil:
 			for _, id := range deleted {
-				if st, ok := states[id]; ok && !st.Deleted {
+				if at, ok := states.find(id); ok && !states.state(at).Deleted {
 					gone = append(gone, id)
 				}
 			}
@@ -502,11 +510,7 @@ func (s *Service) syncScope(ctx context.Context, d Discoverer, sc Scope, mode Sy
 			return fail(listErr)
 		}
 		if sr.Mode == SyncFull {
-			for id, st := range states {
-				if _, ok := seen[id]; !ok && !st.Deleted {
-					gone = append(gone, id)
-				}
-			}
+			gone = states.unseenLive()
 		}
 	} else if err := flush(ctx); err != nil {
 		return fail(err)

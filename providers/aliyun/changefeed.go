@@ -281,7 +281,7 @@ func (d *Discoverer) changedAssets(ctx context.Context, region string, found map
 			oldest = c
 		}
 	}
-	var disks map[string][]disk
+	var disks *diskIndex
 	if !oldest.IsZero() {
 		if disks, err = d.disks(ctx, region, oldest, call); err != nil {
 			return nil, err
@@ -305,14 +305,14 @@ func (d *Discoverer) changedAssets(ctx context.Context, region string, found map
 	for _, id := range ids {
 		p, ok := known[id]
 		if !ok {
-			a, err := toAsset(found[id], disks[id], renewals[id])
+			a, err := toAsset(found[id], disks.of(id), renewals[id])
 			if err != nil {
 				return nil, err
 			}
 			page = append(page, a)
 			continue
 		}
-		a, err := toAsset(found[id], nil, renewals[id])
+		a, err := toAsset(found[id], diskSet{}, renewals[id])
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,8 @@ package aliyun
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -116,7 +118,7 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, cal
 		page := make([]inventory.Asset, 0, len(instances))
 		for i := range instances {
 			in := &instances[i]
-			a, err := toAsset(in, disks[in.InstanceId], renewals[in.InstanceId])
+			a, err := toAsset(in, disks.of(in.InstanceId), renewals[in.InstanceId])
 			if err != nil {
 				return err
 			}
@@ -134,20 +136,115 @@ func (d *Discoverer) Discover(ctx context.Context, region, assetType string, cal
 	}
 }
 
-// disk is what an asset's metadata takes of a listed disk. A region's
-// disks are held for the whole listing (16 regions' at once at the
-// default concurrency), so it keeps only that, with the few distinct
-// (category, device, type) triples shared among a region's disks.
-type disk struct {
-	id                 string
-	kind               *diskKind
-	size               int
-	deleteWithInstance bool
-	encrypted          bool
+// diskIndex is what assets' metadata take of a region's listed disks,
+// by instance ID. A region's disks are held for the whole listing (16
+// regions' at once at the default concurrency), so it is compact: the
+// instance and disk IDs back to back in one string, a fixed-size record
+// per disk that points into it, sorted by instance then disk ID (found by
+// binary search: no map, no string per ID), and the few distinct
+// (category, device, type) triples shared among the region's disks.
+type diskIndex struct {
+	text  string
+	recs  []diskRec
+	kinds []diskKind
 }
+
+// diskRec is one disk: its instance's and its own ID as offsets and
+// lengths in diskIndex.text, its kind as an index in diskIndex.kinds.
+type diskRec struct {
+	inst, id       uint32
+	instLen, idLen uint16
+	kind           uint16
+	flags          uint8 // diskDeleteWithInstance, diskEncrypted
+	size           int
+}
+
+const (
+	diskDeleteWithInstance = 1 << iota
+	diskEncrypted
+)
 
 // diskKind is a disk's category, device and type.
 type diskKind struct{ category, device, typ string }
+
+// diskSet is the disks of one instance, sorted by disk ID; the zero value
+// is none.
+type diskSet struct {
+	x    *diskIndex
+	recs []diskRec
+}
+
+// of returns the disks of the instance; x may be nil.
+func (x *diskIndex) of(instanceID string) diskSet {
+	if x == nil {
+		return diskSet{}
+	}
+	i, _ := slices.BinarySearchFunc(x.recs, instanceID, func(r diskRec, id string) int {
+		return strings.Compare(x.instOf(&r), id)
+	})
+	j := i
+	for j < len(x.recs) && x.instOf(&x.recs[j]) == instanceID {
+		j++
+	}
+	return diskSet{x: x, recs: x.recs[i:j]}
+}
+
+func (x *diskIndex) instOf(r *diskRec) string { return x.text[r.inst : r.inst+uint32(r.instLen)] }
+func (x *diskIndex) idOf(r *diskRec) string   { return x.text[r.id : r.id+uint32(r.idLen)] }
+
+// diskIndexBuilder collects listed disks into a diskIndex.
+type diskIndexBuilder struct {
+	text  []byte
+	recs  []diskRec
+	kinds map[diskKind]uint16
+	list  []diskKind
+}
+
+// add keeps what toAsset takes of d, which must be attached to an
+// instance.
+func (b *diskIndexBuilder) add(d *listedDisk) error {
+	if len(d.InstanceId) > math.MaxUint16 || len(d.DiskId) > math.MaxUint16 || len(b.text)+len(d.InstanceId)+len(d.DiskId) > math.MaxUint32 {
+		return fmt.Errorf("disk %.40q of instance %.40q: IDs too long to index", d.DiskId, d.InstanceId)
+	}
+	k := diskKind{d.Category, d.Device, d.Type}
+	kind, ok := b.kinds[k]
+	if !ok {
+		if len(b.list) > math.MaxUint16 {
+			return fmt.Errorf("more than %d distinct disk kinds in one region", math.MaxUint16+1)
+		}
+		if b.kinds == nil {
+			b.kinds = map[diskKind]uint16{}
+		}
+		kind = uint16(len(b.list))
+		b.kinds[k] = kind
+		b.list = append(b.list, k)
+	}
+	r := diskRec{inst: uint32(len(b.text)), instLen: uint16(len(d.InstanceId)), kind: kind, size: d.Size}
+	b.text = append(b.text, d.InstanceId...)
+	r.id, r.idLen = uint32(len(b.text)), uint16(len(d.DiskId))
+	b.text = append(b.text, d.DiskId...)
+	if d.DeleteWithInstance {
+		r.flags |= diskDeleteWithInstance
+	}
+	if d.Encrypted {
+		r.flags |= diskEncrypted
+	}
+	b.recs = append(b.recs, r)
+	return nil
+}
+
+// index returns the disks added, in as little memory as they fit.
+func (b *diskIndexBuilder) index() *diskIndex {
+	x := &diskIndex{text: string(b.text), recs: slices.Clone(b.recs), kinds: b.list}
+	slices.SortFunc(x.recs, func(a, b diskRec) int {
+		if c := strings.Compare(x.instOf(&a), x.instOf(&b)); c != 0 {
+			return c
+		}
+		return strings.Compare(x.idOf(&a), x.idOf(&b))
+	})
+	*b = diskIndexBuilder{}
+	return x
+}
 
 // disksPageSize is DescribeDisks' largest MaxResults (500 in the API's
 // parameter table; our reference does not confirm it): a region's disk
@@ -158,9 +255,8 @@ const disksPageSize = 500
 // disksPageSize a page). With a non-zero createdSince only the disks
 // created since then are listed (Filter.1.Key CreationStartTime, minute
 // precision, rounded down).
-func (d *Discoverer) disks(ctx context.Context, region string, createdSince time.Time, call inventory.CallFunc) (map[string][]disk, error) {
-	out := map[string][]disk{}
-	kinds := map[diskKind]*diskKind{}
+func (d *Discoverer) disks(ctx context.Context, region string, createdSince time.Time, call inventory.CallFunc) (*diskIndex, error) {
+	var b diskIndexBuilder
 	token := ""
 	for {
 		req := ecs.CreateDescribeDisksRequest()
@@ -179,32 +275,22 @@ func (d *Discoverer) disks(ctx context.Context, region string, createdSince time
 		}
 		for i := range resp.Disks.Disk {
 			if disk := &resp.Disks.Disk[i]; disk.InstanceId != "" {
-				out[disk.InstanceId] = append(out[disk.InstanceId], compactDisk(disk, kinds))
+				if err := b.add(disk); err != nil {
+					return nil, errorf("Discover", region, multicloud.CodeUnknown, "", "%v", err)
+				}
 			}
 		}
 		if resp.NextToken == "" || resp.NextToken == token || len(resp.Disks.Disk) == 0 {
-			return out, nil
+			return b.index(), nil
 		}
 		token = resp.NextToken
 	}
 }
 
-// compactDisk keeps what toAsset takes of d, its kind shared through
-// kinds.
-func compactDisk(d *listedDisk, kinds map[diskKind]*diskKind) disk {
-	k := diskKind{d.Category, d.Device, d.Type}
-	kind := kinds[k]
-	if kind == nil {
-		kind = &k
-		kinds[k] = kind
-	}
-	return disk{id: d.DiskId, kind: kind, size: d.Size, deleteWithInstance: d.DeleteWithInstance, encrypted: d.Encrypted}
-}
-
 // toAsset maps an instance and its disks to an asset with ECSMetadata,
 // deterministically (tags and data disks sorted) so that an unchanged
 // instance hashes the same.
-func toAsset(in *listedInstance, disks []disk, renew renewal) (inventory.Asset, error) {
+func toAsset(in *listedInstance, disks diskSet, renew renewal) (inventory.Asset, error) {
 	m := inventory.ECSMetadata{
 		InstanceID: in.InstanceId, InstanceName: in.InstanceName, Status: in.Status, Region: in.RegionId, Zone: in.ZoneId,
 		InstanceType: in.InstanceType, InstanceTypeFamily: in.InstanceTypeFamily, CPU: cmp.Or(in.Cpu, in.CPU), Memory: in.Memory,
@@ -229,14 +315,15 @@ func toAsset(in *listedInstance, disks []disk, renew renewal) (inventory.Asset, 
 	if exp := parseTime(in.ExpiredTime); !exp.IsZero() && exp.Year() < 2099 {
 		m.ExpiredTime = exp
 	}
-	slices.SortFunc(disks, func(a, b disk) int { return strings.Compare(a.id, b.id) })
-	for _, d := range disks {
-		if d.kind.typ == "system" {
-			m.SystemDiskCategory, m.SystemDiskSize = d.kind.category, d.size
+	for i := range disks.recs { // sorted by disk ID
+		d := &disks.recs[i]
+		kind := &disks.x.kinds[d.kind]
+		if kind.typ == "system" {
+			m.SystemDiskCategory, m.SystemDiskSize = kind.category, d.size
 			continue
 		}
-		m.DataDisks = append(m.DataDisks, inventory.DataDisk{DiskID: d.id, Category: d.kind.category, Size: d.size,
-			Device: d.kind.device, DeleteWithInstance: d.deleteWithInstance, Encrypted: d.encrypted})
+		m.DataDisks = append(m.DataDisks, inventory.DataDisk{DiskID: disks.x.idOf(d), Category: kind.category, Size: d.size,
+			Device: kind.device, DeleteWithInstance: d.flags&diskDeleteWithInstance != 0, Encrypted: d.flags&diskEncrypted != 0})
 	}
 	for _, t := range in.Tags.Tag {
 		m.Tags = append(m.Tags, inventory.Tag{Key: cmp.Or(t.TagKey, t.Key), Value: cmp.Or(t.TagValue, t.Value)})

@@ -34,7 +34,7 @@ import (
 const (
 	// benchSyncEnv, when set, runs BenchmarkSyncEmulator.
 	benchSyncEnv = "MULTICLOUD_BENCH_SYNC"
-	// benchConcurrencyEnv overrides the sync's concurrency (default 5,
+	// benchConcurrencyEnv overrides the sync's concurrency (default
 	// inventory.DefaultConcurrency).
 	benchConcurrencyEnv = "MULTICLOUD_BENCH_SYNC_CONCURRENCY"
 	// emulatorChildEnv holds the JSON emulatorSpec of the emulator that

@@ -33,8 +33,11 @@ import (
 
 // countingStore is an inventory.Store that counts the rows written to it:
 // assets upserted and assets marked deleted, and, when ids is set, which.
+// It forwards the wrapped store's event log, so that the Service keeps
+// its events where it would without the wrapper.
 type countingStore struct {
 	inventory.Store
+	events inventory.EventLog
 
 	mu       sync.Mutex
 	upserts  int
@@ -46,8 +49,22 @@ type countingStore struct {
 
 func newCountingStore(s inventory.Store, ids bool) *countingStore {
 	c := &countingStore{Store: s, ids: ids}
+	if ev, ok := s.(inventory.EventLog); ok {
+		c.events = ev
+	} else {
+		// What the Service keeps for a store without one.
+		c.events = &inventory.MemEventLog{Max: inventory.DefaultMemEvents}
+	}
 	c.reset()
 	return c
+}
+
+func (c *countingStore) AppendEvents(ctx context.Context, events []inventory.AssetEvent) error {
+	return c.events.AppendEvents(ctx, events)
+}
+
+func (c *countingStore) EventsAfter(ctx context.Context, after int64, limit int) ([]inventory.AssetEvent, error) {
+	return c.events.EventsAfter(ctx, after, limit)
 }
 
 func (c *countingStore) UpsertAssets(ctx context.Context, assets []inventory.Asset) error {
