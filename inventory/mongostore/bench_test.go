@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +55,10 @@ func benchAsset(i int) inventory.Asset {
 //	MULTICLOUD_TEST_MONGO_URI=mongodb://127.0.0.1:27217/ MULTICLOUD_TEST_MONGO_PG_URI=mongodb://127.0.0.1:27218/ \
 //	  MULTICLOUD_BENCH_MONGO_ASSETS=100000 go test -run TestStoreFigures -v -timeout 120m ./inventory/mongostore
 //
+// MULTICLOUD_BENCH_ITERATIONS (default 20) is the number of runs of each
+// query shape, MULTICLOUD_BENCH_SHAPES a regular expression selecting
+// shapes by name.
+//
 // Figures, not assertions: the machine is shared and noisy.
 func TestStoreFigures(t *testing.T) {
 	n, err := strconv.Atoi(os.Getenv(benchEnv))
@@ -80,6 +85,10 @@ func TestStoreFigures(t *testing.T) {
 			s    inventory.Store
 		}{fmt.Sprintf("Mongo store on %s (plan %s)", srv.Name, s.Plan()), s})
 	}
+	stats := []struct {
+		name string
+		f    inventory.StatsFilter
+	}{{"statistics, all", inventory.StatsFilter{}}, {"statistics, one account", inventory.StatsFilter{Account: "acct-3"}}}
 	shapes := []struct {
 		name string
 		f    inventory.Filter
@@ -92,6 +101,20 @@ func TestStoreFigures(t *testing.T) {
 		{"tag + region", inventory.Filter{Tags: []inventory.Tag{{Key: "env", Value: "prod"}}, Region: "region-03"}},
 		{"sort by cost, offset 1000, page 50", inventory.Filter{Sort: "-cost", Offset: 1000, Limit: 50}},
 		{"name substring", inventory.Filter{Name: "web-00123"}},
+	}
+	if re := os.Getenv("MULTICLOUD_BENCH_SHAPES"); re != "" {
+		// Only the query shapes whose name matches (the statistics too
+		// when "statistics" does).
+		m := regexp.MustCompile(re)
+		shapes = slices.DeleteFunc(shapes, func(sh struct {
+			name string
+			f    inventory.Filter
+		}) bool {
+			return !m.MatchString(sh.name)
+		})
+		if !m.MatchString("statistics") {
+			stats = nil
+		}
 	}
 	results := map[string][]string{}
 	for _, st := range stores {
@@ -121,10 +144,7 @@ func TestStoreFigures(t *testing.T) {
 			}
 			results[sh.name] = append(results[sh.name], ms(p95(times)))
 		}
-		for _, sf := range []struct {
-			name string
-			f    inventory.StatsFilter
-		}{{"statistics, all", inventory.StatsFilter{}}, {"statistics, one account", inventory.StatsFilter{Account: "acct-3"}}} {
+		for _, sf := range stats {
 			var times []time.Duration
 			for range max(iters/4, 3) {
 				t0 := time.Now()
@@ -148,7 +168,9 @@ func TestStoreFigures(t *testing.T) {
 	for _, sh := range shapes {
 		rows = append(rows, sh.name)
 	}
-	rows = append(rows, "statistics, all (median)", "statistics, one account (median)")
+	for _, sf := range stats {
+		rows = append(rows, sf.name+" (median)")
+	}
 	for _, r := range rows {
 		t.Logf("| %s | %s |", r, strings.Join(results[r], " | "))
 	}

@@ -43,8 +43,15 @@ func assetFilter(f *inventory.Filter) bson.D {
 	for _, k := range f.TagKeys {
 		tags = append(tags, bson.D{{Key: "tag_keys", Value: k}})
 	}
+	// The first as a field of the filter, the others under $and: the
+	// same match, and FerretDB 1.x over PostgreSQL sends a top-level
+	// equality to PostgreSQL (an array holding the value contains it
+	// there too) but nothing under an operator.
 	if len(tags) > 0 {
-		d = append(d, bson.E{Key: "$and", Value: tags})
+		d = append(d, tags[0].(bson.D)...)
+	}
+	if len(tags) > 1 {
+		d = append(d, bson.E{Key: "$and", Value: tags[1:]})
 	}
 	if d == nil {
 		d = bson.D{}
