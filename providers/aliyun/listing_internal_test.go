@@ -27,16 +27,7 @@ import (
 // own, and checks that every field the listing keeps decodes to what the
 // SDK's same-named field holds.
 func TestListingDecodesAsTheSDK(t *testing.T) {
-	srv := aliyuntest.NewServer()
-	t.Cleanup(srv.Close)
-	srv.Seed(aliyuntest.SeedSpec{Regions: []string{"cn-shanghai"}, InstancesPerRegion: 60, RandSeed: 5})
-	p, err := New(func(o *Options) {
-		o.Endpoint, o.Scheme = srv.Host(), "HTTP"
-		o.AccessKeyID, o.AccessKeySecret = aliyuntest.DefaultAccessKeyID, aliyuntest.DefaultAccessKeySecret
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := newListingProvider(t, 60)
 	ctx := context.Background()
 	redecode := func(body []byte, resp responses.AcsResponse) {
 		t.Helper()
@@ -225,16 +216,7 @@ func TestListingStreamDecodesAsTheSDK(t *testing.T) {
 // the SDK's decode made it fail: an error answer keeps its Aliyun code,
 // a garbled or lost answer is unavailable, and the next call succeeds.
 func TestListingStreamErrors(t *testing.T) {
-	srv := aliyuntest.NewServer()
-	t.Cleanup(srv.Close)
-	srv.Seed(aliyuntest.SeedSpec{Regions: []string{"cn-shanghai"}, InstancesPerRegion: 30, RandSeed: 5})
-	p, err := New(func(o *Options) {
-		o.Endpoint, o.Scheme = srv.Host(), "HTTP"
-		o.AccessKeyID, o.AccessKeySecret = aliyuntest.DefaultAccessKeyID, aliyuntest.DefaultAccessKeySecret
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, p := newListingProvider(t, 30)
 	ctx := context.Background()
 	list := func() (*disksPage, error) {
 		req := ecs.CreateDescribeDisksRequest()
@@ -298,4 +280,21 @@ func copyByName(dst, src reflect.Value) error {
 		dst.Set(src)
 	}
 	return nil
+}
+
+// newListingProvider returns an emulator serving instances instances in
+// cn-shanghai and a Provider calling it.
+func newListingProvider(t *testing.T, instances int) (*aliyuntest.Server, *Provider) {
+	t.Helper()
+	srv := aliyuntest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.Seed(aliyuntest.SeedSpec{Regions: []string{"cn-shanghai"}, InstancesPerRegion: instances, RandSeed: 5})
+	p, err := New(func(o *Options) {
+		o.Endpoint, o.Scheme = srv.Host(), "HTTP"
+		o.AccessKeyID, o.AccessKeySecret = aliyuntest.DefaultAccessKeyID, aliyuntest.DefaultAccessKeySecret
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, p
 }
