@@ -74,25 +74,17 @@ func TestStoreFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sq.Close() })
-	stores := []struct {
+	type namedStore struct {
 		name string
 		s    inventory.Store
-	}{{"SQLite", sq}}
+	}
+	stores := []namedStore{{"SQLite", sq}}
 	for _, srv := range mongostoretest.Servers(t) {
 		s := mongostoretest.OpenOn(t, srv.URI)
-		stores = append(stores, struct {
-			name string
-			s    inventory.Store
-		}{fmt.Sprintf("Mongo store on %s (plan %s)", srv.Name, s.Plan()), s})
+		stores = append(stores, namedStore{fmt.Sprintf("Mongo store on %s (plan %s)", srv.Name, s.Plan()), s})
 	}
-	stats := []struct {
-		name string
-		f    inventory.StatsFilter
-	}{{"statistics, all", inventory.StatsFilter{}}, {"statistics, one account", inventory.StatsFilter{Account: "acct-3"}}}
-	shapes := []struct {
-		name string
-		f    inventory.Filter
-	}{
+	stats := []statsShape{{"statistics, all", inventory.StatsFilter{}}, {"statistics, one account", inventory.StatsFilter{Account: "acct-3"}}}
+	shapes := []queryShape{
 		{"no filter", inventory.Filter{}},
 		{"provider", inventory.Filter{Provider: "aws"}},
 		{"account + region", inventory.Filter{Account: "acct-3", Region: "region-07"}},
@@ -106,12 +98,7 @@ func TestStoreFigures(t *testing.T) {
 		// Only the query shapes whose name matches (the statistics too
 		// when "statistics" does).
 		m := regexp.MustCompile(re)
-		shapes = slices.DeleteFunc(shapes, func(sh struct {
-			name string
-			f    inventory.Filter
-		}) bool {
-			return !m.MatchString(sh.name)
-		})
+		shapes = slices.DeleteFunc(shapes, func(sh queryShape) bool { return !m.MatchString(sh.name) })
 		if !m.MatchString("statistics") {
 			stats = nil
 		}
@@ -174,6 +161,18 @@ func TestStoreFigures(t *testing.T) {
 	for _, r := range rows {
 		t.Logf("| %s | %s |", r, strings.Join(results[r], " | "))
 	}
+}
+
+// queryShape is a query TestStoreFigures times, by name.
+type queryShape struct {
+	name string
+	f    inventory.Filter
+}
+
+// statsShape is a Statistics call TestStoreFigures times, by name.
+type statsShape struct {
+	name string
+	f    inventory.StatsFilter
 }
 
 func p95(ds []time.Duration) time.Duration {
