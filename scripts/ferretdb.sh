@@ -14,7 +14,8 @@
 # instead, on FERRETDB_PG_PORT (default 27218), in a database "ferretdb"
 # (created afresh at start) of the server MULTICLOUD_TEST_POSTGRES_DSN
 # names (else the one scripts/postgres.sh provides);
-# MULTICLOUD_TEST_MONGO_PG_URI, when set, is used as it is.
+# MULTICLOUD_TEST_MONGO_PG_URI, when set, is used as it is. With
+# "postgresql-dsn" it prints the DSN of that database.
 #
 # The module zip of FerretDB lacks the generated build/version/version.txt
 # its binary needs at start, so the source is copied into the cache folder
@@ -23,7 +24,18 @@ set -euo pipefail
 
 log() { echo "ferretdb.sh: $*" >&2; }
 
+# in_db DSN DB prints DSN with its database (the path) replaced by DB.
+in_db() {
+	local base=${1%%\?*}
+	echo "${base%/*}/$2${1#"$base"}"
+}
+
 handler=${1:-sqlite}
+if [ "$handler" = postgresql-dsn ]; then
+	# The DSN of the database FerretDB over PostgreSQL keeps its data in.
+	in_db "${MULTICLOUD_TEST_POSTGRES_DSN:-$("$(dirname "$0")/postgres.sh")}" ferretdb
+	exit 0
+fi
 case $handler in
 sqlite)
 	preset=${MULTICLOUD_TEST_MONGO_URI:-}
@@ -103,16 +115,13 @@ else
 		pgdsn=$("$(dirname "$0")/postgres.sh")
 	fi
 	command -v psql >/dev/null 2>&1 || { log "psql is not installed"; exit 1; }
-	# The same server, database "ferretdb": the DSN's path replaced.
-	base=${pgdsn%%\?*}
-	query=${pgdsn#"$base"}
-	server=${base%/*}
-	admin="$server/postgres$query"
+	# The same server, database "ferretdb".
+	admin=$(in_db "$pgdsn" postgres)
 	log "creating database ferretdb afresh (its data is the tests')"
 	psql "$admin" -qc 'DROP DATABASE IF EXISTS ferretdb' >&2
 	psql "$admin" -qc 'CREATE DATABASE ferretdb' >&2
 	log "starting FerretDB over PostgreSQL on $host:$port (log in $dir/ferretdb.log)"
-	args+=(--handler=postgresql --postgresql-url="$server/ferretdb$query")
+	args+=(--handler=postgresql --postgresql-url="$(in_db "$pgdsn" ferretdb)")
 fi
 nohup "$bin" "${args[@]}" >"$dir/ferretdb.log" 2>&1 </dev/null &
 echo $! >"$dir/ferretdb.pid"
