@@ -568,21 +568,9 @@ func (s *Server) describeInstances(c *call) (withRequestID, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	ids := c.params.list("InstanceId")
-	if len(ids) > 0 && c.params.has("MaxResults") {
-		return nil, &apiError{Status: 400, Code: "InvalidParameterCombination", Message: "The parameter instancesSet cannot be used with the parameter maxResults"}
-	}
-	var missing []string
-	for _, id := range ids {
-		if _, e := s.visibleInstance(c, id); e != nil {
-			if e.Code == "InvalidInstanceID.Malformed" {
-				return nil, e
-			}
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &apiError{Status: 400, Code: "InvalidInstanceID.NotFound", Message: "The instance IDs '" + strings.Join(missing, ", ") + "' do not exist"}
+	ids, e := s.requestedInstances(c)
+	if e != nil {
+		return nil, e
 	}
 	var matched []instanceItem
 	for _, in := range s.cloud.Instances(c.region) {
@@ -917,4 +905,28 @@ func (s *Server) describeVolumes(c *call) (withRequestID, *apiError) {
 		return nil, e
 	}
 	return &describeVolumesResponse{VolumeSet: newSet(items[pg.start:pg.end]), NextToken: pg.next}, nil
+}
+
+// requestedInstances returns the IDs of InstanceId.N, which the describe
+// calls take instead of MaxResults: a malformed ID fails the call with
+// its error, unknown or not yet visible ones with one
+// InvalidInstanceID.NotFound naming them all.
+func (s *Server) requestedInstances(c *call) ([]string, *apiError) {
+	ids := c.params.list("InstanceId")
+	if len(ids) > 0 && c.params.has("MaxResults") {
+		return nil, &apiError{Status: 400, Code: "InvalidParameterCombination", Message: "The parameter instancesSet cannot be used with the parameter maxResults"}
+	}
+	var missing []string
+	for _, id := range ids {
+		if _, e := s.visibleInstance(c, id); e != nil {
+			if e.Code == "InvalidInstanceID.Malformed" {
+				return nil, e
+			}
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &apiError{Status: 400, Code: "InvalidInstanceID.NotFound", Message: "The instance IDs '" + strings.Join(missing, ", ") + "' do not exist"}
+	}
+	return ids, nil
 }

@@ -3,7 +3,6 @@ package awstest
 import (
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/multicloud-ecs/multicloud/providers/sim"
 )
@@ -57,21 +56,9 @@ func (s *Server) describeInstanceStatus(c *call) (withRequestID, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	ids := c.params.list("InstanceId")
-	if len(ids) > 0 && c.params.has("MaxResults") {
-		return nil, &apiError{Status: 400, Code: "InvalidParameterCombination", Message: "The parameter instancesSet cannot be used with the parameter maxResults"}
-	}
-	var missing []string
-	for _, id := range ids {
-		if _, e := s.visibleInstance(c, id); e != nil {
-			if e.Code == "InvalidInstanceID.Malformed" {
-				return nil, e
-			}
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &apiError{Status: 400, Code: "InvalidInstanceID.NotFound", Message: "The instance IDs '" + strings.Join(missing, ", ") + "' do not exist"}
+	ids, e := s.requestedInstances(c)
+	if e != nil {
+		return nil, e
 	}
 	var items []instanceStatusItem
 	for _, in := range s.cloud.Instances(c.region) {
