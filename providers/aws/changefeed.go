@@ -199,25 +199,5 @@ func (d *Discoverer) describeByID(ctx context.Context, region string, ids []stri
 // volumesOf returns the volumes attached to the instances ids (at most
 // 200), by instance ID.
 func (d *Discoverer) volumesOf(ctx context.Context, region string, ids []string, engine inventory.CallFunc) (map[string][]volume, error) {
-	out := map[string][]volume{}
-	var next *string
-	for {
-		var page *ec2.DescribeVolumesOutput
-		err := engine(ctx, "DescribeVolumes", func(ctx context.Context) error {
-			var err error
-			page, err = call(ctx, d.p, region, "DescribeVolumes", func(ctx context.Context, c *ec2.Client) (*ec2.DescribeVolumesOutput, error) {
-				return c.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{MaxResults: aws.Int32(volumesPageSize), NextToken: next,
-					Filters: []types.Filter{filter("attachment.instance-id", ids...)}})
-			})
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		addVolumes(out, page.Volumes)
-		if aws.ToString(page.NextToken) == "" || aws.ToString(page.NextToken) == aws.ToString(next) {
-			return out, nil
-		}
-		next = page.NextToken
-	}
+	return d.listVolumes(ctx, region, []types.Filter{filter("attachment.instance-id", ids...)}, engine)
 }

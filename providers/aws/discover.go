@@ -144,6 +144,12 @@ type volume struct {
 
 // volumes returns region's attached volumes by instance ID.
 func (d *Discoverer) volumes(ctx context.Context, region string, engine inventory.CallFunc) (map[string][]volume, error) {
+	return d.listVolumes(ctx, region, nil, engine)
+}
+
+// listVolumes pages DescribeVolumes with filters through the engine and
+// returns the attached volumes by instance ID.
+func (d *Discoverer) listVolumes(ctx context.Context, region string, filters []types.Filter, engine inventory.CallFunc) (map[string][]volume, error) {
 	out := map[string][]volume{}
 	var next *string
 	for {
@@ -151,7 +157,7 @@ func (d *Discoverer) volumes(ctx context.Context, region string, engine inventor
 		err := engine(ctx, "DescribeVolumes", func(ctx context.Context) error {
 			var err error
 			page, err = call(ctx, d.p, region, "DescribeVolumes", func(ctx context.Context, c *ec2.Client) (*ec2.DescribeVolumesOutput, error) {
-				return c.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{MaxResults: aws.Int32(volumesPageSize), NextToken: next})
+				return c.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{MaxResults: aws.Int32(volumesPageSize), NextToken: next, Filters: filters})
 			})
 			return err
 		})
